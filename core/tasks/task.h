@@ -5,12 +5,11 @@
 // column, so one Task type serves every learner, view and checkpoint.
 #pragma once
 
-#include <Eigen/Core>
 #include <string>
 
-namespace metalab {
+#include "core/common/matrix.h"
 
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+namespace metalab {
 
 struct Task {
   Matrix support_x, support_y;
