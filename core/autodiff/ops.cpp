@@ -1,0 +1,956 @@
+// Forward values and backward rules of every operation in ops.h. Backward
+// rules only use differentiable operations, so gradients of gradients work.
+#include "core/autodiff/ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace metalab::ad {
+
+using Eigen::Index;
+
+namespace {
+
+template <typename T>
+using Grads = std::vector<Tensor<T>>;
+template <typename T>
+using Inputs = std::vector<Tensor<T>>;
+
+std::string shape_of(Index r, Index c) {
+  std::ostringstream s;
+  s << "[" << r << "x" << c << "]";
+  return s.str();
+}
+
+template <typename T>
+[[noreturn]] void shape_fail(const char* op, const Tensor<T>& a, const Tensor<T>& b, const char* why) {
+  throw ShapeError(std::string(op) + ": " + why + ": " + a.shape_string() + " and " + b.shape_string());
+}
+
+template <typename T>
+void require_defined(const char* op, const Tensor<T>& a) {
+  if (!a.defined()) throw ShapeError(std::string(op) + ": operand is undefined");
+}
+
+template <typename T>
+std::pair<Index, Index> broadcast_shape(const char* op, const Tensor<T>& a, const Tensor<T>& b) {
+  require_defined(op, a);
+  require_defined(op, b);
+  auto dim = [&](Index x, Index y) -> Index {
+    if (x == y || y == 1) return x;
+    if (x == 1) return y;
+    shape_fail(op, a, b, "shapes do not broadcast");
+  };
+  return {dim(a.rows(), b.rows()), dim(a.cols(), b.cols())};
+}
+
+template <typename T>
+Mat<T> expand_value(const Mat<T>& v, Index rows, Index cols) {
+  if (v.rows() == rows && v.cols() == cols) return v;
+  return v.replicate(rows / v.rows(), cols / v.cols());
+}
+
+// Applies an elementwise binary function with broadcasting.
+template <typename T, typename F>
+Mat<T> broadcast_apply(const char* op, const Tensor<T>& a, const Tensor<T>& b, F f) {
+  const auto [rows, cols] = broadcast_shape(op, a, b);
+  const Mat<T>& av = a.value();
+  const Mat<T>& bv = b.value();
+  Mat<T> out(rows, cols);
+  if (av.rows() == rows && av.cols() == cols && bv.rows() == rows && bv.cols() == cols) {
+    out.array() = f(av.array(), bv.array());
+  } else if (av.rows() == rows && av.cols() == cols && bv.rows() == 1 && bv.cols() == cols) {
+    for (Index i = 0; i < rows; ++i) out.row(i).array() = f(av.row(i).array(), bv.row(0).array());
+  } else {
+    const Mat<T> ae = expand_value(av, rows, cols);
+    const Mat<T> be = expand_value(bv, rows, cols);
+    out.array() = f(ae.array(), be.array());
+  }
+  return out;
+}
+
+// The gradient for input j when it needs one; undefined otherwise.
+template <typename T, typename F>
+Tensor<T> if_needed(const Inputs<T>& in, std::size_t j, F make) {
+  return in[j].requires_grad() ? make() : Tensor<T>();
+}
+
+std::shared_ptr<const std::vector<int>> share(const std::vector<int>& v) {
+  return std::make_shared<const std::vector<int>>(v);
+}
+
+template <typename T>
+Tensor<T> gather_rows_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> index);
+template <typename T>
+Tensor<T> scatter_add_rows_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> index, Index rows);
+template <typename T>
+Tensor<T> pick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> column);
+template <typename T>
+Tensor<T> unpick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> column, Index cols);
+template <typename T>
+Tensor<T> mul_constant_shared(const Tensor<T>& a, std::shared_ptr<const Mat<T>> mask);
+
+}  // namespace
+
+// ---------------------------------------------------------------- arithmetic
+
+template <typename T>
+Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) {
+  return make_result<T>(broadcast_apply("add", a, b, [](const auto& x, const auto& y) { return x + y; }), "add", {a, b},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(if_needed(in, 0, [&] { return reduce_to(g, in[0].rows(), in[0].cols()); }));
+                          gi.push_back(if_needed(in, 1, [&] { return reduce_to(g, in[1].rows(), in[1].cols()); }));
+                        });
+}
+
+template <typename T>
+Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
+  return make_result<T>(broadcast_apply("sub", a, b, [](const auto& x, const auto& y) { return x - y; }), "sub", {a, b},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(if_needed(in, 0, [&] { return reduce_to(g, in[0].rows(), in[0].cols()); }));
+                          gi.push_back(if_needed(in, 1, [&] { return reduce_to(neg(g), in[1].rows(), in[1].cols()); }));
+                        });
+}
+
+template <typename T>
+Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
+  return make_result<T>(broadcast_apply("mul", a, b, [](const auto& x, const auto& y) { return x * y; }), "mul", {a, b},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(
+                              if_needed(in, 0, [&] { return reduce_to(mul(g, in[1]), in[0].rows(), in[0].cols()); }));
+                          gi.push_back(
+                              if_needed(in, 1, [&] { return reduce_to(mul(g, in[0]), in[1].rows(), in[1].cols()); }));
+                        });
+}
+
+template <typename T>
+Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
+  return make_result<T>(broadcast_apply("div", a, b, [](const auto& x, const auto& y) { return x / y; }), "div", {a, b},
+                        [](const Inputs<T>& in, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(
+                              if_needed(in, 0, [&] { return reduce_to(div(g, in[1]), in[0].rows(), in[0].cols()); }));
+                          // d(a/b)/db = -(a/b)/b
+                          gi.push_back(if_needed(in, 1, [&] {
+                            return reduce_to(neg(div(mul(g, out), in[1])), in[1].rows(), in[1].cols());
+                          }));
+                        });
+}
+
+template <typename T>
+Tensor<T> add_scalar(const Tensor<T>& a, T s) {
+  require_defined("add_scalar", a);
+  Mat<T> v = a.value().array() + s;
+  return make_result<T>(std::move(v), "add_scalar", {a},
+                        [](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) { gi.push_back(g); });
+}
+
+template <typename T>
+Tensor<T> mul_scalar(const Tensor<T>& a, T s) {
+  require_defined("mul_scalar", a);
+  Mat<T> v = a.value() * s;
+  return make_result<T>(std::move(v), "mul_scalar", {a},
+                        [s](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul_scalar(g, s));
+                        });
+}
+
+template <typename T>
+Tensor<T> neg(const Tensor<T>& a) {
+  require_defined("neg", a);
+  Mat<T> v = -a.value();
+  return make_result<T>(std::move(v), "neg", {a},
+                        [](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) { gi.push_back(neg(g)); });
+}
+
+// ---------------------------------------------------------------- products
+
+template <typename T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb) {
+  require_defined("matmul", a);
+  require_defined("matmul", b);
+  const Index inner_a = ta ? a.rows() : a.cols();
+  const Index inner_b = tb ? b.cols() : b.rows();
+  if (inner_a != inner_b) {
+    std::string why = std::string("inner dimensions differ") + (ta ? " (a transposed)" : "") + (tb ? " (b transposed)" : "");
+    shape_fail("matmul", a, b, why.c_str());
+  }
+  const Mat<T>& av = a.value();
+  const Mat<T>& bv = b.value();
+  Mat<T> out(ta ? a.cols() : a.rows(), tb ? b.rows() : b.cols());
+  if (!ta && !tb) out.noalias() = av * bv;
+  else if (ta && !tb) out.noalias() = av.transpose() * bv;
+  else if (!ta && tb) out.noalias() = av * bv.transpose();
+  else out.noalias() = av.transpose() * bv.transpose();
+  return make_result<T>(std::move(out), "matmul", {a, b},
+                        [ta, tb](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          const Tensor<T>& A = in[0];
+                          const Tensor<T>& B = in[1];
+                          if (!ta && !tb) {  // C = A B
+                            gi.push_back(if_needed(in, 0, [&] { return matmul(g, B, false, true); }));
+                            gi.push_back(if_needed(in, 1, [&] { return matmul(A, g, true, false); }));
+                          } else if (ta && !tb) {  // C = A^T B
+                            gi.push_back(if_needed(in, 0, [&] { return matmul(B, g, false, true); }));
+                            gi.push_back(if_needed(in, 1, [&] { return matmul(A, g, false, false); }));
+                          } else if (!ta && tb) {  // C = A B^T
+                            gi.push_back(if_needed(in, 0, [&] { return matmul(g, B, false, false); }));
+                            gi.push_back(if_needed(in, 1, [&] { return matmul(g, A, true, false); }));
+                          } else {  // C = A^T B^T
+                            gi.push_back(if_needed(in, 0, [&] { return matmul(B, g, true, true); }));
+                            gi.push_back(if_needed(in, 1, [&] { return matmul(g, A, true, true); }));
+                          }
+                        });
+}
+
+template <typename T>
+Tensor<T> transpose(const Tensor<T>& a) {
+  require_defined("transpose", a);
+  Mat<T> v = a.value().transpose();
+  return make_result<T>(std::move(v), "transpose", {a},
+                        [](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(transpose(g));
+                        });
+}
+
+template <typename T>
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
+  require_defined("linear", x);
+  require_defined("linear", w);
+  require_defined("linear", b);
+  if (x.cols() != w.rows()) shape_fail("linear", x, w, "input columns differ from weight rows");
+  if (b.rows() != 1 || b.cols() != w.cols()) shape_fail("linear", w, b, "bias must be 1 x (weight columns)");
+  Mat<T> out(x.rows(), w.cols());
+  out.noalias() = x.value() * w.value();
+  out.rowwise() += b.value().row(0);
+  return make_result<T>(std::move(out), "linear", {x, w, b},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(if_needed(in, 0, [&] { return matmul(g, in[1], false, true); }));
+                          gi.push_back(if_needed(in, 1, [&] { return matmul(in[0], g, true, false); }));
+                          gi.push_back(if_needed(in, 2, [&] { return col_sum(g); }));
+                        });
+}
+
+// ---------------------------------------------------------------- elementwise
+
+template <typename T>
+Tensor<T> exp(const Tensor<T>& a) {
+  require_defined("exp", a);
+  Mat<T> v = a.value().array().exp();
+  return make_result<T>(std::move(v), "exp", {a},
+                        [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul(g, out));
+                        });
+}
+
+template <typename T>
+Tensor<T> log(const Tensor<T>& a) {
+  require_defined("log", a);
+  Mat<T> v = a.value().array().log();
+  return make_result<T>(std::move(v), "log", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(div(g, in[0]));
+                        });
+}
+
+template <typename T>
+Tensor<T> sqrt(const Tensor<T>& a) {
+  require_defined("sqrt", a);
+  Mat<T> v = a.value().array().sqrt();
+  return make_result<T>(std::move(v), "sqrt", {a},
+                        [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul_scalar(div(g, out), T(0.5)));
+                        });
+}
+
+template <typename T>
+Tensor<T> square(const Tensor<T>& a) {
+  require_defined("square", a);
+  Mat<T> v = a.value().array().square();
+  return make_result<T>(std::move(v), "square", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul_scalar(mul(g, in[0]), T(2)));
+                        });
+}
+
+template <typename T>
+Tensor<T> pow(const Tensor<T>& a, T p) {
+  require_defined("pow", a);
+  Mat<T> v = a.value().array().pow(p);
+  return make_result<T>(std::move(v), "pow", {a},
+                        [p](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul(g, mul_scalar(pow(in[0], p - T(1)), p)));
+                        });
+}
+
+template <typename T>
+Tensor<T> tanh(const Tensor<T>& a) {
+  require_defined("tanh", a);
+  Mat<T> v = a.value().array().tanh();
+  return make_result<T>(std::move(v), "tanh", {a},
+                        [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul(g, add_scalar(neg(square(out)), T(1))));
+                        });
+}
+
+template <typename T>
+Tensor<T> sigmoid(const Tensor<T>& a) {
+  require_defined("sigmoid", a);
+  // Stable in both tails: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise.
+  Mat<T> v = a.value().unaryExpr([](T x) {
+    if (x >= 0) return T(1) / (T(1) + std::exp(-x));
+    const T e = std::exp(x);
+    return e / (T(1) + e);
+  });
+  return make_result<T>(std::move(v), "sigmoid", {a},
+                        [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul(g, mul(out, add_scalar(neg(out), T(1)))));
+                        });
+}
+
+template <typename T>
+Tensor<T> relu(const Tensor<T>& a) {
+  require_defined("relu", a);
+  Mat<T> v = a.value().cwiseMax(T(0));
+  return make_result<T>(std::move(v), "relu", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          auto mask = std::make_shared<const Mat<T>>(
+                              (in[0].value().array() > T(0)).template cast<T>().matrix());
+                          gi.push_back(mul_constant_shared(g, std::move(mask)));
+                        });
+}
+
+template <typename T>
+Tensor<T> softplus(const Tensor<T>& a) {
+  require_defined("softplus", a);
+  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact without overflow.
+  Mat<T> v = a.value().unaryExpr([](T x) { return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x))); });
+  return make_result<T>(std::move(v), "softplus", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul(g, sigmoid(in[0])));
+                        });
+}
+
+template <typename T>
+Tensor<T> mul_constant(const Tensor<T>& a, const Mat<T>& mask) {
+  return mul_constant_shared(a, std::make_shared<const Mat<T>>(mask));
+}
+
+namespace {
+template <typename T>
+Tensor<T> mul_constant_shared(const Tensor<T>& a, std::shared_ptr<const Mat<T>> mask) {
+  require_defined("mul_constant", a);
+  if (mask->rows() != a.rows() || mask->cols() != a.cols())
+    throw ShapeError("mul_constant: tensor " + a.shape_string() + " and mask " + shape_of(mask->rows(), mask->cols()) +
+                     " differ in shape");
+  Mat<T> v = a.value().cwiseProduct(*mask);
+  return make_result<T>(std::move(v), "mul_constant", {a},
+                        [mask](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul_constant_shared(g, mask));
+                        });
+}
+}  // namespace
+
+// ---------------------------------------------------------------- reductions
+
+template <typename T>
+Tensor<T> sum(const Tensor<T>& a) {
+  require_defined("sum", a);
+  Mat<T> v = Mat<T>::Constant(1, 1, a.value().sum());
+  return make_result<T>(std::move(v), "sum", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(expand(g, in[0].rows(), in[0].cols()));
+                        });
+}
+
+template <typename T>
+Tensor<T> mean(const Tensor<T>& a) {
+  require_defined("mean", a);
+  if (a.size() == 0) throw ShapeError("mean: tensor " + a.shape_string() + " is empty");
+  return mul_scalar(sum(a), T(1) / T(a.size()));
+}
+
+template <typename T>
+Tensor<T> col_sum(const Tensor<T>& a) {
+  require_defined("col_sum", a);
+  Mat<T> v = a.value().colwise().sum();
+  return make_result<T>(std::move(v), "col_sum", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(expand(g, in[0].rows(), in[0].cols()));
+                        });
+}
+
+template <typename T>
+Tensor<T> col_mean(const Tensor<T>& a) {
+  require_defined("col_mean", a);
+  if (a.rows() == 0) throw ShapeError("col_mean: tensor " + a.shape_string() + " has no rows");
+  return mul_scalar(col_sum(a), T(1) / T(a.rows()));
+}
+
+template <typename T>
+Tensor<T> row_sum(const Tensor<T>& a) {
+  require_defined("row_sum", a);
+  Mat<T> v = a.value().rowwise().sum();
+  return make_result<T>(std::move(v), "row_sum", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(expand(g, in[0].rows(), in[0].cols()));
+                        });
+}
+
+template <typename T>
+Tensor<T> row_mean(const Tensor<T>& a) {
+  require_defined("row_mean", a);
+  if (a.cols() == 0) throw ShapeError("row_mean: tensor " + a.shape_string() + " has no columns");
+  return mul_scalar(row_sum(a), T(1) / T(a.cols()));
+}
+
+template <typename T>
+Tensor<T> expand(const Tensor<T>& a, Index rows, Index cols) {
+  require_defined("expand", a);
+  const bool ok = (a.rows() == rows || a.rows() == 1) && (a.cols() == cols || a.cols() == 1);
+  if (!ok) throw ShapeError("expand: cannot expand " + a.shape_string() + " to " + shape_of(rows, cols));
+  if (a.rows() == rows && a.cols() == cols) return a;
+  Mat<T> v = a.value().replicate(rows / a.rows(), cols / a.cols());
+  return make_result<T>(std::move(v), "expand", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(reduce_to(g, in[0].rows(), in[0].cols()));
+                        });
+}
+
+template <typename T>
+Tensor<T> reduce_to(const Tensor<T>& a, Index rows, Index cols) {
+  require_defined("reduce_to", a);
+  if (a.rows() == rows && a.cols() == cols) return a;
+  if (rows == 1 && cols == 1) return sum(a);
+  if (rows == 1 && cols == a.cols()) return col_sum(a);
+  if (cols == 1 && rows == a.rows()) return row_sum(a);
+  throw ShapeError("reduce_to: cannot reduce " + a.shape_string() + " to " + shape_of(rows, cols));
+}
+
+// ---------------------------------------------------------------- shapes
+
+template <typename T>
+Tensor<T> reshape(const Tensor<T>& a, Index rows, Index cols) {
+  require_defined("reshape", a);
+  if (rows < 0 || cols < 0 || rows * cols != a.size())
+    throw ShapeError("reshape: cannot reshape " + a.shape_string() + " to " + shape_of(rows, cols));
+  if (a.rows() == rows) return a;
+  Mat<T> v = Eigen::Map<const Mat<T>>(a.value().data(), rows, cols);
+  return make_result<T>(std::move(v), "reshape", {a},
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(reshape(g, in[0].rows(), in[0].cols()));
+                        });
+}
+
+template <typename T>
+Tensor<T> concat_rows(const std::vector<Tensor<T>>& parts) {
+  if (parts.empty()) throw ShapeError("concat_rows: no tensors to concatenate");
+  Index rows = 0;
+  for (const auto& p : parts) {
+    require_defined("concat_rows", p);
+    if (p.cols() != parts[0].cols()) shape_fail("concat_rows", parts[0], p, "column counts differ");
+    rows += p.rows();
+  }
+  Mat<T> v(rows, parts[0].cols());
+  Index r = 0;
+  for (const auto& p : parts) {
+    v.middleRows(r, p.rows()) = p.value();
+    r += p.rows();
+  }
+  return make_result<T>(std::move(v), "concat_rows", parts,
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          Index r0 = 0;
+                          for (std::size_t j = 0; j < in.size(); ++j) {
+                            const Index n = in[j].rows();
+                            gi.push_back(if_needed(in, j, [&] { return slice_rows(g, r0, n); }));
+                            r0 += n;
+                          }
+                        });
+}
+
+template <typename T>
+Tensor<T> concat_cols(const std::vector<Tensor<T>>& parts) {
+  if (parts.empty()) throw ShapeError("concat_cols: no tensors to concatenate");
+  Index cols = 0;
+  for (const auto& p : parts) {
+    require_defined("concat_cols", p);
+    if (p.rows() != parts[0].rows()) shape_fail("concat_cols", parts[0], p, "row counts differ");
+    cols += p.cols();
+  }
+  Mat<T> v(parts[0].rows(), cols);
+  Index c = 0;
+  for (const auto& p : parts) {
+    v.middleCols(c, p.cols()) = p.value();
+    c += p.cols();
+  }
+  return make_result<T>(std::move(v), "concat_cols", parts,
+                        [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          Index c0 = 0;
+                          for (std::size_t j = 0; j < in.size(); ++j) {
+                            const Index n = in[j].cols();
+                            gi.push_back(if_needed(in, j, [&] { return slice_cols(g, c0, n); }));
+                            c0 += n;
+                          }
+                        });
+}
+
+template <typename T>
+Tensor<T> slice(const Tensor<T>& a, Index row, Index col, Index rows, Index cols) {
+  require_defined("slice", a);
+  if (row < 0 || col < 0 || rows < 0 || cols < 0 || row + rows > a.rows() || col + cols > a.cols()) {
+    std::ostringstream m;
+    m << "slice: block at (" << row << ", " << col << ") of size " << shape_of(rows, cols) << " is outside "
+      << a.shape_string();
+    throw ShapeError(m.str());
+  }
+  if (rows == a.rows() && cols == a.cols()) return a;
+  Mat<T> v = a.value().block(row, col, rows, cols);
+  const int r0 = static_cast<int>(row), c0 = static_cast<int>(col);
+  return make_result<T>(std::move(v), "slice", {a},
+                        [r0, c0](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(pad(g, r0, c0, in[0].rows(), in[0].cols()));
+                        });
+}
+
+template <typename T>
+Tensor<T> slice_rows(const Tensor<T>& a, Index start, Index count) {
+  require_defined("slice_rows", a);
+  return slice(a, start, 0, count, a.cols());
+}
+
+template <typename T>
+Tensor<T> slice_cols(const Tensor<T>& a, Index start, Index count) {
+  require_defined("slice_cols", a);
+  return slice(a, 0, start, a.rows(), count);
+}
+
+template <typename T>
+Tensor<T> pad(const Tensor<T>& a, Index row, Index col, Index rows, Index cols) {
+  require_defined("pad", a);
+  if (row < 0 || col < 0 || row + a.rows() > rows || col + a.cols() > cols) {
+    std::ostringstream m;
+    m << "pad: " << a.shape_string() << " at (" << row << ", " << col << ") does not fit in " << shape_of(rows, cols);
+    throw ShapeError(m.str());
+  }
+  Mat<T> v = Mat<T>::Zero(rows, cols);
+  v.block(row, col, a.rows(), a.cols()) = a.value();
+  const int r0 = static_cast<int>(row), c0 = static_cast<int>(col);
+  return make_result<T>(std::move(v), "pad", {a},
+                        [r0, c0](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(slice(g, r0, c0, in[0].rows(), in[0].cols()));
+                        });
+}
+
+namespace {
+void check_indices(const char* op, const std::vector<int>& index, Index limit, const char* what) {
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    if (index[i] < 0 || index[i] >= limit) {
+      std::ostringstream m;
+      m << op << ": index " << index[i] << " at position " << i << " is outside the " << limit << " " << what;
+      throw ShapeError(m.str());
+    }
+  }
+}
+
+template <typename T>
+Tensor<T> gather_rows_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> index) {
+  Mat<T> v(static_cast<Index>(index->size()), a.cols());
+  for (std::size_t i = 0; i < index->size(); ++i) v.row(static_cast<Index>(i)) = a.value().row((*index)[i]);
+  return make_result<T>(std::move(v), "gather_rows", {a},
+                        [index](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(scatter_add_rows_shared(g, index, in[0].rows()));
+                        });
+}
+
+template <typename T>
+Tensor<T> scatter_add_rows_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> index, Index rows) {
+  Mat<T> v = Mat<T>::Zero(rows, a.cols());
+  for (std::size_t i = 0; i < index->size(); ++i) v.row((*index)[i]) += a.value().row(static_cast<Index>(i));
+  return make_result<T>(std::move(v), "scatter_add_rows", {a},
+                        [index](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(gather_rows_shared(g, index));
+                        });
+}
+
+template <typename T>
+Tensor<T> pick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> column) {
+  Mat<T> v(a.rows(), 1);
+  for (Index i = 0; i < a.rows(); ++i) v(i, 0) = a.value()(i, (*column)[i]);
+  return make_result<T>(std::move(v), "pick", {a},
+                        [column](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(unpick_shared(g, column, in[0].cols()));
+                        });
+}
+
+template <typename T>
+Tensor<T> unpick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> column, Index cols) {
+  Mat<T> v = Mat<T>::Zero(a.rows(), cols);
+  for (Index i = 0; i < a.rows(); ++i) v(i, (*column)[i]) = a.value()(i, 0);
+  return make_result<T>(std::move(v), "unpick", {a},
+                        [column](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(pick_shared(g, column));
+                        });
+}
+}  // namespace
+
+template <typename T>
+Tensor<T> gather_rows(const Tensor<T>& a, const std::vector<int>& index) {
+  require_defined("gather_rows", a);
+  check_indices("gather_rows", index, a.rows(), "rows");
+  return gather_rows_shared(a, share(index));
+}
+
+template <typename T>
+Tensor<T> scatter_add_rows(const Tensor<T>& a, const std::vector<int>& index, Index rows) {
+  require_defined("scatter_add_rows", a);
+  if (static_cast<Index>(index.size()) != a.rows())
+    throw ShapeError("scatter_add_rows: " + std::to_string(index.size()) + " indices for " + a.shape_string());
+  check_indices("scatter_add_rows", index, rows, "output rows");
+  return scatter_add_rows_shared(a, share(index), rows);
+}
+
+template <typename T>
+Tensor<T> pick(const Tensor<T>& a, const std::vector<int>& column) {
+  require_defined("pick", a);
+  if (static_cast<Index>(column.size()) != a.rows())
+    throw ShapeError("pick: " + std::to_string(column.size()) + " column indices for " + a.shape_string());
+  check_indices("pick", column, a.cols(), "columns");
+  return pick_shared(a, share(column));
+}
+
+template <typename T>
+Tensor<T> unpick(const Tensor<T>& a, const std::vector<int>& column, Index cols) {
+  require_defined("unpick", a);
+  if (a.cols() != 1 || static_cast<Index>(column.size()) != a.rows())
+    throw ShapeError("unpick: need an R x 1 tensor and R column indices, got " + a.shape_string() + " and " +
+                     std::to_string(column.size()) + " indices");
+  check_indices("unpick", column, cols, "columns");
+  return unpick_shared(a, share(column), cols);
+}
+
+template <typename T>
+Tensor<T> gather_flat(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> index, Index rows, Index cols) {
+  require_defined("gather_flat", a);
+  if (static_cast<Index>(index->size()) != rows * cols)
+    throw ShapeError("gather_flat: " + std::to_string(index->size()) + " indices for output " + shape_of(rows, cols));
+  Mat<T> v(rows, cols);
+  const T* src = a.value().data();
+  T* dst = v.data();
+  for (std::size_t i = 0; i < index->size(); ++i) dst[i] = src[(*index)[i]];
+  return make_result<T>(std::move(v), "gather_flat", {a},
+                        [index](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(scatter_flat(g, index, in[0].rows(), in[0].cols()));
+                        });
+}
+
+template <typename T>
+Tensor<T> scatter_flat(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> index, Index rows, Index cols) {
+  require_defined("scatter_flat", a);
+  if (static_cast<Index>(index->size()) != a.size())
+    throw ShapeError("scatter_flat: " + std::to_string(index->size()) + " indices for " + a.shape_string());
+  Mat<T> v = Mat<T>::Zero(rows, cols);
+  const T* src = a.value().data();
+  T* dst = v.data();
+  for (std::size_t i = 0; i < index->size(); ++i) dst[(*index)[i]] += src[i];
+  return make_result<T>(std::move(v), "scatter_flat", {a},
+                        [index](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(gather_flat(g, index, in[0].rows(), in[0].cols()));
+                        });
+}
+
+// ---------------------------------------------------------------- losses
+
+template <typename T>
+Tensor<T> log_softmax(const Tensor<T>& logits) {
+  require_defined("log_softmax", logits);
+  if (logits.cols() == 0) throw ShapeError("log_softmax: " + logits.shape_string() + " has no classes");
+  const Mat<T>& z = logits.value();
+  Mat<T> v(z.rows(), z.cols());
+  for (Index i = 0; i < z.rows(); ++i) {
+    const T m = z.row(i).maxCoeff();
+    const T lse = m + std::log((z.row(i).array() - m).exp().sum());
+    v.row(i).array() = z.row(i).array() - lse;
+  }
+  return make_result<T>(std::move(v), "log_softmax", {logits},
+                        [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(sub(g, mul(exp(out), row_sum(g))));
+                        });
+}
+
+template <typename T>
+Tensor<T> softmax(const Tensor<T>& logits) {
+  require_defined("softmax", logits);
+  if (logits.cols() == 0) throw ShapeError("softmax: " + logits.shape_string() + " has no classes");
+  const Mat<T>& z = logits.value();
+  Mat<T> v(z.rows(), z.cols());
+  for (Index i = 0; i < z.rows(); ++i) {
+    v.row(i).array() = (z.row(i).array() - z.row(i).maxCoeff()).exp();
+    v.row(i) /= v.row(i).sum();
+  }
+  return make_result<T>(std::move(v), "softmax", {logits},
+                        [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
+                          gi.push_back(mul(out, sub(g, row_sum(mul(g, out)))));
+                        });
+}
+
+template <typename T>
+Tensor<T> cross_entropy(const Tensor<T>& logits, const std::vector<int>& labels) {
+  require_defined("cross_entropy", logits);
+  if (static_cast<Index>(labels.size()) != logits.rows() || labels.empty())
+    throw ShapeError("cross_entropy: " + std::to_string(labels.size()) + " labels for logits " +
+                     logits.shape_string());
+  check_indices("cross_entropy", labels, logits.cols(), "classes");
+  return neg(mean(pick_shared(log_softmax(logits), share(labels))));
+}
+
+template <typename T>
+Tensor<T> mse(const Tensor<T>& prediction, const Tensor<T>& target) {
+  require_defined("mse", prediction);
+  require_defined("mse", target);
+  if (prediction.rows() != target.rows() || prediction.cols() != target.cols())
+    shape_fail("mse", prediction, target, "prediction and target differ in shape");
+  return mean(square(sub(prediction, target)));
+}
+
+// ---------------------------------------------------------------- distances
+
+template <typename T>
+Tensor<T> pairwise_sq_dist(const Tensor<T>& a, const Tensor<T>& b) {
+  require_defined("pairwise_sq_dist", a);
+  require_defined("pairwise_sq_dist", b);
+  if (a.cols() != b.cols()) shape_fail("pairwise_sq_dist", a, b, "feature dimensions differ");
+  // |a_i - b_j|^2 = |a_i|^2 + |b_j|^2 - 2 a_i . b_j
+  const Tensor<T> an = row_sum(square(a));             // n x 1
+  const Tensor<T> bn = transpose(row_sum(square(b)));  // 1 x m
+  return add(add(an, bn), mul_scalar(matmul(a, b, false, true), T(-2)));
+}
+
+template <typename T>
+Tensor<T> normalize_rows(const Tensor<T>& a, T eps) {
+  require_defined("normalize_rows", a);
+  return div(a, sqrt(add_scalar(row_sum(square(a)), eps)));
+}
+
+template <typename T>
+Tensor<T> cosine_similarity(const Tensor<T>& a, const Tensor<T>& b, T eps) {
+  require_defined("cosine_similarity", a);
+  require_defined("cosine_similarity", b);
+  if (a.cols() != b.cols()) shape_fail("cosine_similarity", a, b, "feature dimensions differ");
+  return matmul(normalize_rows(a, eps), normalize_rows(b, eps), false, true);
+}
+
+// ---------------------------------------------------------------- images
+
+namespace {
+void check_geometry(const char* op, const ConvGeometry& g) {
+  const ImageShape& s = g.input;
+  if (s.batch < 1 || s.height < 1 || s.width < 1 || s.channels < 1 || g.kernel < 1 || g.stride < 1 ||
+      g.padding < 0 || g.out_height() < 1 || g.out_width() < 1) {
+    std::ostringstream m;
+    m << op << ": invalid geometry (batch " << s.batch << ", " << s.height << "x" << s.width << "x" << s.channels
+      << ", kernel " << g.kernel << ", stride " << g.stride << ", padding " << g.padding << ")";
+    throw ShapeError(m.str());
+  }
+}
+
+// Copies patches (forward) or adds them back (adjoint): the two directions of one index map.
+template <typename T, bool kToColumns>
+void im2col_kernel(const ConvGeometry& g, const T* image, T* columns) {
+  const ImageShape& s = g.input;
+  const int oh = g.out_height(), ow = g.out_width(), k = g.kernel, c = s.channels;
+  const long patch = static_cast<long>(k) * k * c;
+  for (int n = 0; n < s.batch; ++n) {
+    for (int oy = 0; oy < oh; ++oy) {
+      for (int ox = 0; ox < ow; ++ox) {
+        T* col = columns + ((static_cast<long>(n) * oh + oy) * ow + ox) * patch;
+        for (int ky = 0; ky < k; ++ky) {
+          const int y = oy * g.stride - g.padding + ky;
+          for (int kx = 0; kx < k; ++kx) {
+            const int x = ox * g.stride - g.padding + kx;
+            T* dst = col + (static_cast<long>(ky) * k + kx) * c;
+            if (y < 0 || y >= s.height || x < 0 || x >= s.width) {
+              if (kToColumns) std::fill(dst, dst + c, T(0));
+              continue;
+            }
+            const long pixel = (static_cast<long>(n) * s.height + y) * s.width + x;
+            T* img = const_cast<T*>(image) + pixel * c;
+            if (kToColumns) {
+              std::copy(img, img + c, dst);
+            } else {
+              for (int ch = 0; ch < c; ++ch) img[ch] += dst[ch];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+}  // namespace
+
+template <typename T>
+Tensor<T> im2col(const Tensor<T>& x, const ConvGeometry& g) {
+  require_defined("im2col", x);
+  check_geometry("im2col", g);
+  if (x.rows() != g.input.rows() || x.cols() != g.input.channels)
+    throw ShapeError("im2col: input " + x.shape_string() + " does not match geometry " +
+                     shape_of(g.input.rows(), g.input.channels));
+  Mat<T> v(static_cast<Index>(g.input.batch) * g.out_height() * g.out_width(),
+           static_cast<Index>(g.kernel) * g.kernel * g.input.channels);
+  im2col_kernel<T, true>(g, x.value().data(), v.data());
+  auto geom = std::make_shared<const ConvGeometry>(g);
+  return make_result<T>(std::move(v), "im2col", {x},
+                        [geom](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& grad_out, Grads<T>& gi) {
+                          gi.push_back(col2im(grad_out, *geom));
+                        });
+}
+
+template <typename T>
+Tensor<T> col2im(const Tensor<T>& cols, const ConvGeometry& g) {
+  require_defined("col2im", cols);
+  check_geometry("col2im", g);
+  const Index rows = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
+  const Index width = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
+  if (cols.rows() != rows || cols.cols() != width)
+    throw ShapeError("col2im: columns " + cols.shape_string() + " do not match geometry " + shape_of(rows, width));
+  Mat<T> v = Mat<T>::Zero(g.input.rows(), g.input.channels);
+  im2col_kernel<T, false>(g, v.data(), const_cast<T*>(cols.value().data()));
+  auto geom = std::make_shared<const ConvGeometry>(g);
+  return make_result<T>(std::move(v), "col2im", {cols},
+                        [geom](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& grad_out, Grads<T>& gi) {
+                          gi.push_back(im2col(grad_out, *geom));
+                        });
+}
+
+template <typename T>
+Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
+  require_defined("conv2d", weight);
+  const Index patch = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
+  if (weight.rows() != patch)
+    throw ShapeError("conv2d: weight " + weight.shape_string() + " needs " + std::to_string(patch) +
+                     " rows (kernel x kernel x input channels)");
+  return linear(im2col(x, g), weight, bias);
+}
+
+template <typename T>
+Tensor<T> max_pool2(const Tensor<T>& x, const ImageShape& s) {
+  require_defined("max_pool2", x);
+  if (x.rows() != s.rows() || x.cols() != s.channels || s.height < 2 || s.width < 2)
+    throw ShapeError("max_pool2: input " + x.shape_string() + " does not match " + std::to_string(s.batch) + " images of " +
+                     std::to_string(s.height) + "x" + std::to_string(s.width) + "x" + std::to_string(s.channels) +
+                     " (need at least 2x2)");
+  const int oh = s.height / 2, ow = s.width / 2, c = s.channels;
+  auto index = std::make_shared<std::vector<int>>(static_cast<std::size_t>(s.batch) * oh * ow * c);
+  const T* v = x.value().data();
+  std::size_t o = 0;
+  for (int n = 0; n < s.batch; ++n) {
+    for (int oy = 0; oy < oh; ++oy) {
+      for (int ox = 0; ox < ow; ++ox) {
+        for (int ch = 0; ch < c; ++ch) {
+          int best = -1;
+          for (int dy = 0; dy < 2; ++dy) {
+            for (int dx = 0; dx < 2; ++dx) {
+              const int flat = ((n * s.height + 2 * oy + dy) * s.width + 2 * ox + dx) * c + ch;
+              if (best < 0 || v[flat] > v[best]) best = flat;
+            }
+          }
+          (*index)[o++] = best;
+        }
+      }
+    }
+  }
+  return gather_flat(x, std::shared_ptr<const std::vector<int>>(std::move(index)),
+                     static_cast<Index>(s.batch) * oh * ow, c);
+}
+
+template <typename T>
+BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, T eps) {
+  require_defined("batch_norm", x);
+  if (gamma.rows() != 1 || gamma.cols() != x.cols() || beta.rows() != 1 || beta.cols() != x.cols())
+    shape_fail("batch_norm", x, gamma, "gamma and beta must be 1 x (input columns)");
+  if (x.rows() < 2) throw ShapeError("batch_norm: training needs at least 2 rows, got " + x.shape_string());
+  const Tensor<T> mu = col_mean(x);
+  const Tensor<T> centered = sub(x, mu);
+  const Tensor<T> var = col_mean(square(centered));
+  const Tensor<T> inv_std = pow(add_scalar(var, eps), T(-0.5));
+  BatchNormResult<T> r;
+  r.output = add(mul(mul(centered, inv_std), gamma), beta);
+  r.batch_mean = mu.value();
+  r.batch_var = var.value();
+  return r;
+}
+
+template <typename T>
+Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, const Mat<T>& running_mean,
+                          const Mat<T>& running_var, T eps) {
+  require_defined("batch_norm", x);
+  if (gamma.cols() != x.cols() || running_mean.cols() != x.cols() || running_var.cols() != x.cols() ||
+      running_mean.rows() != 1 || running_var.rows() != 1)
+    shape_fail("batch_norm", x, gamma, "gamma, beta and running statistics must be 1 x (input columns)");
+  const Tensor<T> inv_std(((running_var.array() + eps).rsqrt()).matrix());
+  const Tensor<T> centered = sub(x, Tensor<T>(running_mean));
+  return add(mul(mul(centered, inv_std), gamma), beta);
+}
+
+// ---------------------------------------------------------------- instantiation
+
+#define METALAB_INSTANTIATE_OPS(T)                                                                              \
+  template Tensor<T> add(const Tensor<T>&, const Tensor<T>&);                                                  \
+  template Tensor<T> sub(const Tensor<T>&, const Tensor<T>&);                                                  \
+  template Tensor<T> mul(const Tensor<T>&, const Tensor<T>&);                                                  \
+  template Tensor<T> div(const Tensor<T>&, const Tensor<T>&);                                                  \
+  template Tensor<T> add_scalar(const Tensor<T>&, T);                                                          \
+  template Tensor<T> mul_scalar(const Tensor<T>&, T);                                                          \
+  template Tensor<T> neg(const Tensor<T>&);                                                                    \
+  template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool);                                   \
+  template Tensor<T> transpose(const Tensor<T>&);                                                              \
+  template Tensor<T> linear(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&);                             \
+  template Tensor<T> exp(const Tensor<T>&);                                                                    \
+  template Tensor<T> log(const Tensor<T>&);                                                                    \
+  template Tensor<T> sqrt(const Tensor<T>&);                                                                   \
+  template Tensor<T> square(const Tensor<T>&);                                                                 \
+  template Tensor<T> pow(const Tensor<T>&, T);                                                                 \
+  template Tensor<T> tanh(const Tensor<T>&);                                                                   \
+  template Tensor<T> sigmoid(const Tensor<T>&);                                                                \
+  template Tensor<T> relu(const Tensor<T>&);                                                                   \
+  template Tensor<T> softplus(const Tensor<T>&);                                                               \
+  template Tensor<T> mul_constant(const Tensor<T>&, const Mat<T>&);                                            \
+  template Tensor<T> sum(const Tensor<T>&);                                                                    \
+  template Tensor<T> mean(const Tensor<T>&);                                                                   \
+  template Tensor<T> col_sum(const Tensor<T>&);                                                                \
+  template Tensor<T> col_mean(const Tensor<T>&);                                                               \
+  template Tensor<T> row_sum(const Tensor<T>&);                                                                \
+  template Tensor<T> row_mean(const Tensor<T>&);                                                               \
+  template Tensor<T> expand(const Tensor<T>&, Index, Index);                                                   \
+  template Tensor<T> reduce_to(const Tensor<T>&, Index, Index);                                                \
+  template Tensor<T> reshape(const Tensor<T>&, Index, Index);                                                  \
+  template Tensor<T> concat_rows(const std::vector<Tensor<T>>&);                                               \
+  template Tensor<T> concat_cols(const std::vector<Tensor<T>>&);                                               \
+  template Tensor<T> slice(const Tensor<T>&, Index, Index, Index, Index);                                      \
+  template Tensor<T> slice_rows(const Tensor<T>&, Index, Index);                                               \
+  template Tensor<T> slice_cols(const Tensor<T>&, Index, Index);                                               \
+  template Tensor<T> pad(const Tensor<T>&, Index, Index, Index, Index);                                        \
+  template Tensor<T> gather_rows(const Tensor<T>&, const std::vector<int>&);                                   \
+  template Tensor<T> scatter_add_rows(const Tensor<T>&, const std::vector<int>&, Index);                       \
+  template Tensor<T> pick(const Tensor<T>&, const std::vector<int>&);                                          \
+  template Tensor<T> unpick(const Tensor<T>&, const std::vector<int>&, Index);                                 \
+  template Tensor<T> gather_flat(const Tensor<T>&, std::shared_ptr<const std::vector<int>>, Index, Index);     \
+  template Tensor<T> scatter_flat(const Tensor<T>&, std::shared_ptr<const std::vector<int>>, Index, Index);    \
+  template Tensor<T> log_softmax(const Tensor<T>&);                                                            \
+  template Tensor<T> softmax(const Tensor<T>&);                                                                \
+  template Tensor<T> cross_entropy(const Tensor<T>&, const std::vector<int>&);                                 \
+  template Tensor<T> mse(const Tensor<T>&, const Tensor<T>&);                                                  \
+  template Tensor<T> pairwise_sq_dist(const Tensor<T>&, const Tensor<T>&);                                     \
+  template Tensor<T> cosine_similarity(const Tensor<T>&, const Tensor<T>&, T);                                 \
+  template Tensor<T> normalize_rows(const Tensor<T>&, T);                                                      \
+  template Tensor<T> im2col(const Tensor<T>&, const ConvGeometry&);                                            \
+  template Tensor<T> col2im(const Tensor<T>&, const ConvGeometry&);                                            \
+  template Tensor<T> conv2d(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const ConvGeometry&);        \
+  template Tensor<T> max_pool2(const Tensor<T>&, const ImageShape&);                                           \
+  template BatchNormResult<T> batch_norm_train(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, T);       \
+  template Tensor<T> batch_norm_eval(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Mat<T>&,      \
+                                     const Mat<T>&, T);
+
+METALAB_INSTANTIATE_OPS(float)
+METALAB_INSTANTIATE_OPS(double)
+
+}  // namespace metalab::ad

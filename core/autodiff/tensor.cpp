@@ -1,0 +1,217 @@
+// The graph walk behind grad(): topological order, then backward rules from the
+// output to the inputs, accumulating gradients with differentiable additions.
+#include "core/autodiff/tensor.h"
+
+#include <sstream>
+#include <unordered_map>
+
+#include "core/autodiff/ops.h"
+
+namespace metalab::ad {
+
+namespace {
+thread_local bool grad_mode_enabled = true;
+
+// Restores grad mode on scope exit, including when a backward rule throws.
+class GradModeScope {
+ public:
+  explicit GradModeScope(bool on) : previous_(GradMode::enabled()) { GradMode::set_enabled(on); }
+  ~GradModeScope() { GradMode::set_enabled(previous_); }
+
+ private:
+  bool previous_;
+};
+}  // namespace
+
+bool GradMode::enabled() { return grad_mode_enabled; }
+void GradMode::set_enabled(bool on) { grad_mode_enabled = on; }
+
+template <typename T>
+Tensor<T>::Tensor(Mat<T> value, bool requires_grad) : node_(std::make_shared<Node<T>>()) {
+  node_->value = std::move(value);
+  node_->requires_grad = requires_grad;
+}
+
+template <typename T>
+std::string Tensor<T>::shape_string() const {
+  if (!node_) return "[undefined]";
+  std::ostringstream s;
+  s << "[" << rows() << "x" << cols() << "]";
+  return s.str();
+}
+
+template <typename T>
+T Tensor<T>::item() const {
+  if (!node_ || rows() != 1 || cols() != 1)
+    throw ShapeError("item: expected a 1x1 tensor, got " + shape_string());
+  return node_->value(0, 0);
+}
+
+template <typename T>
+Tensor<T>& Tensor<T>::requires_grad(bool on) {
+  if (!node_) throw ShapeError("requires_grad: tensor is undefined");
+  if (!node_->inputs.empty())
+    throw ShapeError(std::string("requires_grad: only leaves can be marked; this tensor comes from ") + node_->op);
+  node_->requires_grad = on;
+  return *this;
+}
+
+template <typename T>
+Tensor<T> make_result(Mat<T>&& value, const char* op, const std::vector<Tensor<T>>& inputs,
+                      typename Node<T>::Backward backward) {
+  auto node = std::make_shared<Node<T>>();
+  node->value = std::move(value);
+  node->op = op;
+  if (GradMode::enabled()) {
+    bool any = false;
+    for (const auto& in : inputs) any = any || in.requires_grad();
+    if (any) {
+      node->requires_grad = true;
+      node->inputs = inputs;
+      node->backward = std::move(backward);
+    }
+  }
+  return Tensor<T>::from_node(std::move(node));
+}
+
+template <typename T>
+Tensor<T> make_result(Mat<T>&& value, const char* op, std::initializer_list<Tensor<T>> inputs,
+                      typename Node<T>::Backward backward) {
+  auto node = std::make_shared<Node<T>>();
+  node->value = std::move(value);
+  node->op = op;
+  if (GradMode::enabled()) {
+    bool any = false;
+    for (const auto& in : inputs) any = any || in.requires_grad();
+    if (any) {
+      node->requires_grad = true;
+      node->inputs.assign(inputs.begin(), inputs.end());
+      node->backward = std::move(backward);
+    }
+  }
+  return Tensor<T>::from_node(std::move(node));
+}
+
+template <typename T>
+std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::vector<Tensor<T>>& grad_outputs,
+                            const std::vector<Tensor<T>>& inputs, GradOptions options) {
+  if (outputs.size() != grad_outputs.size())
+    throw ShapeError("grad: " + std::to_string(outputs.size()) + " outputs but " +
+                     std::to_string(grad_outputs.size()) + " output gradients");
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    if (!outputs[k].defined() || !grad_outputs[k].defined()) throw ShapeError("grad: undefined output or gradient");
+    if (outputs[k].rows() != grad_outputs[k].rows() || outputs[k].cols() != grad_outputs[k].cols())
+      throw ShapeError("grad: output " + outputs[k].shape_string() + " and its gradient " +
+                       grad_outputs[k].shape_string() + " differ in shape");
+  }
+
+  // Which nodes are wanted, and where their gradients go.
+  std::unordered_map<const Node<T>*, int> wanted;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined()) throw ShapeError("grad: input " + std::to_string(i) + " is undefined");
+    wanted.emplace(inputs[i].node(), static_cast<int>(i));
+  }
+
+  // Post-order DFS over nodes that require grad; a node is "needed" if it is
+  // wanted or leads to a wanted node. Iterative to survive long graphs (BPTT).
+  std::vector<Node<T>*> order;
+  std::unordered_map<const Node<T>*, int> index;  // node -> position in order, or -1 while visiting
+  std::vector<char> needed;
+  struct Frame {
+    Node<T>* node;
+    std::size_t next_input;
+  };
+  std::vector<Frame> stack;
+  for (const auto& out : outputs) {
+    if (!out.requires_grad() || index.count(out.node())) continue;
+    stack.push_back({out.node(), 0});
+    index[out.node()] = -1;
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next_input < f.node->inputs.size()) {
+        Node<T>* child = f.node->inputs[f.next_input++].node();
+        if (child->requires_grad && !index.count(child)) {
+          index[child] = -1;
+          stack.push_back({child, 0});
+        }
+        continue;
+      }
+      bool is_needed = wanted.count(f.node) > 0;
+      for (const auto& in : f.node->inputs) {
+        auto it = index.find(in.node());
+        if (it != index.end() && it->second >= 0 && needed[it->second]) is_needed = true;
+      }
+      index[f.node] = static_cast<int>(order.size());
+      order.push_back(f.node);
+      needed.push_back(is_needed ? 1 : 0);
+      stack.pop_back();
+    }
+  }
+
+  GradModeScope mode(options.create_graph);
+  std::vector<Tensor<T>> grads(order.size());
+  auto accumulate = [&](int slot, const Tensor<T>& g) {
+    if (!g.defined()) return;
+    grads[slot] = grads[slot].defined() ? add(grads[slot], g) : g;
+  };
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    auto it = index.find(outputs[k].node());
+    if (it != index.end()) accumulate(it->second, grad_outputs[k]);
+  }
+
+  std::vector<Tensor<T>> grad_in;
+  for (int i = static_cast<int>(order.size()) - 1; i >= 0; --i) {
+    Node<T>* node = order[i];
+    if (!needed[i] || !grads[i].defined() || !node->backward) continue;
+    grad_in.clear();
+    // The node is kept alive by the graph; the handle only lends it to the rule.
+    const Tensor<T> self = Tensor<T>::from_node(std::shared_ptr<Node<T>>(std::shared_ptr<Node<T>>{}, node));
+    node->backward(node->inputs, self, grads[i], grad_in);
+    if (grad_in.size() != node->inputs.size())
+      throw std::logic_error(std::string("grad: backward of ") + node->op + " returned the wrong number of gradients");
+    for (std::size_t j = 0; j < grad_in.size(); ++j) {
+      auto it = index.find(node->inputs[j].node());
+      if (it == index.end() || !needed[it->second]) continue;
+      const Tensor<T>& g = grad_in[j];
+      if (g.defined() && (g.rows() != node->inputs[j].rows() || g.cols() != node->inputs[j].cols()))
+        throw std::logic_error(std::string("grad: backward of ") + node->op + " gave gradient " + g.shape_string() +
+                               " for input " + node->inputs[j].shape_string());
+      accumulate(it->second, g);
+    }
+    if (!wanted.count(node)) grads[i] = Tensor<T>();  // free intermediate gradients early
+  }
+
+  std::vector<Tensor<T>> result;
+  result.reserve(inputs.size());
+  for (const auto& in : inputs) {
+    auto it = index.find(in.node());
+    if (it != index.end() && grads[it->second].defined()) {
+      result.push_back(grads[it->second]);
+    } else {
+      result.push_back(Tensor<T>::zeros(in.rows(), in.cols()));
+    }
+  }
+  return result;
+}
+
+template <typename T>
+std::vector<Tensor<T>> grad(const Tensor<T>& output, const std::vector<Tensor<T>>& inputs, GradOptions options) {
+  if (!output.defined()) throw ShapeError("grad: output is undefined");
+  if (output.rows() != 1 || output.cols() != 1)
+    throw ShapeError("grad: output must be a 1x1 scalar, got " + output.shape_string() +
+                     " (pass grad_outputs for non-scalar outputs)");
+  return grad(std::vector<Tensor<T>>{output}, std::vector<Tensor<T>>{Tensor<T>::scalar(T(1))}, inputs, options);
+}
+
+#define METALAB_INSTANTIATE_TENSOR(T)                                                                           \
+  template class Tensor<T>;                                                                                    \
+  template Tensor<T> make_result(Mat<T>&&, const char*, const std::vector<Tensor<T>>&, Node<T>::Backward);    \
+  template Tensor<T> make_result(Mat<T>&&, const char*, std::initializer_list<Tensor<T>>, Node<T>::Backward); \
+  template std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>&, const std::vector<Tensor<T>>&,          \
+                                       const std::vector<Tensor<T>>&, GradOptions);                           \
+  template std::vector<Tensor<T>> grad(const Tensor<T>&, const std::vector<Tensor<T>>&, GradOptions);
+
+METALAB_INSTANTIATE_TENSOR(float)
+METALAB_INSTANTIATE_TENSOR(double)
+
+}  // namespace metalab::ad
