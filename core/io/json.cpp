@@ -413,6 +413,15 @@ Json& Json::operator[](std::string_view key) {
   return members.back().second;
 }
 
+const Json& Json::at(std::size_t index) const {
+  const Array& a = as_array();
+  if (index >= a.size()) {
+    throw FormatError("JSON: index " + std::to_string(index) + " out of range for an array of " +
+                      std::to_string(a.size()));
+  }
+  return a[index];
+}
+
 void Json::push_back(Json v) {
   if (is_null()) value_ = Array{};
   as_array().push_back(std::move(v));

@@ -108,7 +108,9 @@ class Json {
   const Json* find(std::string_view key) const;
   const Json& at(std::string_view key) const;
   Json& operator[](std::string_view key);
-  // Arrays: push_back turns null into an array.
+  // Arrays: at throws FormatError out of range; push_back turns null into an
+  // array.
+  const Json& at(std::size_t index) const;
   void push_back(Json v);
   // Elements of an array or members of an object; 0 for scalars.
   std::size_t size() const;

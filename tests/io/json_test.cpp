@@ -243,6 +243,10 @@ TEST(Json, TypedAccessErrorsNameTheTypes) {
   EXPECT_THROW(j.as_array(), FormatError);
   EXPECT_THROW(Json::parse("[]").find("a"), FormatError);
   EXPECT_EQ(Json(3).size(), 0u);
+  const Json a = Json::parse("[10,20]");
+  EXPECT_EQ(a.at(1).as_int64(), 20);
+  EXPECT_THROW(a.at(2), FormatError);
+  EXPECT_THROW(j.at(0), FormatError);
 }
 
 TEST(Json, ReadsNumbersWithADotWhateverTheLocale) {
