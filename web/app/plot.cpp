@@ -1,0 +1,157 @@
+#include "web/app/plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace metalab::web {
+
+PlotColors PlotColors::from_style(bool dark) {
+  PlotColors c;
+  if (dark) {
+    c.background = IM_COL32(24, 26, 30, 255);
+    c.frame = IM_COL32(90, 95, 105, 255);
+    c.grid = IM_COL32(55, 60, 68, 255);
+    c.axis = IM_COL32(170, 175, 185, 255);
+    c.text = IM_COL32(220, 222, 228, 255);
+  } else {
+    c.background = IM_COL32(255, 255, 255, 255);
+    c.frame = IM_COL32(150, 150, 160, 255);
+    c.grid = IM_COL32(228, 230, 235, 255);
+    c.axis = IM_COL32(70, 70, 80, 255);
+    c.text = IM_COL32(30, 30, 35, 255);
+  }
+  return c;
+}
+
+double nice_tick_step(double lo, double hi, float pixels, float min_spacing) {
+  const double span = hi - lo;
+  if (!(span > 0) || !(pixels > 0)) return 1.0;
+  const double max_ticks = std::max(1.0, std::floor(static_cast<double>(pixels) / std::max(1.0f, min_spacing)));
+  const double raw = span / max_ticks;
+  const double p = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * p >= raw) return m * p;
+  return 10.0 * p;
+}
+
+namespace {
+void format_tick(char* buf, std::size_t n, double v, double step) {
+  if (std::fabs(v) < step * 1e-6) v = 0.0;  // no "-0"
+  const int decimals = step >= 1.0 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+  std::snprintf(buf, n, "%.*f", decimals, v);
+}
+}  // namespace
+
+Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange range, const PlotColors& colors,
+           const char* x_title, const char* y_title, bool legend_row)
+    : dl_(draw_list), r_(range), text_(colors.text), outer_min_(outer_min), outer_max_(outer_max) {
+  const float fs = ImGui::GetFontSize();
+  const ImU32 text = colors.text;
+
+  // Margins: y tick labels + y title on the left, x tick labels + x title below.
+  const float left = fs * 3.6f, bottom = fs * 2.8f, top = legend_row ? fs * 2.0f : fs * 0.6f, right = fs * 0.9f;
+  inner_min_ = ImVec2(std::floor(outer_min.x + left), std::floor(outer_min.y + top));
+  inner_max_ = ImVec2(std::floor(std::max(inner_min_.x + 10.0f, outer_max.x - right)),
+                      std::floor(std::max(inner_min_.y + 10.0f, outer_max.y - bottom)));
+
+  dl_->AddRectFilled(outer_min, outer_max, colors.background, fs * 0.3f);
+  const float w = inner_max_.x - inner_min_.x, h = inner_max_.y - inner_min_.y;
+
+  char buf[32];
+  // Vertical grid lines and x tick labels.
+  const double xs = nice_tick_step(r_.x_min, r_.x_max, w, fs * 4.0f);
+  for (double v = std::ceil(r_.x_min / xs) * xs; v <= r_.x_max + xs * 1e-9; v += xs) {
+    const float sx = std::round(to_screen(v, 0).x);
+    dl_->AddLine(ImVec2(sx, inner_min_.y), ImVec2(sx, inner_max_.y), colors.grid);
+    dl_->AddLine(ImVec2(sx, inner_max_.y), ImVec2(sx, inner_max_.y + fs * 0.3f), colors.axis);
+    format_tick(buf, sizeof buf, v, xs);
+    const ImVec2 ts = ImGui::CalcTextSize(buf);
+    dl_->AddText(ImVec2(sx - ts.x * 0.5f, inner_max_.y + fs * 0.35f), text, buf);
+  }
+  // Horizontal grid lines and y tick labels.
+  const double ys = nice_tick_step(r_.y_min, r_.y_max, h, fs * 2.2f);
+  for (double v = std::ceil(r_.y_min / ys) * ys; v <= r_.y_max + ys * 1e-9; v += ys) {
+    const float sy = std::round(to_screen(0, v).y);
+    dl_->AddLine(ImVec2(inner_min_.x, sy), ImVec2(inner_max_.x, sy), colors.grid);
+    dl_->AddLine(ImVec2(inner_min_.x - fs * 0.3f, sy), ImVec2(inner_min_.x, sy), colors.axis);
+    format_tick(buf, sizeof buf, v, ys);
+    const ImVec2 ts = ImGui::CalcTextSize(buf);
+    dl_->AddText(ImVec2(inner_min_.x - fs * 0.45f - ts.x, sy - ts.y * 0.5f), text, buf);
+  }
+  // The axes through zero (when in range), thicker than the grid.
+  if (r_.y_min <= 0 && r_.y_max >= 0) {
+    const float sy = std::round(to_screen(0, 0).y);
+    dl_->AddLine(ImVec2(inner_min_.x, sy), ImVec2(inner_max_.x, sy), colors.axis, 1.5f);
+  }
+  if (r_.x_min <= 0 && r_.x_max >= 0) {
+    const float sx = std::round(to_screen(0, 0).x);
+    dl_->AddLine(ImVec2(sx, inner_min_.y), ImVec2(sx, inner_max_.y), colors.axis, 1.5f);
+  }
+  dl_->AddRect(inner_min_, inner_max_, colors.frame);
+
+  // Axis titles: x centred below the tick labels, y left of the tick labels.
+  if (x_title) {
+    const ImVec2 ts = ImGui::CalcTextSize(x_title);
+    dl_->AddText(ImVec2(inner_min_.x + (w - ts.x) * 0.5f, inner_max_.y + fs * 1.5f), text, x_title);
+  }
+  if (y_title) {
+    const ImVec2 ts = ImGui::CalcTextSize(y_title);
+    dl_->AddText(ImVec2(outer_min.x + fs * 0.4f, inner_min_.y + (h - ts.y) * 0.5f), text, y_title);
+  }
+
+  dl_->PushClipRect(inner_min_, inner_max_, true);
+}
+
+Plot::~Plot() { dl_->PopClipRect(); }
+
+void Plot::legend(const LegendItem* items, int n) const {
+  const float fs = ImGui::GetFontSize();
+  const float swatch = fs * 1.6f, gap = fs * 1.5f;
+  dl_->PushClipRect(outer_min_, outer_max_, false);  // outside the data area
+  float x = inner_min_.x;
+  const float cy = std::round(outer_min_.y + fs * 0.4f + fs * 0.5f);
+  for (int i = 0; i < n; ++i) {
+    const LegendItem& it = items[i];
+    if (it.kind == LegendItem::Kind::Line) {
+      dl_->AddLine(ImVec2(x, cy), ImVec2(x + swatch, cy), it.color, it.size);
+    } else {
+      const ImVec2 c(x + swatch * 0.5f, cy);
+      dl_->AddCircleFilled(c, it.size, it.color, 20);
+      if (it.outline) dl_->AddCircle(c, it.size, it.outline, 20, std::max(1.0f, it.size * 0.25f));
+    }
+    x += swatch + fs * 0.4f;
+    dl_->AddText(ImVec2(x, cy - fs * 0.5f), text_, it.label);
+    x += ImGui::CalcTextSize(it.label).x + gap;
+  }
+  dl_->PopClipRect();
+}
+
+ImVec2 Plot::to_screen(double x, double y) const {
+  const double tx = (x - r_.x_min) / (r_.x_max - r_.x_min);
+  const double ty = (y - r_.y_min) / (r_.y_max - r_.y_min);
+  return ImVec2(inner_min_.x + static_cast<float>(tx) * (inner_max_.x - inner_min_.x),
+                inner_max_.y - static_cast<float>(ty) * (inner_max_.y - inner_min_.y));
+}
+
+void Plot::curve(const std::function<double(double)>& f, ImU32 color, float thickness,
+                 float pixels_per_sample) const {
+  const float w = inner_max_.x - inner_min_.x;
+  const int n = std::clamp(static_cast<int>(w / std::max(0.5f, pixels_per_sample)), 2, 4000);
+  dl_->PathClear();
+  for (int i = 0; i <= n; ++i) {
+    const double x = r_.x_min + (r_.x_max - r_.x_min) * i / n;
+    dl_->PathLineTo(to_screen(x, f(x)));
+  }
+  dl_->PathStroke(color, 0, thickness);
+}
+
+void Plot::points(const float* xs, const float* ys, int n, ImU32 fill, ImU32 outline, float radius) const {
+  for (int i = 0; i < n; ++i) {
+    const ImVec2 p = to_screen(xs[i], ys[i]);
+    dl_->AddCircleFilled(p, radius, fill, 20);
+    dl_->AddCircle(p, radius, outline, 20, std::max(1.0f, radius * 0.25f));
+  }
+}
+
+}  // namespace metalab::web

@@ -1,0 +1,115 @@
+// The page's main loop (Emscripten): SDL2 window on the <canvas id="canvas">,
+// a WebGL2 context, and one call to the shared frame function per animation
+// frame. The page (web/shell/loader.js) sizes the canvas: CSS size = window,
+// backing store = CSS size x devicePixelRatio. Here we follow that size every
+// frame, so resizes and zoom (which changes devicePixelRatio) just work.
+#include <emscripten.h>
+#include <emscripten/html5.h>
+
+#include <SDL.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "web/app/app.h"
+#include "web/app/frame.h"
+
+namespace {
+
+struct Context {
+  SDL_Window* window = nullptr;
+  metalab::web::AppState state;
+  std::string last_status;
+};
+
+void show_error(const std::string& message) {
+  std::fprintf(stderr, "MetaLab: %s\n", message.c_str());
+  EM_ASM({ if (Module.metalabShowError) Module.metalabShowError(UTF8ToString($0)); }, message.c_str());
+}
+
+// Reads the canvas size the page chose and tells SDL (mouse coordinates are
+// mapped through SDL's window size) and the frame loop about it.
+metalab::web::Display sync_canvas(SDL_Window* window) {
+  double css_w = 0, css_h = 0;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  int fb_w = 0, fb_h = 0;
+  emscripten_get_canvas_element_size("#canvas", &fb_w, &fb_h);
+  const int w = static_cast<int>(std::lround(css_w)), h = static_cast<int>(std::lround(css_h));
+  int sdl_w = 0, sdl_h = 0;
+  SDL_GetWindowSize(window, &sdl_w, &sdl_h);
+  if (w > 0 && h > 0 && (w != sdl_w || h != sdl_h)) {
+    SDL_SetWindowSize(window, w, h);
+    // SDL resizes the backing store itself (w x its pixel ratio); keep the page's choice.
+    emscripten_set_canvas_element_size("#canvas", fb_w, fb_h);
+  }
+  metalab::web::Display d;
+  d.width = static_cast<float>(css_w);
+  d.height = static_cast<float>(css_h);
+  d.framebuffer_width = fb_w;
+  d.framebuffer_height = fb_h;
+  d.pixel_ratio = static_cast<float>(emscripten_get_device_pixel_ratio());
+  return d;
+}
+
+void main_loop(void* arg) {
+  Context& ctx = *static_cast<Context*>(arg);
+  SDL_Event event;
+  while (SDL_PollEvent(&event)) metalab::web::frame_event(ctx.state, event);  // no "quit" in a page
+
+  metalab::web::frame_run(ctx.state, sync_canvas(ctx.window));
+
+  // Let the page (and the browser test) know: frame count every frame, the
+  // state snapshot when it changed.
+  std::string status = metalab::web::status_json(ctx.state);
+  if (status != ctx.last_status) {
+    ctx.last_status.swap(status);
+    EM_ASM({ if (Module.metalabStatus) Module.metalabStatus(UTF8ToString($0)); }, ctx.last_status.c_str());
+  }
+  EM_ASM({ if (Module.metalabFrame) Module.metalabFrame($0); }, static_cast<double>(ctx.state.stats.frames));
+}
+
+}  // namespace
+
+int main() {
+  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
+    show_error(std::string("SDL_Init failed: ") + SDL_GetError());
+    return 1;
+  }
+  // WebGL2 == OpenGL ES 3.0.
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+  SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+  SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 0);
+  SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
+
+  static Context ctx;  // lives for the whole page
+  double css_w = 0, css_h = 0;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  const int w = css_w > 0 ? static_cast<int>(std::lround(css_w)) : 1280;
+  const int h = css_h > 0 ? static_cast<int>(std::lround(css_h)) : 720;
+  ctx.window = SDL_CreateWindow("MetaLab", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, w, h,
+                                SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI);
+  if (!ctx.window) {
+    show_error(std::string("could not create the window: ") + SDL_GetError());
+    return 1;
+  }
+  SDL_GLContext gl = SDL_GL_CreateContext(ctx.window);
+  if (!gl) {
+    show_error(std::string("this browser could not create a WebGL2 context (") + SDL_GetError() +
+               "). MetaLab needs WebGL2: try a current Firefox, Chrome or Safari, and check that hardware "
+               "acceleration is enabled.");
+    return 1;
+  }
+  SDL_GL_MakeCurrent(ctx.window, gl);
+
+  std::string error;
+  if (!metalab::web::frame_init(ctx.state, ctx.window, gl, "#version 300 es", &error)) {
+    show_error(error);
+    return 1;
+  }
+  // 0 fps = requestAnimationFrame; true = never return from main.
+  emscripten_set_main_loop_arg(main_loop, &ctx, 0, true);
+  return 0;
+}
