@@ -53,15 +53,15 @@ float half_to_float(std::uint16_t h) {
   return float_from_bits(sign | ((exponent + 112) << 23) | (mantissa << 13));
 }
 
-// binary64 -> binary32 with IEEE overflow to infinity (a plain cast of an
-// out-of-range double is undefined behaviour in C++).
+// binary64 -> binary32, rounding to nearest with IEEE overflow to infinity (a
+// plain cast of a double beyond the float range is undefined behaviour).
 float double_to_float(double d) {
-  if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<float>::max())) {
-    const float inf = std::numeric_limits<float>::infinity();
-    // Values that round down to FLT_MAX rather than up to infinity.
-    const double halfway = 0x1.ffffffp+127;
-    if (std::fabs(d) < halfway) return d > 0 ? std::numeric_limits<float>::max() : -std::numeric_limits<float>::max();
-    return d > 0 ? inf : -inf;
+  constexpr double kFloatMax = std::numeric_limits<float>::max();
+  constexpr double kHalfway = 0x1.ffffffp+127;  // FLT_MAX + half an ulp; ties go to even, i.e. inf
+  if (std::isfinite(d) && std::fabs(d) > kFloatMax) {
+    const float limit = std::fabs(d) < kHalfway ? std::numeric_limits<float>::max()
+                                                : std::numeric_limits<float>::infinity();
+    return std::signbit(d) ? -limit : limit;
   }
   return static_cast<float>(d);
 }
@@ -134,7 +134,7 @@ std::string list_names(const std::vector<std::string>& names, const char* none) 
   return out;
 }
 
-// Why a byte buffer is not a checkpoint; collects the source name once.
+// Parses and validates one safetensors byte buffer; every error names the source.
 class Loader {
  public:
   Loader(std::string_view bytes, std::string_view source) : bytes_(bytes), source_(source) {}
