@@ -745,7 +745,8 @@ namespace {
 void check_geometry(const char* op, const ConvGeometry& g) {
   const ImageShape& s = g.input;
   if (s.batch < 1 || s.height < 1 || s.width < 1 || s.channels < 1 || g.kernel < 1 || g.stride < 1 ||
-      g.padding < 0 || g.out_height() < 1 || g.out_width() < 1) {
+      g.padding < 0 || s.height + 2 * g.padding < g.kernel || s.width + 2 * g.padding < g.kernel ||
+      g.out_height() < 1 || g.out_width() < 1) {
     std::ostringstream m;
     m << op << ": invalid geometry (batch " << s.batch << ", " << s.height << "x" << s.width << "x" << s.channels
       << ", kernel " << g.kernel << ", stride " << g.stride << ", padding " << g.padding << ")";
@@ -823,7 +824,12 @@ Tensor<T> col2im(const Tensor<T>& cols, const ConvGeometry& g) {
 
 template <typename T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
+  require_defined("conv2d", x);
   require_defined("conv2d", weight);
+  check_geometry("conv2d", g);
+  if (x.rows() != g.input.rows() || x.cols() != g.input.channels)
+    throw ShapeError("conv2d: input " + x.shape_string() + " does not match geometry " +
+                     shape_of(g.input.rows(), g.input.channels));
   const Index patch = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
   if (weight.rows() != patch)
     throw ShapeError("conv2d: weight " + weight.shape_string() + " needs " + std::to_string(patch) +

@@ -115,24 +115,27 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
   // Post-order DFS over nodes that require grad; a node is "needed" if it is
   // wanted or leads to a wanted node. Iterative to survive long graphs (BPTT).
   std::vector<Node<T>*> order;
+  std::vector<Tensor<T>> handles;  // owning handles to the nodes in order (see self below)
   std::unordered_map<const Node<T>*, int> index;  // node -> position in order, or -1 while visiting
   std::vector<char> needed;
   struct Frame {
     Node<T>* node;
+    const Tensor<T>* handle;  // the output or the parent's input that points to node
     std::size_t next_input;
   };
   std::vector<Frame> stack;
   for (const auto& out : outputs) {
     if (!out.requires_grad() || index.count(out.node())) continue;
-    stack.push_back({out.node(), 0});
+    stack.push_back({out.node(), &out, 0});
     index[out.node()] = -1;
     while (!stack.empty()) {
       Frame& f = stack.back();
       if (f.next_input < f.node->inputs.size()) {
-        Node<T>* child = f.node->inputs[f.next_input++].node();
+        const Tensor<T>& input = f.node->inputs[f.next_input++];
+        Node<T>* child = input.node();
         if (child->requires_grad && !index.count(child)) {
           index[child] = -1;
-          stack.push_back({child, 0});
+          stack.push_back({child, &input, 0});
         }
         continue;
       }
@@ -143,6 +146,7 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
       }
       index[f.node] = static_cast<int>(order.size());
       order.push_back(f.node);
+      handles.push_back(*f.handle);
       needed.push_back(is_needed ? 1 : 0);
       stack.pop_back();
     }
@@ -164,8 +168,10 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
     Node<T>* node = order[i];
     if (!needed[i] || !grads[i].defined() || !node->backward) continue;
     grad_in.clear();
-    // The node is kept alive by the graph; the handle only lends it to the rule.
-    const Tensor<T> self = Tensor<T>::from_node(std::shared_ptr<Node<T>>(std::shared_ptr<Node<T>>{}, node));
+    // An owning handle: with create_graph, rules that use their output (exp, tanh,
+    // div, softmax, ...) record it in the gradient graph, which may outlive every
+    // other handle to the forward graph (MAML drops the support loss).
+    const Tensor<T>& self = handles[i];
     node->backward(node->inputs, self, grads[i], grad_in);
     if (grad_in.size() != node->inputs.size())
       throw std::logic_error(std::string("grad: backward of ") + node->op + " returned the wrong number of gradients");
