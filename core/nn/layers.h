@@ -34,7 +34,9 @@ Tensor<T> activate(Activation a, const Tensor<T>& x) {
   return x;
 }
 
-enum class Init { KaimingNormal, XavierUniform, Zeros };
+// TorchDefault is PyTorch's nn.Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+// used for MLPs so results compare directly with PyTorch implementations.
+enum class Init { KaimingNormal, XavierUniform, TorchDefault, Zeros };
 
 // A rows x cols matrix drawn for a layer with the given fan-in and fan-out.
 template <typename T>
@@ -51,6 +53,11 @@ Mat<T> init_matrix(Init kind, int rows, int cols, int fan_in, int fan_out, Rng& 
       for (int i = 0; i < m.size(); ++i) m.data()[i] = static_cast<T>(rng.uniform(-a, a));
       break;
     }
+    case Init::TorchDefault: {
+      const double a = 1.0 / std::sqrt(static_cast<double>(fan_in));
+      for (int i = 0; i < m.size(); ++i) m.data()[i] = static_cast<T>(rng.uniform(-a, a));
+      break;
+    }
     case Init::Zeros: m.setZero(); break;
   }
   return m;
@@ -63,7 +70,10 @@ struct Linear {
   template <typename T>
   void init(Params<T>& params, const std::string& prefix, Rng& rng) const {
     params.add(prefix + ".weight", Tensor<T>(init_matrix<T>(init_kind, in, out, in, out, rng), true));
-    params.add(prefix + ".bias", Tensor<T>(Mat<T>::Zero(1, out), true));
+    // PyTorch draws biases like weights; the other schemes start them at zero.
+    params.add(prefix + ".bias", Tensor<T>(init_kind == Init::TorchDefault ? init_matrix<T>(init_kind, 1, out, in, out, rng)
+                                                                          : Mat<T>(Mat<T>::Zero(1, out)),
+                                           true));
   }
   template <typename T>
   Tensor<T> forward(const Params<T>& params, const std::string& prefix, const Tensor<T>& x) const {
@@ -81,7 +91,7 @@ struct MLP {
   int num_layers() const { return static_cast<int>(sizes.size()) - 1; }
   std::string layer_name(int i) const { return "layer" + std::to_string(i); }
   Linear layer(int i) const {
-    return Linear{sizes[i], sizes[i + 1], activation == Activation::ReLU ? Init::KaimingNormal : Init::XavierUniform};
+    return Linear{sizes[i], sizes[i + 1], Init::TorchDefault};
   }
 
   template <typename T>

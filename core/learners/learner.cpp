@@ -1,0 +1,189 @@
+#include "core/learners/learner.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/learners/baselines.h"
+#include "core/learners/maml.h"
+#include "core/learners/reptile.h"
+
+namespace metalab {
+
+namespace {
+
+std::string fmt(double v) {
+  std::ostringstream s;
+  s.precision(9);
+  s << v;
+  return s.str();
+}
+
+float get_float(const std::map<std::string, std::string>& m, const std::string& key, float fallback) {
+  auto it = m.find(key);
+  if (it == m.end()) return fallback;
+  try {
+    std::size_t used = 0;
+    const float v = std::stof(it->second, &used);
+    if (used != it->second.size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (const std::exception&) {
+    throw std::invalid_argument("learner config: '" + key + "' must be a number, got '" + it->second + "'");
+  }
+}
+
+long long get_integer(const std::map<std::string, std::string>& m, const std::string& key, long long fallback) {
+  auto it = m.find(key);
+  if (it == m.end()) return fallback;
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(it->second, &used);
+    if (used != it->second.size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (const std::exception&) {
+    throw std::invalid_argument("learner config: '" + key + "' must be an integer, got '" + it->second + "'");
+  }
+}
+
+}  // namespace
+
+void sequential_for(int n, const std::function<void(int)>& body) {
+  for (int i = 0; i < n; ++i) body(i);
+}
+
+const std::vector<std::string>& learner_names() {
+  static const std::vector<std::string> names{"maml", "fomaml", "metasgd", "anil", "reptile", "pretrain", "scratch"};
+  return names;
+}
+
+void LearnerConfig::validate() const {
+  bool known = false;
+  for (const auto& n : learner_names()) known = known || n == learner;
+  if (!known) {
+    std::string list;
+    for (const auto& n : learner_names()) list += (list.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown learner '" + learner + "' (expected one of: " + list + ")");
+  }
+  model.validate();
+  auto positive = [](const char* name, double v) {
+    if (!(v > 0) || !std::isfinite(v))
+      throw std::invalid_argument(std::string("learner config: ") + name + " must be a positive number, got " + fmt(v));
+  };
+  positive("inner_lr", inner_lr);
+  positive("outer_lr", outer_lr);
+  positive("metasgd_init_lr", metasgd_init_lr);
+  positive("reptile_epsilon", reptile_epsilon);
+  positive("scratch_lr", scratch_lr);
+  if (inner_steps < 1) throw std::invalid_argument("learner config: inner_steps must be >= 1");
+  if (meta_batch < 1) throw std::invalid_argument("learner config: meta_batch must be >= 1");
+  if (!(grad_clip >= 0)) throw std::invalid_argument("learner config: grad_clip must be >= 0");
+  if (outer_optimizer != "adam" && outer_optimizer != "sgd" && outer_optimizer != "rmsprop")
+    throw std::invalid_argument("learner config: outer_optimizer must be adam, sgd or rmsprop, got '" +
+                                outer_optimizer + "'");
+}
+
+std::map<std::string, std::string> LearnerConfig::to_metadata() const {
+  std::map<std::string, std::string> m;
+  m["learner"] = learner;
+  model.to_metadata(m);
+  m["inner_lr"] = fmt(inner_lr);
+  m["inner_steps"] = std::to_string(inner_steps);
+  m["outer_lr"] = fmt(outer_lr);
+  m["outer_optimizer"] = outer_optimizer;
+  m["meta_batch"] = std::to_string(meta_batch);
+  m["grad_clip"] = fmt(grad_clip);
+  m["first_order"] = first_order ? "true" : "false";
+  m["metasgd_init_lr"] = fmt(metasgd_init_lr);
+  m["reptile_epsilon"] = fmt(reptile_epsilon);
+  m["scratch_lr"] = fmt(scratch_lr);
+  m["seed"] = std::to_string(seed);
+  return m;
+}
+
+LearnerConfig LearnerConfig::from_metadata(const std::map<std::string, std::string>& m) {
+  LearnerConfig c;
+  auto it = m.find("learner");
+  if (it == m.end()) throw std::invalid_argument("learner config: metadata has no 'learner' entry");
+  c.learner = it->second;
+  c.model = ModelConfig::from_metadata(m);
+  c.inner_lr = get_float(m, "inner_lr", c.inner_lr);
+  c.inner_steps = static_cast<int>(get_integer(m, "inner_steps", c.inner_steps));
+  c.outer_lr = get_float(m, "outer_lr", c.outer_lr);
+  if (auto o = m.find("outer_optimizer"); o != m.end()) c.outer_optimizer = o->second;
+  c.meta_batch = static_cast<int>(get_integer(m, "meta_batch", c.meta_batch));
+  c.grad_clip = get_float(m, "grad_clip", c.grad_clip);
+  if (auto f = m.find("first_order"); f != m.end()) c.first_order = f->second == "true";
+  c.metasgd_init_lr = get_float(m, "metasgd_init_lr", c.metasgd_init_lr);
+  c.reptile_epsilon = get_float(m, "reptile_epsilon", c.reptile_epsilon);
+  c.scratch_lr = get_float(m, "scratch_lr", c.scratch_lr);
+  c.seed = static_cast<std::uint64_t>(get_integer(m, "seed", 0));
+  c.validate();
+  return c;
+}
+
+Learner::Learner(LearnerConfig config) : config_(std::move(config)), model_((config_.validate(), config_.model)) {}
+
+void Learner::check_finite(double x, const char* what) const {
+  if (!std::isfinite(x)) {
+    std::ostringstream m;
+    m << config_.learner << ": " << what << " became " << x << " at iteration " << iteration_
+      << " (training diverged; try a smaller learning rate or gradient clipping)";
+    throw DivergenceError(m.str());
+  }
+}
+
+Checkpoint Learner::save() const {
+  Checkpoint ckpt;
+  ckpt.metadata = config_.to_metadata();
+  ckpt.metadata["format"] = "metalab-checkpoint-1";
+  ckpt.metadata["iteration"] = std::to_string(iteration_);
+  const ParamsF& p = params();
+  for (std::size_t i = 0; i < p.size(); ++i) ckpt.add(p.name(i), p[i].value());
+  save_extra(ckpt);
+  return ckpt;
+}
+
+void Learner::load(const Checkpoint& ckpt) {
+  const std::string learner = get_metadata(ckpt, "learner");
+  if (learner != config_.learner)
+    throw FormatError("checkpoint " + ckpt.source + ": holds a '" + learner + "' learner, not '" + config_.learner + "'");
+  ParamsF& p = mutable_params();
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const TensorEntry& e = get_tensor(ckpt, p.name(i));
+    if (e.data.rows() != p[i].rows() || e.data.cols() != p[i].cols())
+      throw FormatError("checkpoint " + ckpt.source + ": tensor '" + p.name(i) + "' has shape " + format_shape(e.shape) +
+                        ", model expects [" + std::to_string(p[i].rows()) + "," + std::to_string(p[i].cols()) + "]");
+    if (!e.data.allFinite())
+      throw FormatError("checkpoint " + ckpt.source + ": tensor '" + p.name(i) + "' contains NaN or infinity");
+  }
+  load_extra(ckpt);  // may throw before anything changes below
+  for (std::size_t i = 0; i < p.size(); ++i) p[i].mutable_value() = get_tensor(ckpt, p.name(i)).data;
+  iteration_ = std::stol(get_metadata_or(ckpt, "iteration", "0"));
+}
+
+void Learner::save_extra(Checkpoint&) const {}
+void Learner::load_extra(const Checkpoint&) {}
+
+std::unique_ptr<Learner> make_learner(const LearnerConfig& config) {
+  config.validate();
+  const std::string& k = config.learner;
+  if (k == "maml" || k == "fomaml" || k == "metasgd" || k == "anil") return std::make_unique<GradientMetaLearner>(config);
+  if (k == "reptile") return std::make_unique<Reptile>(config);
+  if (k == "pretrain") return std::make_unique<PretrainBaseline>(config);
+  if (k == "scratch") return std::make_unique<ScratchBaseline>(config);
+  throw std::invalid_argument("unknown learner '" + k + "'");
+}
+
+std::unique_ptr<Learner> load_learner(const Checkpoint& ckpt) {
+  LearnerConfig config;
+  try {
+    config = LearnerConfig::from_metadata(ckpt.metadata);
+  } catch (const std::invalid_argument& e) {
+    throw FormatError("checkpoint " + ckpt.source + ": " + e.what());
+  }
+  auto learner = make_learner(config);
+  learner->load(ckpt);
+  return learner;
+}
+
+}  // namespace metalab

@@ -1,0 +1,138 @@
+#include "core/learners/maml.h"
+
+#include <stdexcept>
+
+namespace metalab {
+
+GradientMetaLearner::GradientMetaLearner(LearnerConfig config) : Learner(std::move(config)) {
+  Rng rng(config_.seed);
+  params_ = model_.init(rng);
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    adapt_mask_.push_back(config_.learner != "anil" || model_.is_head(params_.name(i)));
+  trainable_ = params_;
+  if (meta_sgd()) {
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      Tensorf lr(Mat<float>::Constant(params_[i].rows(), params_[i].cols(), config_.metasgd_init_lr), true);
+      step_sizes_.add("lr." + params_.name(i), lr);
+      trainable_.add("lr." + params_.name(i), lr);
+    }
+  }
+  optimizer_ = make_outer_optimizer(config_);
+}
+
+void GradientMetaLearner::set_step_sizes(float value) {
+  for (std::size_t i = 0; i < step_sizes_.size(); ++i) step_sizes_[i].mutable_value().setConstant(value);
+}
+
+GradientMetaLearner::TaskGradient GradientMetaLearner::task_gradient(const Task& task, bool first_order_only) const {
+  validate_task(model_, task, config_.learner.c_str());
+  if (task.query_x.rows() == 0) throw std::invalid_argument(config_.learner + ": a meta-training task needs query points");
+  const bool anil = config_.learner == "anil";
+  const Tensorf xs(task.support_x), xq(task.query_x);
+  // ANIL: the body is fixed during the inner loop, so embed once.
+  const Tensorf feat_s = anil ? model_.embed(params_, xs) : Tensorf();
+  const Tensorf feat_q = anil ? model_.embed(params_, xq) : Tensorf();
+  auto run = [&](const ParamsF& p, bool support) {
+    if (anil) return model_.head(p, support ? feat_s : feat_q);
+    return model_.forward(p, support ? xs : xq);
+  };
+
+  TaskGradient out;
+  ParamsF fast = params_;
+  std::vector<Tensorf> adaptable;
+  std::vector<std::size_t> adaptable_index;
+  for (std::size_t i = 0; i < fast.size(); ++i)
+    if (adapt_mask_[i]) adaptable_index.push_back(i);
+
+  for (int s = 0; s < config_.inner_steps; ++s) {
+    const Tensorf loss = model_.loss(run(fast, true), task.support_y);
+    if (s == 0) out.support_loss = loss.item();
+    adaptable.clear();
+    for (std::size_t i : adaptable_index) adaptable.push_back(fast[i]);
+    const std::vector<Tensorf> g = ad::grad(loss, adaptable, ad::GradOptions{!first_order_only});
+    ParamsF next;
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < fast.size(); ++i) {
+      if (!adapt_mask_[i]) {
+        next.add(fast.name(i), fast[i]);
+        continue;
+      }
+      const Tensorf& gi = g[k++];
+      Tensorf step = meta_sgd() ? ad::mul(step_sizes_[i], gi) : ad::mul_scalar(gi, config_.inner_lr);
+      next.add(fast.name(i), ad::sub(fast[i], step));
+    }
+    fast = std::move(next);
+  }
+  const Tensorf output = run(fast, false);
+  const Tensorf query_loss = model_.loss(output, task.query_y);
+  out.query_loss = query_loss.item();
+  out.metric = model_.metric(output.value(), task.query_y);
+  out.grads = ad::grad(query_loss, trainable_.tensors());
+  return out;
+}
+
+StepStats GradientMetaLearner::meta_step(const std::vector<Task>& batch) {
+  if (batch.empty()) throw std::invalid_argument(config_.learner + ": meta_step needs at least one task");
+  std::vector<TaskGradient> results(batch.size());
+  const bool fo = first_order();
+  parallel_(static_cast<int>(batch.size()),
+            [&](int i) { results[static_cast<std::size_t>(i)] = task_gradient(batch[static_cast<std::size_t>(i)], fo); });
+
+  StepStats stats;
+  std::vector<std::vector<Tensorf>> grads;
+  grads.reserve(results.size());
+  for (auto& r : results) {
+    stats.loss += r.query_loss;
+    stats.pre_loss += r.support_loss;
+    stats.metric += r.metric;
+    grads.push_back(std::move(r.grads));
+  }
+  const double n = static_cast<double>(batch.size());
+  stats.loss /= n;
+  stats.pre_loss /= n;
+  stats.metric /= n;
+  check_finite(stats.loss, "the query loss");
+
+  std::vector<Tensorf> meta_grad = average_gradients(grads);
+  if (step_sizes_frozen_)
+    for (std::size_t i = params_.size(); i < meta_grad.size(); ++i)
+      meta_grad[i] = Tensorf::zeros(meta_grad[i].rows(), meta_grad[i].cols());
+  stats.grad_norm = config_.grad_clip > 0 ? optim::clip_grad_norm(meta_grad, config_.grad_clip)
+                                          : optim::global_norm(meta_grad);
+  check_finite(stats.grad_norm, "the meta-gradient norm");
+  if (step_sizes_frozen_) {
+    // Keep the frozen step sizes exactly (Adam would still move them by its epsilon-free path).
+    std::vector<Mat<float>> saved;
+    for (std::size_t i = 0; i < step_sizes_.size(); ++i) saved.push_back(step_sizes_[i].value());
+    optimizer_->step(trainable_, meta_grad);
+    for (std::size_t i = 0; i < step_sizes_.size(); ++i) step_sizes_[i].mutable_value() = saved[i];
+  } else {
+    optimizer_->step(trainable_, meta_grad);
+  }
+  ++iteration_;
+  return stats;
+}
+
+std::vector<Predictor> GradientMetaLearner::adapt(const Task& task, int steps) const {
+  if (steps < 0) throw std::invalid_argument("adapt: steps must be >= 0");
+  return sgd_adapt_path(model_, params_, task, steps, config_.inner_lr, &adapt_mask_,
+                        meta_sgd() ? &step_sizes_ : nullptr);
+}
+
+void GradientMetaLearner::save_extra(Checkpoint& ckpt) const {
+  for (std::size_t i = 0; i < step_sizes_.size(); ++i) ckpt.add(step_sizes_.name(i), step_sizes_[i].value());
+  save_optimizer_state(*optimizer_, ckpt);
+}
+
+void GradientMetaLearner::load_extra(const Checkpoint& ckpt) {
+  for (std::size_t i = 0; i < step_sizes_.size(); ++i) {
+    const TensorEntry& e = get_tensor(ckpt, step_sizes_.name(i));
+    if (e.data.rows() != step_sizes_[i].rows() || e.data.cols() != step_sizes_[i].cols())
+      throw FormatError("checkpoint " + ckpt.source + ": tensor '" + step_sizes_.name(i) + "' has the wrong shape");
+  }
+  load_optimizer_state(*optimizer_, trainable_, ckpt);
+  for (std::size_t i = 0; i < step_sizes_.size(); ++i)
+    step_sizes_[i].mutable_value() = get_tensor(ckpt, step_sizes_.name(i)).data;
+}
+
+}  // namespace metalab

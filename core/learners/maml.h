@@ -1,0 +1,72 @@
+// The MAML family (Finn et al. 2017) in one learner, selected by name:
+//
+//   maml     exact second-order MAML. For each task i the inner loop takes
+//            `inner_steps` SGD steps on the support loss,
+//                theta_i' = theta - alpha * grad L_support_i(theta),
+//            and the outer step minimises the query loss after adaptation,
+//                theta <- theta - beta * grad_theta sum_i L_query_i(theta_i'),
+//            differentiating *through* the inner steps (second derivatives).
+//   fomaml   first-order MAML: the same, but the inner gradients are treated
+//            as constants, so the meta-gradient is the query gradient at theta_i'.
+//   metasgd  Meta-SGD (Li et al. 2017): alpha is a learned tensor of the same
+//            shape as theta (one step size per parameter), meta-learned with it.
+//   anil     ANIL (Raghu et al. 2020): only the head adapts in the inner loop;
+//            the body is meta-learned through the outer loop alone.
+//
+// The outer optimizer is Adam (config.outer_optimizer). Tasks of a meta-batch
+// are independent, so their gradients are computed through the injected
+// ParallelFor and summed in a fixed order: the result does not depend on the
+// number of threads.
+#pragma once
+
+#include <memory>
+
+#include "core/learners/adaptation.h"
+
+namespace metalab {
+
+class GradientMetaLearner : public Learner {
+ public:
+  explicit GradientMetaLearner(LearnerConfig config);
+
+  StepStats meta_step(const std::vector<Task>& batch) override;
+  std::vector<Predictor> adapt(const Task& task, int steps) const override;
+  const ParamsF& params() const override { return params_; }
+
+  // Meta-SGD's learned step sizes (empty for the other variants).
+  const ParamsF& step_sizes() const { return step_sizes_; }
+  bool adapts(std::size_t param_index) const { return adapt_mask_[param_index]; }
+
+  struct TaskGradient {
+    double query_loss = 0;    // after adaptation
+    double support_loss = 0;  // before adaptation
+    double metric = 0;        // query accuracy or MSE after adaptation
+    std::vector<Tensorf> grads;  // for params(), then step_sizes() (Meta-SGD)
+  };
+  // The meta-gradient of one task's post-adaptation query loss, exact or first
+  // order (the `inspect meta-gradient` command and the page compare the two).
+  TaskGradient task_gradient(const Task& task, bool first_order) const;
+
+  // Replaces the step sizes (tests: Meta-SGD with frozen step sizes = MAML).
+  void set_step_sizes(float value);
+  // Freezes the step sizes (they are then not meta-learned).
+  void freeze_step_sizes(bool frozen) { step_sizes_frozen_ = frozen; }
+
+ protected:
+  void save_extra(Checkpoint& ckpt) const override;
+  void load_extra(const Checkpoint& ckpt) override;
+  ParamsF& mutable_params() override { return params_; }
+
+ private:
+  bool meta_sgd() const { return config_.learner == "metasgd"; }
+  bool first_order() const { return config_.first_order || config_.learner == "fomaml"; }
+
+  ParamsF params_;
+  ParamsF step_sizes_;
+  ParamsF trainable_;  // params_ followed by step_sizes_ (same tensors)
+  std::vector<bool> adapt_mask_;
+  bool step_sizes_frozen_ = false;
+  std::unique_ptr<optim::Optimizer<float>> optimizer_;
+};
+
+}  // namespace metalab

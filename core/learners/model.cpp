@@ -1,0 +1,178 @@
+#include "core/learners/model.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace metalab {
+
+namespace {
+std::string join_ints(const std::vector<int>& v) {
+  std::ostringstream s;
+  for (std::size_t i = 0; i < v.size(); ++i) s << (i ? "," : "") << v[i];
+  return s.str();
+}
+std::vector<int> parse_ints(const std::string& text, const std::string& key) {
+  std::vector<int> out;
+  std::stringstream s(text);
+  std::string item;
+  while (std::getline(s, item, ',')) {
+    if (item.empty()) continue;
+    try {
+      std::size_t used = 0;
+      out.push_back(std::stoi(item, &used));
+      if (used != item.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      throw std::invalid_argument("model config: '" + key + "' must be a comma-separated list of integers, got '" +
+                                  text + "'");
+    }
+  }
+  return out;
+}
+int get_int(const std::map<std::string, std::string>& m, const std::string& key, int fallback) {
+  auto it = m.find(key);
+  if (it == m.end()) return fallback;
+  try {
+    return std::stoi(it->second);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("model config: '" + key + "' must be an integer, got '" + it->second + "'");
+  }
+}
+}  // namespace
+
+void ModelConfig::validate() const {
+  if (backbone != "mlp" && backbone != "conv4")
+    throw std::invalid_argument("model: unknown backbone '" + backbone + "' (expected mlp or conv4)");
+  if (output_dim < 1) throw std::invalid_argument("model: output size must be >= 1");
+  if (classification && output_dim < 2) throw std::invalid_argument("model: classification needs at least 2 classes");
+  if (backbone == "mlp") {
+    if (input_dim < 1) throw std::invalid_argument("model: input size must be >= 1");
+    for (int h : hidden)
+      if (h < 1) throw std::invalid_argument("model: hidden layer sizes must be >= 1");
+    nn::parse_activation(activation);
+  } else {
+    if (input_dim != image_height * image_width * image_channels)
+      throw std::invalid_argument("model: conv4 input size " + std::to_string(input_dim) + " is not " +
+                                  std::to_string(image_height) + "x" + std::to_string(image_width) + "x" +
+                                  std::to_string(image_channels));
+    nn::Conv4{image_height, image_width, image_channels, conv_hidden, conv_blocks}.validate();
+  }
+}
+
+void ModelConfig::to_metadata(std::map<std::string, std::string>& out, const std::string& p) const {
+  out[p + "backbone"] = backbone;
+  out[p + "input_dim"] = std::to_string(input_dim);
+  out[p + "hidden"] = join_ints(hidden);
+  out[p + "activation"] = activation;
+  out[p + "output_dim"] = std::to_string(output_dim);
+  out[p + "classification"] = classification ? "true" : "false";
+  out[p + "image_height"] = std::to_string(image_height);
+  out[p + "image_width"] = std::to_string(image_width);
+  out[p + "image_channels"] = std::to_string(image_channels);
+  out[p + "conv_hidden"] = std::to_string(conv_hidden);
+  out[p + "conv_blocks"] = std::to_string(conv_blocks);
+}
+
+ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& in, const std::string& p) {
+  ModelConfig c;
+  if (auto it = in.find(p + "backbone"); it != in.end()) c.backbone = it->second;
+  c.input_dim = get_int(in, p + "input_dim", c.input_dim);
+  if (auto it = in.find(p + "hidden"); it != in.end()) c.hidden = parse_ints(it->second, p + "hidden");
+  if (auto it = in.find(p + "activation"); it != in.end()) c.activation = it->second;
+  c.output_dim = get_int(in, p + "output_dim", c.output_dim);
+  if (auto it = in.find(p + "classification"); it != in.end()) c.classification = it->second == "true";
+  c.image_height = get_int(in, p + "image_height", c.image_height);
+  c.image_width = get_int(in, p + "image_width", c.image_width);
+  c.image_channels = get_int(in, p + "image_channels", c.image_channels);
+  c.conv_hidden = get_int(in, p + "conv_hidden", c.conv_hidden);
+  c.conv_blocks = get_int(in, p + "conv_blocks", c.conv_blocks);
+  c.validate();
+  return c;
+}
+
+Model::Model(ModelConfig config) : config_(std::move(config)) {
+  config_.validate();
+  if (config_.backbone == "mlp") {
+    mlp_.sizes = {config_.input_dim};
+    for (int h : config_.hidden) mlp_.sizes.push_back(h);
+    mlp_.sizes.push_back(config_.output_dim);
+    mlp_.activation = nn::parse_activation(config_.activation);
+  } else {
+    conv_ = nn::Conv4{config_.image_height, config_.image_width, config_.image_channels, config_.conv_hidden,
+                      config_.conv_blocks};
+    conv_head_ = nn::Linear{conv_.output_dim(), config_.output_dim, nn::Init::XavierUniform};
+  }
+}
+
+ParamsF Model::init(Rng& rng) const {
+  if (config_.backbone == "mlp") return mlp_.init<float>(rng);
+  ParamsF p = conv_.init<float>(rng);
+  conv_head_.init(p, "head", rng);
+  return p;
+}
+
+Tensorf Model::forward(const ParamsF& params, const Tensorf& x) const {
+  if (config_.backbone == "mlp") return mlp_.forward(params, x);
+  return head(params, embed(params, x));
+}
+
+Tensorf Model::embed(const ParamsF& params, const Tensorf& x) const {
+  if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
+  // MAML-style batch norm: batch statistics at training and test time (transductive).
+  return conv_.forward(params, x, nn::Mode::Train);
+}
+
+Tensorf Model::head(const ParamsF& params, const Tensorf& features) const {
+  if (config_.backbone == "mlp")
+    return mlp_.layer(mlp_.num_layers() - 1).forward(params, mlp_.head_prefix(), features);
+  return conv_head_.forward(params, "head", features);
+}
+
+int Model::embedding_dim() const {
+  if (config_.backbone == "mlp") return mlp_.sizes[mlp_.sizes.size() - 2];
+  return conv_.output_dim();
+}
+
+bool Model::is_head(const std::string& name) const {
+  const std::string prefix = (config_.backbone == "mlp" ? mlp_.head_prefix() : std::string("head")) + ".";
+  return name.compare(0, prefix.size(), prefix) == 0;
+}
+
+void Model::check_input(const Matrix& x, const char* what) const {
+  if (x.cols() != config_.input_dim)
+    throw std::invalid_argument(std::string(what) + ": inputs have " + std::to_string(x.cols()) +
+                                " features, the model expects " + std::to_string(config_.input_dim));
+}
+
+std::vector<int> labels_of(const Matrix& y, int num_classes) {
+  if (y.cols() != 1) throw std::invalid_argument("labels must be a single column, got " + std::to_string(y.cols()));
+  std::vector<int> labels(static_cast<std::size_t>(y.rows()));
+  for (Eigen::Index i = 0; i < y.rows(); ++i) {
+    const float v = y(i, 0);
+    const int k = static_cast<int>(std::lround(v));
+    if (!(std::abs(v - static_cast<float>(k)) < 1e-3f) || k < 0 || k >= num_classes)
+      throw std::invalid_argument("label " + std::to_string(v) + " in row " + std::to_string(i) +
+                                  " is not a class index in [0, " + std::to_string(num_classes) + ")");
+    labels[static_cast<std::size_t>(i)] = k;
+  }
+  return labels;
+}
+
+Tensorf Model::loss(const Tensorf& output, const Matrix& y) const {
+  if (config_.classification) return ad::cross_entropy(output, labels_of(y, config_.output_dim));
+  return ad::mse(output, Tensorf(y));
+}
+
+double Model::metric(const Matrix& output, const Matrix& y) const {
+  if (!config_.classification) return static_cast<double>((output - y).squaredNorm()) / static_cast<double>(y.size());
+  const std::vector<int> labels = labels_of(y, config_.output_dim);
+  int correct = 0;
+  for (Eigen::Index i = 0; i < output.rows(); ++i) {
+    Eigen::Index best;
+    output.row(i).maxCoeff(&best);
+    correct += static_cast<int>(best) == labels[static_cast<std::size_t>(i)];
+  }
+  return output.rows() ? static_cast<double>(correct) / static_cast<double>(output.rows()) : 0.0;
+}
+
+}  // namespace metalab

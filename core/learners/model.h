@@ -1,0 +1,71 @@
+// The network a learner adapts: an MLP for vectors (regression or
+// classification) or the Conv4 backbone with a linear head for images, plus
+// the task loss (MSE for regression, cross-entropy for classification).
+//
+// Optimization-based learners only need forward(params, x) and loss(); ANIL
+// and the transfer baseline also need the split between the body (feature
+// extractor) and the head (last linear layer); metric learners use embed().
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/common/matrix.h"
+#include "core/nn/layers.h"
+
+namespace metalab {
+
+using Tensorf = ad::Tensor<float>;
+using ParamsF = nn::Params<float>;
+using ad::Mat;
+
+struct ModelConfig {
+  std::string backbone = "mlp";     // "mlp" or "conv4"
+  int input_dim = 1;                // mlp: features; conv4: height*width*channels
+  std::vector<int> hidden{40, 40};  // mlp hidden layer sizes
+  std::string activation = "relu";  // mlp hidden activation
+  int output_dim = 1;               // regression targets, or N for N-way classification
+  bool classification = false;
+  // conv4 geometry
+  int image_height = 28, image_width = 28, image_channels = 1, conv_hidden = 64, conv_blocks = 4;
+
+  void validate() const;
+  void to_metadata(std::map<std::string, std::string>& out, const std::string& prefix = "model.") const;
+  static ModelConfig from_metadata(const std::map<std::string, std::string>& in, const std::string& prefix = "model.");
+};
+
+class Model {
+ public:
+  explicit Model(ModelConfig config);
+  const ModelConfig& config() const { return config_; }
+
+  ParamsF init(Rng& rng) const;
+  // Raw outputs: predictions (regression) or logits (classification).
+  Tensorf forward(const ParamsF& params, const Tensorf& x) const;
+  // Features before the head (the embedding of metric learners and ANIL's body).
+  Tensorf embed(const ParamsF& params, const Tensorf& x) const;
+  // The head applied to features from embed().
+  Tensorf head(const ParamsF& params, const Tensorf& features) const;
+  int embedding_dim() const;
+  // MSE against targets, or cross-entropy against class indices stored in y.
+  Tensorf loss(const Tensorf& output, const Matrix& y) const;
+  // Mean squared error, or accuracy in [0, 1] for classification.
+  double metric(const Matrix& output, const Matrix& y) const;
+  // Whether a parameter belongs to the head (adapted by ANIL).
+  bool is_head(const std::string& param_name) const;
+
+  // Checks that x has the model's input width; std::invalid_argument otherwise.
+  void check_input(const Matrix& x, const char* what) const;
+
+ private:
+  ModelConfig config_;
+  nn::MLP mlp_;
+  nn::Conv4 conv_;
+  nn::Linear conv_head_;
+};
+
+// Class indices stored as floats in a column -> int labels (validated).
+std::vector<int> labels_of(const Matrix& y, int num_classes);
+
+}  // namespace metalab
