@@ -145,6 +145,7 @@ PromoterDistribution::PromoterDistribution(PromoterConfig config) : config_(std:
 
 int PromoterDistribution::num_features() const {
   if (config_.features == PromoterFeatures::OneHot) return 4 * config_.sequence_length;
+  if (config_.features == PromoterFeatures::MotifScores) return static_cast<int>(config_.motifs.size());
   int total = 0;
   for (int k = 1, p = 4; k <= config_.kmer_max; ++k, p *= 4) total += p;
   return total;
@@ -155,6 +156,10 @@ std::vector<std::string> PromoterDistribution::feature_names() const {
   if (config_.features == PromoterFeatures::OneHot) {
     for (int b = 0; b < 4; ++b)
       for (int i = 0; i < config_.sequence_length; ++i) names.push_back(std::string(1, kBases[b]) + "@" + std::to_string(i));
+    return names;
+  }
+  if (config_.features == PromoterFeatures::MotifScores) {
+    for (const auto& m : config_.motifs) names.push_back(m.name);
     return names;
   }
   for (int k = 1, p = 4; k <= config_.kmer_max; ++k, p *= 4) {
@@ -276,6 +281,11 @@ Eigen::RowVectorXf PromoterDistribution::featurize(const std::string& sequence) 
                           " (only A, C, G, T)");
   }
   Eigen::RowVectorXf f = Eigen::RowVectorXf::Zero(num_features());
+  if (config_.features == PromoterFeatures::MotifScores) {
+    const std::vector<double> s = motif_scores(sequence);
+    for (std::size_t m = 0; m < s.size(); ++m) f(static_cast<Eigen::Index>(m)) = static_cast<float>(s[m]);
+    return f;
+  }
   if (config_.features == PromoterFeatures::OneHot) {
     for (int i = 0; i < len; ++i) f(b[i] * len + i) = 1.0f;
     return f;

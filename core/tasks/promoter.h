@@ -43,6 +43,10 @@
 // 1), or one-hot (4 x L, base-major: feature b * L + i is 1 when base i is
 // "ACGT"[b], so it reshapes to a 4-row image). k-mer counts cannot see
 // position or a whole 6-10 bp motif: a teaching point, and why one-hot exists.
+// A third choice, MotifScores, hands the model the true s_m (one feature per
+// motif): the "perfect representation" baseline, with which a linear model
+// fits a cell type from a handful of examples; meta-learning on raw k-mers or
+// one-hot has to discover such a representation from the meta-train tasks.
 //
 // Cell types (default 100) are split into meta-train / meta-validation /
 // meta-test (70/15/15) by seed; every task draws fresh sequences.
@@ -71,7 +75,7 @@ struct MotifInteraction {
 std::vector<Motif> default_promoter_motifs();
 std::vector<MotifInteraction> default_motif_interactions();
 
-enum class PromoterFeatures { Kmer, OneHot };
+enum class PromoterFeatures { Kmer, OneHot, MotifScores };
 
 struct PromoterConfig {
   int sequence_length = 100;  // L, bp
@@ -137,7 +141,7 @@ class PromoterDistribution {
 
   const PromoterConfig& config() const { return config_; }
   int num_features() const;
-  std::vector<std::string> feature_names() const;  // "A", "CG", "TTA" or "G@17"
+  std::vector<std::string> feature_names() const;  // "A", "CG", "TTA"; "G@17"; or motif names
 
   int num_cell_types() const { return static_cast<int>(cell_types_.size()); }
   const CellType& cell_type(int id) const;
