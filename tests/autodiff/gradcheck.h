@@ -16,7 +16,8 @@
 // relative for large values. In double precision, central differences with
 // h = 1e-6 have a truncation error ~h^2 |f'''| ~ 1e-12 and a rounding error
 // ~eps |L| / h ~ 1e-10 |L|, so 1e-6 leaves a margin of about three orders of
-// magnitude for the O(1..10) quantities these tests use, while a wrong
+// magnitude for the O(1..10) quantities these tests use (the worst scaled
+// error measured over the suite is ~3e-9 for first derivatives), while a wrong
 // gradient (a missing factor, a transposed index) is off by O(1).
 #pragma once
 
@@ -44,9 +45,10 @@ using Fn = std::function<TD(const std::vector<TD>&)>;
 constexpr double kFiniteDiffStep = 1e-6;
 // Agreement of analytic and numeric first derivatives (absolute/relative mix, see above).
 constexpr double kGradTolerance = 1e-6;
-// Step along the direction v for finite differences of gradients (second derivatives).
-// Gradients are exact to rounding, so a slightly larger step keeps rounding noise lower.
-constexpr double kHvpStep = 1e-5;
+// Step along the direction v for finite differences of gradients (second
+// derivatives). With 1e-5 the truncation error dominated (worst scaled error
+// 7e-8, on tanh(conv2d)); with 1e-6 the worst is ~1e-9 over the whole suite.
+constexpr double kHvpStep = 1e-6;
 // Agreement of Hessian-vector products with finite differences of gradients.
 constexpr double kHvpTolerance = 1e-6;
 // Tolerance for values that must agree to rounding (closed-form derivatives, repeated runs).
