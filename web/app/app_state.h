@@ -30,6 +30,9 @@ struct SinusoidExplorerState {
   int task_index = 0;  // how many times "New task" was pressed since the seed was set
   int k = 10;          // support points shown (K-shot), 1..50
   bool show_other_tasks = true;
+  // "What am I looking at?" on narrow screens, where it sits under the plot and
+  // can be collapsed. Auto: open only if the plot still gets enough height.
+  enum class Help { Auto, Open, Closed } help = Help::Auto;
 
   // Derived from (seed, task_index, k); recomputed when `computed_for` differs.
   struct Key {

@@ -44,23 +44,40 @@ void format_tick(char* buf, std::size_t n, double v, double step) {
 }  // namespace
 
 Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange range, const PlotColors& colors,
-           const char* x_title, const char* y_title, bool legend_row)
-    : dl_(draw_list), r_(range), text_(colors.text), outer_min_(outer_min), outer_max_(outer_max) {
+           const char* x_title, const char* y_title, const LegendItem* legend, int legend_items)
+    : dl_(draw_list), r_(range), text_(colors.text) {
   const float fs = ImGui::GetFontSize();
   const ImU32 text = colors.text;
 
-  // Margins: y tick labels + y title on the left, x tick labels + x title below.
-  const float left = fs * 3.6f, bottom = fs * 2.8f, top = legend_row ? fs * 2.0f : fs * 0.6f, right = fs * 0.9f;
+  // Margins: legend rows on top, y tick labels + y title on the left, x tick labels below,
+  // and the x title either at the right end of the tick labels' row (when it fits
+  // there) or centred on a row of its own.
+  const float left = fs * 3.6f, right = fs * 0.9f;
+  const float w = std::floor(std::max(10.0f, outer_max.x - right - std::floor(outer_min.x + left)));
+  const double xs = nice_tick_step(r_.x_min, r_.x_max, w, fs * 4.0f);
+  char buf[32];
+  float last_label_end = outer_min.x + left;
+  for (double v = std::ceil(r_.x_min / xs) * xs; v <= r_.x_max + xs * 1e-9; v += xs) {
+    format_tick(buf, sizeof buf, v, xs);
+    const float sx = outer_min.x + left + static_cast<float>((v - r_.x_min) / (r_.x_max - r_.x_min)) * w;
+    last_label_end = sx + ImGui::CalcTextSize(buf).x * 0.5f;
+  }
+  const float x_title_w = x_title ? ImGui::CalcTextSize(x_title).x : 0.0f;
+  const bool x_title_inline = last_label_end + fs * 1.0f + x_title_w <= std::floor(outer_min.x + left) + w;
+  const float bottom = x_title_inline ? fs * 1.7f : fs * 2.8f;
+  const float legend_row_h = fs * 1.4f;
+  const int rows =
+      legend_items > 0 ? layout_legend(legend, legend_items, outer_min.x + left, outer_max.x - right, nullptr) : 0;
+  const float top = rows > 0 ? fs * 0.4f + rows * legend_row_h : fs * 0.6f;
   inner_min_ = ImVec2(std::floor(outer_min.x + left), std::floor(outer_min.y + top));
   inner_max_ = ImVec2(std::floor(std::max(inner_min_.x + 10.0f, outer_max.x - right)),
                       std::floor(std::max(inner_min_.y + 10.0f, outer_max.y - bottom)));
 
   dl_->AddRectFilled(outer_min, outer_max, colors.background, fs * 0.3f);
-  const float w = inner_max_.x - inner_min_.x, h = inner_max_.y - inner_min_.y;
+  if (rows > 0) layout_legend(legend, legend_items, outer_min.x + left, outer_max.x - right, &outer_min);
+  const float h = inner_max_.y - inner_min_.y;
 
-  char buf[32];
   // Vertical grid lines and x tick labels.
-  const double xs = nice_tick_step(r_.x_min, r_.x_max, w, fs * 4.0f);
   for (double v = std::ceil(r_.x_min / xs) * xs; v <= r_.x_max + xs * 1e-9; v += xs) {
     const float sx = std::round(to_screen(v, 0).x);
     dl_->AddLine(ImVec2(sx, inner_min_.y), ImVec2(sx, inner_max_.y), colors.grid);
@@ -70,7 +87,7 @@ Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange 
     dl_->AddText(ImVec2(sx - ts.x * 0.5f, inner_max_.y + fs * 0.35f), text, buf);
   }
   // Horizontal grid lines and y tick labels.
-  const double ys = nice_tick_step(r_.y_min, r_.y_max, h, fs * 2.2f);
+  const double ys = nice_tick_step(r_.y_min, r_.y_max, h, std::max(fs * 1.8f, h / 12.0f));
   for (double v = std::ceil(r_.y_min / ys) * ys; v <= r_.y_max + ys * 1e-9; v += ys) {
     const float sy = std::round(to_screen(0, v).y);
     dl_->AddLine(ImVec2(inner_min_.x, sy), ImVec2(inner_max_.x, sy), colors.grid);
@@ -90,10 +107,12 @@ Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange 
   }
   dl_->AddRect(inner_min_, inner_max_, colors.frame);
 
-  // Axis titles: x centred below the tick labels, y left of the tick labels.
+  // Axis titles: x as decided above, y left of the tick labels.
   if (x_title) {
-    const ImVec2 ts = ImGui::CalcTextSize(x_title);
-    dl_->AddText(ImVec2(inner_min_.x + (w - ts.x) * 0.5f, inner_max_.y + fs * 1.5f), text, x_title);
+    if (x_title_inline)
+      dl_->AddText(ImVec2(inner_max_.x - x_title_w, inner_max_.y + fs * 0.35f), text, x_title);
+    else
+      dl_->AddText(ImVec2(inner_min_.x + (w - x_title_w) * 0.5f, inner_max_.y + fs * 1.5f), text, x_title);
   }
   if (y_title) {
     const ImVec2 ts = ImGui::CalcTextSize(y_title);
@@ -105,26 +124,32 @@ Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange 
 
 Plot::~Plot() { dl_->PopClipRect(); }
 
-void Plot::legend(const LegendItem* items, int n) const {
+int Plot::layout_legend(const LegendItem* items, int n, float x_min, float x_max, const ImVec2* draw_at) const {
   const float fs = ImGui::GetFontSize();
-  const float swatch = fs * 1.6f, gap = fs * 1.5f;
-  dl_->PushClipRect(outer_min_, outer_max_, false);  // outside the data area
-  float x = inner_min_.x;
-  const float cy = std::round(outer_min_.y + fs * 0.4f + fs * 0.5f);
+  const float swatch = fs * 1.6f, gap = fs * 1.5f, row_h = fs * 1.4f;
+  int row = 0;
+  float x = x_min;
   for (int i = 0; i < n; ++i) {
     const LegendItem& it = items[i];
-    if (it.kind == LegendItem::Kind::Line) {
-      dl_->AddLine(ImVec2(x, cy), ImVec2(x + swatch, cy), it.color, it.size);
-    } else {
-      const ImVec2 c(x + swatch * 0.5f, cy);
-      dl_->AddCircleFilled(c, it.size, it.color, 20);
-      if (it.outline) dl_->AddCircle(c, it.size, it.outline, 20, std::max(1.0f, it.size * 0.25f));
+    const float w = swatch + fs * 0.4f + ImGui::CalcTextSize(it.label).x;
+    if (x > x_min && x + w > x_max) {  // wrap to the next row
+      ++row;
+      x = x_min;
     }
-    x += swatch + fs * 0.4f;
-    dl_->AddText(ImVec2(x, cy - fs * 0.5f), text_, it.label);
-    x += ImGui::CalcTextSize(it.label).x + gap;
+    if (draw_at) {
+      const float cy = std::round(draw_at->y + fs * 0.4f + row * row_h + fs * 0.5f);
+      if (it.kind == LegendItem::Kind::Line) {
+        dl_->AddLine(ImVec2(x, cy), ImVec2(x + swatch, cy), it.color, it.size);
+      } else {
+        const ImVec2 c(x + swatch * 0.5f, cy);
+        dl_->AddCircleFilled(c, it.size, it.color, 20);
+        if (it.outline) dl_->AddCircle(c, it.size, it.outline, 20, std::max(1.0f, it.size * 0.25f));
+      }
+      dl_->AddText(ImVec2(x + swatch + fs * 0.4f, cy - fs * 0.5f), text_, it.label);
+    }
+    x += w + gap;
   }
-  dl_->PopClipRect();
+  return n > 0 ? row + 1 : 0;
 }
 
 ImVec2 Plot::to_screen(double x, double y) const {

@@ -35,9 +35,9 @@ class Plot {
  public:
   // Draws background, grid, axes, tick labels and axis titles into `outer`
   // (screen pixels), reserving margins for the labels.
-  // With `legend_row`, a line above the data area is kept free for legend().
+  // The legend (optional) is laid out in rows above the data area, never covering data.
   Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange range, const PlotColors& colors,
-       const char* x_title, const char* y_title, bool legend_row = false);
+       const char* x_title, const char* y_title, const LegendItem* legend = nullptr, int legend_items = 0);
   ~Plot();
   Plot(const Plot&) = delete;
   Plot& operator=(const Plot&) = delete;
@@ -50,14 +50,15 @@ class Plot {
   void curve(const std::function<double(double)>& f, ImU32 color, float thickness,
              float pixels_per_sample = 2.0f) const;
   void points(const float* xs, const float* ys, int n, ImU32 fill, ImU32 outline, float radius) const;
-  // The legend, in one row above the data area (never covering data).
-  void legend(const LegendItem* items, int n) const;
 
  private:
+  // Places legend items left to right from x_min, wrapping before x_max; draws
+  // them below draw_at->y when draw_at is set. Returns the number of rows.
+  int layout_legend(const LegendItem* items, int n, float x_min, float x_max, const ImVec2* draw_at) const;
+
   ImDrawList* dl_;
   PlotRange r_;
   ImU32 text_;
-  ImVec2 outer_min_, outer_max_;
   ImVec2 inner_min_, inner_max_;
 };
 

@@ -129,15 +129,18 @@ void draw_sinusoid_explorer(AppState& st) {
   ImGui::SameLine(0, fs * 1.5f);
   ImGui::Text("K = %d", s.k);
 
-  // --- plot and explanation: side by side when wide, stacked when narrow ---
+  // --- plot and explanation: side by side when wide; stacked when narrow, with
+  // the explanation collapsible so that the plot keeps most of the height ---
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const bool side_by_side = avail.x >= fs * 52.0f;
   const float help_w = side_by_side ? std::min(fs * 22.0f, avail.x * 0.35f) : avail.x;
   float help_h = 0;
+  bool help_open = false;
   if (!side_by_side) {
-    // Measure the wrapped text by drawing it off-screen would cost a frame; instead estimate
-    // from the character count, generously, and let the child scroll if it is longer.
-    help_h = std::min(avail.y * 0.4f, fs * 9.0f);
+    using Help = SinusoidExplorerState::Help;
+    help_open = s.help == Help::Open || (s.help == Help::Auto && avail.y >= fs * 26.0f);
+    help_h = help_open ? std::min(avail.y * 0.3f, fs * 9.0f) : 0.0f;
+    help_h = std::max(help_h, ImGui::GetFrameHeightWithSpacing());
   }
   const ImVec2 plot_size(side_by_side ? avail.x - help_w - style.ItemSpacing.x : avail.x,
                          std::max(fs * 8.0f, avail.y - help_h - (side_by_side ? 0 : style.ItemSpacing.y)));
@@ -146,42 +149,49 @@ void draw_sinusoid_explorer(AppState& st) {
   const ImVec2 pmin = ImGui::GetItemRectMin(), pmax = ImGui::GetItemRectMax();
   st.layout.plot = Rect{pmin.x, pmin.y, pmax.x - pmin.x, pmax.y - pmin.y};
   {
-    const SinusoidConfig c;
-    const double ymax = c.amplitude_max * 1.1;
-    const PlotColors colors = PlotColors::from_style(st.ui.dark_theme);
-    Plot plot(ImGui::GetWindowDrawList(), pmin, pmax, PlotRange{c.x_min, c.x_max, -ymax, ymax}, colors, "x", "y",
-              /*legend_row=*/true);
+    const bool dark = st.ui.dark_theme;
     const float line = std::max(1.5f, fs * 0.16f), ghost_line = std::max(1.0f, line * 0.6f);
     const float dot = std::max(3.0f, fs * 0.33f);
-    const ImU32 ghost = st.ui.dark_theme ? IM_COL32(150, 155, 165, 110) : IM_COL32(120, 120, 130, 100);
-    if (s.show_other_tasks)
-      for (const SinusoidParams& p : s.other_tasks) plot.curve(p, ghost, ghost_line);
-    const ImU32 blue = st.ui.dark_theme ? IM_COL32(90, 170, 255, 255) : IM_COL32(31, 100, 200, 255);
+    const ImU32 ghost = dark ? IM_COL32(150, 155, 165, 110) : IM_COL32(120, 120, 130, 100);
+    const ImU32 blue = dark ? IM_COL32(90, 170, 255, 255) : IM_COL32(31, 100, 200, 255);
     const ImU32 orange = IM_COL32(255, 140, 20, 255);
-    const ImU32 outline = st.ui.dark_theme ? IM_COL32(255, 255, 255, 230) : IM_COL32(40, 30, 20, 255);
-    plot.curve(s.params, blue, line);
-    plot.points(s.support_x.data(), s.support_y.data(), static_cast<int>(s.support_x.size()), orange, outline, dot);
+    const ImU32 outline = dark ? IM_COL32(255, 255, 255, 230) : IM_COL32(40, 30, 20, 255);
 
-    char task_label[64];
-    std::snprintf(task_label, sizeof task_label, "this task: y = %.2f sin(x + %.2f)", s.params.amplitude,
-                  s.params.phase);
     char k_label[48];
     std::snprintf(k_label, sizeof k_label, "K = %d support points", s.k);
     const LegendItem legend[] = {
-        {task_label, LegendItem::Kind::Line, blue, line},
+        {"this task", LegendItem::Kind::Line, blue, line},
         {k_label, LegendItem::Kind::Dot, orange, dot, outline},
         {"other tasks", LegendItem::Kind::Line, ghost, ghost_line},
     };
-    plot.legend(legend, s.show_other_tasks ? 3 : 2);
+    const SinusoidConfig c;
+    const double ymax = c.amplitude_max * 1.1;
+    Plot plot(ImGui::GetWindowDrawList(), pmin, pmax, PlotRange{c.x_min, c.x_max, -ymax, ymax},
+              PlotColors::from_style(dark), "x", "y", legend, s.show_other_tasks ? 3 : 2);
+    if (s.show_other_tasks)
+      for (const SinusoidParams& p : s.other_tasks) plot.curve(p, ghost, ghost_line);
+    plot.curve(s.params, blue, line);
+    plot.points(s.support_x.data(), s.support_y.data(), static_cast<int>(s.support_x.size()), orange, outline, dot);
   }
 
   // --- explanation ---
-  if (side_by_side) ImGui::SameLine();
-  ImGui::BeginChild("help", ImVec2(help_w, side_by_side ? plot_size.y : 0), false);
-  draw_heading(st, "What am I looking at?");
-  ImGui::Separator();
-  draw_help(st);
-  ImGui::EndChild();
+  if (side_by_side) {
+    ImGui::SameLine();
+    ImGui::BeginChild("help", ImVec2(help_w, plot_size.y), false);
+    draw_heading(st, "What am I looking at?");
+    ImGui::Separator();
+    draw_help(st);
+    ImGui::EndChild();
+  } else {
+    ImGui::SetNextItemOpen(help_open, ImGuiCond_Always);
+    const bool open = ImGui::CollapsingHeader("What am I looking at?");
+    if (open != help_open) s.help = open ? SinusoidExplorerState::Help::Open : SinusoidExplorerState::Help::Closed;
+    if (open) {
+      ImGui::BeginChild("help", ImVec2(help_w, 0), false);
+      draw_help(st);
+      ImGui::EndChild();
+    }
+  }
 }
 
 }  // namespace metalab::web

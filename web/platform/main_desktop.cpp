@@ -1,12 +1,25 @@
 // The desktop main loop: the same front end in an SDL2 window with an
-// OpenGL 3.0 context. Usage: metalab-desktop [--frames N] [--size WxH]
-//   --frames N  quit after N frames (smoke tests, screenshots under Xvfb)
+// OpenGL 3.2 core context.
+//   metalab-desktop [--size WxH] [--frames N] [--screenshot OUT.png]
+//   --size WxH          initial window size in logical pixels (default 1280x800)
+//   --frames N          quit after N frames (smoke tests)
+//   --screenshot FILE   save the last frame as PNG and quit (after 10 frames unless --frames)
 #include <SDL.h>
+#include <SDL_opengl.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
+
+#if __has_include(<stb/stb_image_write.h>)  // Debian: libstb-dev
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+#define METALAB_HAVE_PNG_WRITER 1
+#else
+#define METALAB_HAVE_PNG_WRITER 0
+#endif
 
 #include "web/app/frame.h"
 
@@ -25,24 +38,45 @@ metalab::web::Display query_display(SDL_Window* window) {
   return d;
 }
 
+// Reads the current back buffer and writes it as an RGB PNG (top row first).
+bool save_screenshot(const char* path, int w, int h) {
+#if METALAB_HAVE_PNG_WRITER
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(w) * h * 3);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
+  stbi_flip_vertically_on_write(1);
+  return stbi_write_png(path, w, h, 3, pixels.data(), w * 3) != 0;
+#else
+  (void)w;
+  (void)h;
+  std::fprintf(stderr, "metalab-desktop: built without stb_image_write (Debian: libstb-dev), cannot write %s\n", path);
+  return false;
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   long max_frames = -1;
   int width = 1280, height = 800;
+  const char* screenshot = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--frames") == 0 && i + 1 < argc) {
       max_frames = std::strtol(argv[++i], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--screenshot") == 0 && i + 1 < argc) {
+      screenshot = argv[++i];
     } else if (std::strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
       if (std::sscanf(argv[++i], "%dx%d", &width, &height) != 2 || width < 100 || height < 100) {
         std::fprintf(stderr, "metalab-desktop: --size wants WxH, e.g. 1280x800\n");
         return 2;
       }
     } else {
-      std::fprintf(stderr, "usage: metalab-desktop [--frames N] [--size WxH]\n");
+      std::fprintf(stderr, "usage: metalab-desktop [--size WxH] [--frames N] [--screenshot OUT.png]\n");
       return 2;
     }
   }
+  if (screenshot && max_frames < 0) max_frames = 10;
 
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
     std::fprintf(stderr, "metalab-desktop: SDL_Init failed: %s\n", SDL_GetError());
@@ -78,18 +112,30 @@ int main(int argc, char** argv) {
   }
 
   bool running = true;
+  int exit_code = 0;
   while (running) {
     SDL_Event event;
     while (SDL_PollEvent(&event))
       if (!metalab::web::frame_event(state, event)) running = false;
-    metalab::web::frame_run(state, query_display(window));
+    const metalab::web::Display display = query_display(window);
+    metalab::web::frame_run(state, display);
+    const bool last = max_frames >= 0 && static_cast<long>(state.stats.frames) >= max_frames;
+    if (last && screenshot) {
+      if (save_screenshot(screenshot, display.framebuffer_width, display.framebuffer_height)) {
+        std::printf("metalab-desktop: saved %s (%dx%d)\n", screenshot, display.framebuffer_width,
+                    display.framebuffer_height);
+      } else {
+        std::fprintf(stderr, "metalab-desktop: could not write %s\n", screenshot);
+        exit_code = 1;
+      }
+    }
     SDL_GL_SwapWindow(window);
-    if (max_frames >= 0 && static_cast<long>(state.stats.frames) >= max_frames) running = false;
+    if (last) running = false;
   }
 
   metalab::web::frame_shutdown();
   SDL_GL_DeleteContext(gl);
   SDL_DestroyWindow(window);
   SDL_Quit();
-  return 0;
+  return exit_code;
 }
