@@ -204,6 +204,53 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb) {
 }
 
 template <typename T>
+Tensor<T> batched_matmul(const Tensor<T>& a, const Tensor<T>& b, int batch, bool ta, bool tb) {
+  require_defined("batched_matmul", a);
+  require_defined("batched_matmul", b);
+  if (batch < 1 || a.rows() % batch != 0 || b.rows() % batch != 0)
+    shape_fail("batched_matmul", a, b,
+               ("row counts are not multiples of the batch " + std::to_string(batch)).c_str());
+  const Index ar = a.rows() / batch, ac = a.cols(), br = b.rows() / batch, bc = b.cols();
+  const Index inner_a = ta ? ar : ac, inner_b = tb ? bc : br;
+  if (inner_a != inner_b) {
+    std::string why = "inner dimensions of the blocks differ (batch " + std::to_string(batch) + ")" +
+                      (ta ? " (a transposed)" : "") + (tb ? " (b transposed)" : "");
+    shape_fail("batched_matmul", a, b, why.c_str());
+  }
+  const Index out_r = ta ? ac : ar, out_c = tb ? br : bc;
+  Mat<T> out(batch * out_r, out_c);
+  const Mat<T>& av = a.value();
+  const Mat<T>& bv = b.value();
+  for (Index i = 0; i < batch; ++i) {
+    const auto ai = av.middleRows(i * ar, ar);
+    const auto bi = bv.middleRows(i * br, br);
+    auto oi = out.middleRows(i * out_r, out_r);
+    if (!ta && !tb) oi.noalias() = ai * bi;
+    else if (ta && !tb) oi.noalias() = ai.transpose() * bi;
+    else if (!ta && tb) oi.noalias() = ai * bi.transpose();
+    else oi.noalias() = ai.transpose() * bi.transpose();
+  }
+  return make_result<T>(std::move(out), "batched_matmul", {a, b},
+                        [batch, ta, tb](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          const Tensor<T>& A = in[0];
+                          const Tensor<T>& B = in[1];
+                          if (!ta && !tb) {  // C_i = A_i B_i
+                            gi.push_back(if_needed(in, 0, [&] { return batched_matmul(g, B, batch, false, true); }));
+                            gi.push_back(if_needed(in, 1, [&] { return batched_matmul(A, g, batch, true, false); }));
+                          } else if (ta && !tb) {  // C_i = A_i^T B_i
+                            gi.push_back(if_needed(in, 0, [&] { return batched_matmul(B, g, batch, false, true); }));
+                            gi.push_back(if_needed(in, 1, [&] { return batched_matmul(A, g, batch, false, false); }));
+                          } else if (!ta && tb) {  // C_i = A_i B_i^T
+                            gi.push_back(if_needed(in, 0, [&] { return batched_matmul(g, B, batch, false, false); }));
+                            gi.push_back(if_needed(in, 1, [&] { return batched_matmul(g, A, batch, true, false); }));
+                          } else {  // C_i = A_i^T B_i^T
+                            gi.push_back(if_needed(in, 0, [&] { return batched_matmul(B, g, batch, true, true); }));
+                            gi.push_back(if_needed(in, 1, [&] { return batched_matmul(g, A, batch, true, true); }));
+                          }
+                        });
+}
+
+template <typename T>
 Tensor<T> transpose(const Tensor<T>& a) {
   require_defined("transpose", a);
   Mat<T> v = a.value().transpose();
@@ -871,8 +918,10 @@ Tensor<T> max_pool2(const Tensor<T>& x, const ImageShape& s) {
 template <typename T>
 BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, T eps) {
   require_defined("batch_norm", x);
-  if (gamma.rows() != 1 || gamma.cols() != x.cols() || beta.rows() != 1 || beta.cols() != x.cols())
-    shape_fail("batch_norm", x, gamma, "gamma and beta must be 1 x (input columns)");
+  require_defined("batch_norm", gamma);
+  require_defined("batch_norm", beta);
+  if (gamma.rows() != 1 || gamma.cols() != x.cols()) shape_fail("batch_norm", x, gamma, "gamma must be 1 x (input columns)");
+  if (beta.rows() != 1 || beta.cols() != x.cols()) shape_fail("batch_norm", x, beta, "beta must be 1 x (input columns)");
   if (x.rows() < 2) throw ShapeError("batch_norm: training needs at least 2 rows, got " + x.shape_string());
   const Tensor<T> mu = col_mean(x);
   const Tensor<T> centered = sub(x, mu);
@@ -889,9 +938,15 @@ template <typename T>
 Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, const Mat<T>& running_mean,
                           const Mat<T>& running_var, T eps) {
   require_defined("batch_norm", x);
-  if (gamma.cols() != x.cols() || running_mean.cols() != x.cols() || running_var.cols() != x.cols() ||
-      running_mean.rows() != 1 || running_var.rows() != 1)
-    shape_fail("batch_norm", x, gamma, "gamma, beta and running statistics must be 1 x (input columns)");
+  require_defined("batch_norm", gamma);
+  require_defined("batch_norm", beta);
+  if (gamma.rows() != 1 || gamma.cols() != x.cols()) shape_fail("batch_norm", x, gamma, "gamma must be 1 x (input columns)");
+  if (beta.rows() != 1 || beta.cols() != x.cols()) shape_fail("batch_norm", x, beta, "beta must be 1 x (input columns)");
+  if (running_mean.rows() != 1 || running_mean.cols() != x.cols() || running_var.rows() != 1 ||
+      running_var.cols() != x.cols())
+    throw ShapeError("batch_norm: running mean " + shape_of(running_mean.rows(), running_mean.cols()) + " and variance " +
+                     shape_of(running_var.rows(), running_var.cols()) + " must be 1 x (input columns) for input " +
+                     x.shape_string());
   const Tensor<T> inv_std(((running_var.array() + eps).rsqrt()).matrix());
   const Tensor<T> centered = sub(x, Tensor<T>(running_mean));
   return add(mul(mul(centered, inv_std), gamma), beta);
@@ -909,6 +964,7 @@ Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tens
   template Tensor<T> neg(const Tensor<T>&);                                                                    \
   template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool);                                   \
   template Tensor<T> transpose(const Tensor<T>&);                                                              \
+  template Tensor<T> batched_matmul(const Tensor<T>&, const Tensor<T>&, int, bool, bool);                      \
   template Tensor<T> linear(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&);                             \
   template Tensor<T> exp(const Tensor<T>&);                                                                    \
   template Tensor<T> log(const Tensor<T>&);                                                                    \

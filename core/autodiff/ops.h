@@ -41,6 +41,15 @@ template <typename T> Tensor<T> neg(const Tensor<T>& a);
 template <typename T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool transpose_a = false, bool transpose_b = false);
 template <typename T> Tensor<T> transpose(const Tensor<T>& a);
+// Batched (block-diagonal) product for `batch` independent matrix pairs stacked
+// vertically: a holds blocks a_0..a_{batch-1} (a.rows() / batch rows each), b
+// holds blocks b_0..; the result stacks op(a_i) * op(b_i). With a's blocks
+// [p, q] (or [q, p] when transposed) and b's [q, r] (or [r, q]) it is
+// [batch * p, r]. One node for a whole batch (the memory network's per-episode
+// reads and writes).
+template <typename T>
+Tensor<T> batched_matmul(const Tensor<T>& a, const Tensor<T>& b, int batch, bool transpose_a = false,
+                         bool transpose_b = false);
 // x * w + b with b a 1 x out row (the bias); one node instead of two.
 template <typename T> Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b);
 
