@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cfloat>
+#include <clocale>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -169,11 +170,15 @@ bool parse_number(const std::string& text, float* value, std::string* why) {
   for (char c : t)
     if (!std::isdigit(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.' && c != 'e' && c != 'E')
       return reject("not a number");
-  // strtod follows LC_NUMERIC; MetaLab never changes the "C" locale.
+  // strtod follows LC_NUMERIC's decimal point, CSV always uses '.': swap it
+  // in, so a host program that set a decimal-comma locale still reads "2.5".
+  std::string copy = t;
+  const char dp = *std::localeconv()->decimal_point;
+  if (dp != '.' && dp != '\0') std::replace(copy.begin(), copy.end(), '.', dp);
   errno = 0;
   char* end = nullptr;
-  const double d = std::strtod(t.c_str(), &end);
-  if (end == t.c_str() || *end != '\0') return reject("not a number");
+  const double d = std::strtod(copy.c_str(), &end);
+  if (end == copy.c_str() || *end != '\0') return reject("not a number");
   if (!std::isfinite(d) || std::fabs(d) > FLT_MAX) return reject("out of float range");
   *value = static_cast<float>(d);
   return true;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <clocale>
 #include <functional>
 #include <initializer_list>
 #include <sstream>
@@ -170,6 +171,22 @@ TEST(Csv, NumberParsingAcceptsOrdinaryNotation) {
   std::string why;
   EXPECT_FALSE(parse_number("-", &v, &why));
   EXPECT_EQ(why, "not a number");
+}
+
+TEST(Csv, ReadsDecimalPointsWhateverTheLocale) {
+  const std::string saved = std::setlocale(LC_NUMERIC, nullptr);
+  const char* found = nullptr;
+  for (const char* name : {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8"})
+    if (std::setlocale(LC_NUMERIC, name)) {
+      found = name;
+      break;
+    }
+  if (!found) GTEST_SKIP() << "no locale with a decimal comma installed";
+  float v = 0;
+  const bool ok = parse_number("2.5", &v);
+  std::setlocale(LC_NUMERIC, saved.c_str());
+  EXPECT_TRUE(ok);
+  EXPECT_FLOAT_EQ(v, 2.5f);
 }
 
 TEST(Csv, MissingLabelColumn) {
