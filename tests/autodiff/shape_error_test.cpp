@@ -150,12 +150,23 @@ TEST(ShapeErrors, ConvGeometry) {
 
 TEST(ShapeErrors, BatchNorm) {
   expect_shape_error("gamma", [] { batch_norm_train(zeros(4, 3), zeros(1, 2), zeros(1, 3)); },
-                     {"batch_norm", "[4x3]", "[1x2]"});
-  expect_shape_error("beta", [] { batch_norm_train(zeros(4, 3), zeros(1, 3), zeros(3, 1)); }, {"batch_norm", "[4x3]"});
+                     {"batch_norm", "gamma", "[4x3]", "[1x2]"});
+  expect_shape_error("beta", [] { batch_norm_train(zeros(4, 3), zeros(1, 3), zeros(3, 1)); },
+                     {"batch_norm", "beta", "[4x3]", "[3x1]"});
+  expect_shape_error("undefined gamma", [] { batch_norm_train(zeros(4, 3), TD(), zeros(1, 3)); },
+                     {"batch_norm", "undefined"});
   expect_shape_error("one row", [] { batch_norm_train(zeros(1, 3), zeros(1, 3), zeros(1, 3)); },
                      {"batch_norm", "[1x3]"});
-  expect_shape_error("running mean", [] { batch_norm_eval(zeros(4, 3), zeros(1, 3), zeros(1, 3), MD(MD::Zero(1, 2)), MD(MD::Ones(1, 3))); },
-                     {"batch_norm", "[4x3]"});
+  const MD mean = MD::Zero(1, 3), var = MD::Ones(1, 3);
+  // A per-row gamma would broadcast silently into a different computation.
+  expect_shape_error("eval gamma", [&] { batch_norm_eval(zeros(4, 3), zeros(4, 3), zeros(1, 3), mean, var); },
+                     {"batch_norm", "gamma", "[4x3]"});
+  expect_shape_error("eval beta", [&] { batch_norm_eval(zeros(4, 3), zeros(1, 3), zeros(4, 3), mean, var); },
+                     {"batch_norm", "beta", "[4x3]"});
+  expect_shape_error("eval running mean", [&] { batch_norm_eval(zeros(4, 3), zeros(1, 3), zeros(1, 3), MD(MD::Zero(1, 2)), var); },
+                     {"batch_norm", "running mean", "[1x2]", "[4x3]"});
+  expect_shape_error("eval running variance", [&] { batch_norm_eval(zeros(4, 3), zeros(1, 3), zeros(1, 3), mean, MD(MD::Ones(2, 3))); },
+                     {"batch_norm", "variance", "[2x3]", "[4x3]"});
 }
 
 TEST(ShapeErrors, ReductionsAndDistances) {
