@@ -133,6 +133,20 @@ class NoGradGuard {
   bool previous_;
 };
 
+// RAII: enables graph recording in a scope, whatever the caller chose. Code
+// that must differentiate (an inner adaptation loop called from an evaluation
+// under NoGradGuard) opens one of these.
+class EnableGradGuard {
+ public:
+  EnableGradGuard() : previous_(GradMode::enabled()) { GradMode::set_enabled(true); }
+  ~EnableGradGuard() { GradMode::set_enabled(previous_); }
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
 struct GradOptions {
   // Record the backward pass so the returned gradients can be differentiated.
   bool create_graph = false;

@@ -28,6 +28,7 @@ void validate_task(const Model& model, const Task& task, const char* who) {
 std::vector<Predictor> sgd_adapt_path(const Model& model, const ParamsF& start, const Task& task, int steps, float lr,
                                       const std::vector<bool>* adapt, const ParamsF* lrs) {
   validate_task(model, task, "adapt");
+  ad::EnableGradGuard differentiate;  // adaptation needs gradients even inside an evaluation
   std::vector<Predictor> path;
   path.reserve(static_cast<std::size_t>(steps) + 1);
   ParamsF fast = start.detach();
@@ -54,6 +55,7 @@ std::vector<Predictor> sgd_adapt_path(const Model& model, const ParamsF& start, 
 
 std::vector<Predictor> adam_adapt_path(const Model& model, const ParamsF& start, const Task& task, int steps, float lr) {
   validate_task(model, task, "adapt");
+  ad::EnableGradGuard differentiate;
   std::vector<Predictor> path;
   ParamsF fast = start.clone();
   optim::Adam<float> adam(lr);

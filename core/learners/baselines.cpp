@@ -16,6 +16,7 @@ StepStats PretrainBaseline::meta_step(const std::vector<Task>& batch) {
     throw std::invalid_argument(
         "pretrain: pooling episodes with per-episode labels is meaningless for classification; use the "
         "classification pretrain baseline");
+  ad::EnableGradGuard differentiate;
   std::vector<Tensorf> xs, ys;
   for (const Task& t : batch) {
     validate_task(model_, t, "pretrain");

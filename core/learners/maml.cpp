@@ -27,6 +27,7 @@ void GradientMetaLearner::set_step_sizes(float value) {
 GradientMetaLearner::TaskGradient GradientMetaLearner::task_gradient(const Task& task, bool first_order_only) const {
   validate_task(model_, task, config_.learner.c_str());
   if (task.query_x.rows() == 0) throw std::invalid_argument(config_.learner + ": a meta-training task needs query points");
+  ad::EnableGradGuard differentiate;
   const bool anil = config_.learner == "anil";
   const Tensorf xs(task.support_x), xq(task.query_x);
   // ANIL: the body is fixed during the inner loop, so embed once.

@@ -20,6 +20,7 @@ StepStats Reptile::meta_step(const std::vector<Task>& batch) {
   parallel_(static_cast<int>(batch.size()), [&](int t) {
     const Task& task = batch[static_cast<std::size_t>(t)];
     validate_task(model_, task, "reptile");
+    ad::EnableGradGuard differentiate;
     ParamsF phi = params_.clone();
     const Tensorf xs(task.support_x);
     Result& r = results[static_cast<std::size_t>(t)];
