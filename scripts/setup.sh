@@ -14,6 +14,7 @@ CACHE="${METALAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/metalab}"
 IMGUI_VERSION=1.86
 SDL2_VERSION=2.26.5
 NATIVE_ONLY=0
+mkdir -p "$CACHE/src"
 [[ "${1:-}" == "--native-only" ]] && NATIVE_ONLY=1
 
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -42,12 +43,13 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$CACHE/apt-install.log" 2>&1 \
+    || { log "ERROR: apt-get install failed; see $CACHE/apt-install.log"; tail -20 "$CACHE/apt-install.log" >&2; exit 1; }
 else
   log "Debian packages: all present"
 fi
 
-mkdir -p "$CACHE/src"
+
 
 # --- Dear ImGui sources (used by both the native window and the wasm build) ---
 IMGUI_SRC="$CACHE/src/imgui-$IMGUI_VERSION"
