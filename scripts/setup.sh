@@ -98,9 +98,11 @@ if [[ $NATIVE_ONLY -eq 0 ]]; then
   fi
 
   # --- playwright-core for the browser tests (never downloads a browser) ---
-  if [[ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]]; then
-    log "installing playwright-core into tests/browser/node_modules"
-    (cd "$ROOT/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent >&2)
+  want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' "$ROOT/tests/browser/package.json")
+  have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$ROOT/tests/browser/node_modules/playwright-core/package.json" 2>/dev/null || true)
+  if [[ "$have" != "$want" ]]; then
+    log "installing playwright-core $want into tests/browser/node_modules (found '${have:-none}')"
+    (cd "$ROOT/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent >&2)
   else
     log "playwright-core: present"
   fi
