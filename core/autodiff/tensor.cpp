@@ -21,13 +21,40 @@ class GradModeScope {
  private:
   bool previous_;
 };
+
+// Deletes a node without recursion. Destroying a node drops its inputs, which
+// may destroy them in turn: one stack frame per node of a chain, so a long graph
+// (20,000 sequential ops natively, far fewer on the browser's small stack)
+// would overflow. Instead, the inputs that only this node keeps alive are
+// detached and released from an explicit work list.
+template <typename T>
+void delete_node(Node<T>* node) {
+  std::vector<std::shared_ptr<Node<T>>> pending;
+  auto take_inputs = [&pending](Node<T>* n) {
+    for (const auto& in : n->inputs)
+      if (in.defined()) pending.push_back(in.node_ptr());
+    n->inputs.clear();
+  };
+  take_inputs(node);
+  delete node;
+  while (!pending.empty()) {
+    std::shared_ptr<Node<T>> n = std::move(pending.back());
+    pending.pop_back();
+    if (n.use_count() == 1) take_inputs(n.get());  // the last owner: n dies below with no inputs left
+  }
+}
+
+template <typename T>
+std::shared_ptr<Node<T>> new_node() {
+  return std::shared_ptr<Node<T>>(new Node<T>(), delete_node<T>);
+}
 }  // namespace
 
 bool GradMode::enabled() { return grad_mode_enabled; }
 void GradMode::set_enabled(bool on) { grad_mode_enabled = on; }
 
 template <typename T>
-Tensor<T>::Tensor(Mat<T> value, bool requires_grad) : node_(std::make_shared<Node<T>>()) {
+Tensor<T>::Tensor(Mat<T> value, bool requires_grad) : node_(new_node<T>()) {
   node_->value = std::move(value);
   node_->requires_grad = requires_grad;
 }
@@ -59,7 +86,7 @@ Tensor<T>& Tensor<T>::requires_grad(bool on) {
 template <typename T>
 Tensor<T> make_result(Mat<T>&& value, const char* op, const std::vector<Tensor<T>>& inputs,
                       typename Node<T>::Backward backward) {
-  auto node = std::make_shared<Node<T>>();
+  auto node = new_node<T>();
   node->value = std::move(value);
   node->op = op;
   if (GradMode::enabled()) {
@@ -77,7 +104,7 @@ Tensor<T> make_result(Mat<T>&& value, const char* op, const std::vector<Tensor<T
 template <typename T>
 Tensor<T> make_result(Mat<T>&& value, const char* op, std::initializer_list<Tensor<T>> inputs,
                       typename Node<T>::Backward backward) {
-  auto node = std::make_shared<Node<T>>();
+  auto node = new_node<T>();
   node->value = std::move(value);
   node->op = op;
   if (GradMode::enabled()) {

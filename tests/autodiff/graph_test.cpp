@@ -3,7 +3,10 @@
 // instantiation.
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <cmath>
+#include <functional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -204,6 +207,39 @@ TEST(Graph, LongChainSecondOrder) {
   const TD d2 = grad(d1, {x})[0];
   EXPECT_NEAR(d1.item(), 2 * k * k * 0.7, 1e-9);
   EXPECT_NEAR(d2.item(), 2 * k * k, 1e-9);
+}
+
+// Runs fn on a thread with a small stack (the browser build has a small stack
+// too): building, differentiating twice and freeing a long chain must not recurse
+// once per node.
+void run_with_stack(std::size_t bytes, const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, bytes), 0);
+  pthread_t thread;
+  auto body = [](void* f) -> void* {
+    (*static_cast<const std::function<void()>*>(f))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, body, const_cast<std::function<void()>*>(&fn)), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+TEST(Graph, LongChainOnASmallStack) {
+  constexpr std::size_t kStackBytes = 256 * 1024;
+  double d1 = 0, d2 = 0;
+  run_with_stack(kStackBytes, [&] {
+    TD x = TD::scalar(0.5);
+    x.requires_grad();
+    TD y = x;
+    for (int i = 0; i < kChainLength; ++i) y = add(mul_scalar(y, 1.0), TD::scalar(1e-4));
+    const TD first = grad(square(y), {x}, GradOptions{true})[0];
+    d1 = first.item();
+    d2 = grad(first, {x})[0].item();
+  });  // everything is freed on the small stack
+  EXPECT_NEAR(d1, 2 * (0.5 + kChainLength * 1e-4), 1e-9);
+  EXPECT_NEAR(d2, 2.0, 1e-12);
 }
 
 // ---------------------------------------------------------------- threads
