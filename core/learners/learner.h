@@ -40,6 +40,13 @@ struct LearnerConfig {
   float metasgd_init_lr = 0.01f;  // Meta-SGD: initial per-parameter step size
   float reptile_epsilon = 0.1f;   // Reptile: outer step size (interpolation factor)
   float scratch_lr = 0.01f;       // scratch baseline: Adam step size on the support set
+  // Memory-augmented network (mann) and its baselines (lstm, feedforward):
+  // model.hidden = {controller LSTM size} (feedforward: hidden layers),
+  // model.output_dim = classes per episode (see core/learners/mann.h).
+  int memory_slots = 128;     // N, memory rows
+  int memory_width = 40;      // M, memory columns
+  int read_heads = 4;         // R read heads, each with an LRUA write head
+  float usage_decay = 0.95f;  // gamma, decay of the usage weights
   std::uint64_t seed = 0;
 
   void validate() const;
