@@ -76,6 +76,32 @@ class Rng {
     }
   }
 
+  // The complete state (the four xoshiro words and the cached second normal
+  // deviate), so that a checkpoint can resume a run exactly: after
+  // b.set_state(a.state()), b draws exactly what a would have drawn.
+  struct State {
+    std::uint64_t words[4] = {0, 0, 0, 0};
+    bool has_spare_normal = false;
+    double spare_normal = 0.0;
+    friend bool operator==(const State& x, const State& y) {
+      return x.words[0] == y.words[0] && x.words[1] == y.words[1] && x.words[2] == y.words[2] &&
+             x.words[3] == y.words[3] && x.has_spare_normal == y.has_spare_normal &&
+             (!x.has_spare_normal || x.spare_normal == y.spare_normal);
+    }
+  };
+  State state() const {
+    State s;
+    for (int i = 0; i < 4; ++i) s.words[i] = state_[i];
+    s.has_spare_normal = has_spare_normal_;
+    s.spare_normal = spare_normal_;
+    return s;
+  }
+  void set_state(const State& s) {
+    for (int i = 0; i < 4; ++i) state_[i] = s.words[i];
+    has_spare_normal_ = s.has_spare_normal;
+    spare_normal_ = s.spare_normal;
+  }
+
   // A child generator with an independent stream (for per-task or per-thread work
   // whose result must not depend on scheduling).
   Rng split() { return Rng(next_u64() ^ 0x9E3779B97F4A7C15ULL); }

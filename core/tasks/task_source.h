@@ -9,6 +9,8 @@
 // checkpoint records what it was trained on.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +20,17 @@
 #include "core/tasks/task.h"
 
 namespace metalab {
+
+// Shortest decimal text that reads back (strtod) as exactly the same double,
+// so that a description rebuilds exactly the distribution it describes.
+inline std::string format_exact(double v) {
+  char buf[40];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
 
 class TaskSource {
  public:
@@ -51,9 +64,9 @@ class SinusoidSource : public TaskSource {
     return {{"task.name", "sinusoid"},
             {"task.support", std::to_string(c.support_size)},
             {"task.query", std::to_string(c.query_size)},
-            {"task.amplitude", std::to_string(c.amplitude_min) + "," + std::to_string(c.amplitude_max)},
-            {"task.phase", std::to_string(c.phase_min) + "," + std::to_string(c.phase_max)},
-            {"task.x", std::to_string(c.x_min) + "," + std::to_string(c.x_max)}};
+            {"task.amplitude", format_exact(c.amplitude_min) + "," + format_exact(c.amplitude_max)},
+            {"task.phase", format_exact(c.phase_min) + "," + format_exact(c.phase_max)},
+            {"task.x", format_exact(c.x_min) + "," + format_exact(c.x_max)}};
   }
   const SinusoidDistribution& distribution() const { return dist_; }
 

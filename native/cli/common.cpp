@@ -1,0 +1,266 @@
+#include "native/cli/common.h"
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace metalab::cli {
+
+std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
+  std::stringstream out;
+  if (!opt->get_option_text().empty()) {
+    out << " " << opt->get_option_text();
+  } else if (opt->get_items_expected_max() != 0) {
+    if (!opt->get_type_name().empty()) out << " " << get_label(opt->get_type_name());
+    if (opt->get_expected_max() == CLI::detail::expected_max_vector_size) out << " ...";
+    if (opt->get_required()) out << " " << get_label("REQUIRED");
+  }
+  return out.str();
+}
+
+std::string HelpFormatter::make_option_desc(const CLI::Option* opt) const {
+  std::string d = opt->get_description();
+  if (opt->get_items_expected_max() == 0) return d + " (off by default)";
+  const std::string def = opt->get_default_str();
+  if (!def.empty() && def != "[]") d += " (default: " + def + ")";
+  return d;
+}
+
+void TaskFlags::add_to(CLI::App& app) {
+  const std::string g = "Task";
+  app.add_option("--task", task, "task distribution: sinusoid (Finn et al.), promoter (synthetic promoter -> "
+                                 "expression, one task per cell type) or genes (landmark genes -> one target gene "
+                                 "per task, from --csv)")
+      ->check(CLI::IsMember({"sinusoid", "promoter", "genes"}))
+      ->group(g);
+  app.add_option("--csv", csv, "genes: expression table, samples x genes, label columns allowed (e.g. "
+                               "assets/data/tissue_gene_expression.csv)")
+      ->group(g);
+  app.add_option("--support", support, "K: support examples per task (what a learner adapts on)")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app.add_option("--query", query, "query examples per task (what adaptation is judged on)")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app.add_option("--landmarks", landmarks, "genes: number of landmark (input) genes, or their names, comma-separated")
+      ->group(g);
+  app.add_option("--landmark-choice", landmark_choice, "genes: how to pick L landmarks: top-variance, first, random")
+      ->check(CLI::IsMember({"top-variance", "first", "random"}))
+      ->group(g);
+  app.add_option("--target-scaling", target_scaling,
+                 "genes: pooled (one meta-train scale for all target genes) or per-gene (z-score each gene)")
+      ->check(CLI::IsMember({"pooled", "per-gene"}))
+      ->group(g);
+  app.add_option("--features", features, "promoter: input features: kmer (k-mer frequencies), onehot (4 x L), "
+                                          "motif (the true motif scores)")
+      ->check(CLI::IsMember({"kmer", "onehot", "motif"}))
+      ->group(g);
+  app.add_option("--kmer-max", kmer_max, "promoter: k-mers for k = 1..kmer-max")->check(CLI::Range(1, 6))->group(g);
+  app.add_option("--cell-types", cell_types, "promoter: number of cell types (tasks), split 70/15/15")
+      ->check(CLI::Range(3, 1000000))
+      ->group(g);
+  app.add_option("--sequence-length", sequence_length, "promoter: promoter length in bp")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app.add_option("--task-seed", task_seed, "seed of the task split (promoter: cell types; genes: target genes)")
+      ->group(g);
+  app.add_option("--task-option", task_options, "any other task setting as key=value (repeatable), e.g. "
+                                                "amplitude=0.1,5 phase=0,3.14 for sinusoid, noise_sd=0.2 for promoter")
+      ->group(g);
+}
+
+TaskOptions TaskFlags::options(const CLI::App& app, bool only_given) const {
+  TaskOptions o;
+  auto given = [&](const char* flag) { return app.count(flag) > 0; };
+  auto put = [&](const char* flag, const char* key, const std::string& value, bool applies) {
+    if (!applies) {
+      if (given(flag))
+        throw CliError(std::string(flag) + " does not apply to --task " + task);
+      return;
+    }
+    if (!only_given || given(flag)) o[key] = value;
+  };
+  const bool genes = task == "genes", promoter = task == "promoter";
+  put("--support", "support", std::to_string(support), true);
+  put("--query", "query", std::to_string(query), true);
+  put("--landmarks", "landmarks", landmarks, genes);
+  put("--landmark-choice", "landmark_choice", landmark_choice, genes);
+  put("--target-scaling", "target_scaling", target_scaling, genes);
+  put("--features", "features", features, promoter);
+  put("--kmer-max", "kmer_max", std::to_string(kmer_max), promoter);
+  put("--cell-types", "cell_types", std::to_string(cell_types), promoter);
+  put("--sequence-length", "sequence_length", std::to_string(sequence_length), promoter);
+  if (given("--task-seed")) {
+    if (!genes && !promoter) throw CliError("--task-seed does not apply to --task " + task);
+    o[genes ? "split_seed" : "seed"] = std::to_string(task_seed);
+  }
+  if (given("--csv") && !genes) throw CliError("--csv does not apply to --task " + task + " (only to genes)");
+  for (const std::string& kv : task_options) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw CliError("--task-option '" + kv + "': expected key=value");
+    o[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return o;
+}
+
+CsvTable read_csv(const std::string& path) {
+  try {
+    return load_csv_file(path);
+  } catch (const DataError& e) {
+    throw CliError(e.what());
+  }
+}
+
+std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::string& csv_path,
+                                         const std::string& what) {
+  const auto name_it = options.find("name");
+  const std::string name = name_it == options.end() ? "" : name_it->second;
+  std::optional<CsvTable> table;
+  if (name == "genes") {
+    if (csv_path.empty()) throw CliError(what + ": genes tasks need the expression table: give --csv FILE");
+    table = read_csv(csv_path);
+  }
+  try {
+    return std::shared_ptr<TaskSource>(make_regression_source(options, table ? &*table : nullptr));
+  } catch (const DataError& e) {
+    throw CliError(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw CliError(what + ": " + e.what());
+  }
+}
+
+Checkpoint read_checkpoint(const std::string& path, const std::string& flag) {
+  {
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) throw CliError(flag + " " + path + ": cannot open the file (does it exist?)");
+  }
+  try {
+    return load_safetensors_file(path);
+  } catch (const FormatError& e) {
+    throw CliError(std::string(e.what()) + " (" + flag + ")");
+  } catch (const std::exception& e) {
+    throw CliError(flag + " " + path + ": " + e.what());
+  }
+}
+
+std::string baseline_path(const std::string& out, const std::string& baseline) {
+  const std::string ext = ".safetensors";
+  if (out.size() > ext.size() && out.compare(out.size() - ext.size(), ext.size(), ext) == 0)
+    return out.substr(0, out.size() - ext.size()) + "." + baseline + ext;
+  return out + "." + baseline + ext;
+}
+
+std::string file_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string sibling_path(const std::string& base, const std::string& name) {
+  if (!name.empty() && name[0] == '/') return name;
+  const auto slash = base.find_last_of('/');
+  return slash == std::string::npos ? name : base.substr(0, slash + 1) + name;
+}
+
+namespace {
+
+std::string normalise_key(std::string key) {
+  for (char& c : key)
+    if (c == '_') c = '-';
+  return key;
+}
+
+// A JSON scalar as the text CLI11 would have received on the command line.
+std::vector<std::string> json_to_args(const nlohmann::json& v, const std::string& where) {
+  if (v.is_string()) return {v.get<std::string>()};
+  if (v.is_boolean()) return {v.get<bool>() ? "true" : "false"};
+  if (v.is_number_integer() || v.is_number_unsigned()) return {v.dump()};
+  if (v.is_number_float()) {
+    std::ostringstream s;
+    s.precision(9);
+    s << v.get<double>();
+    return {s.str()};
+  }
+  if (v.is_array()) {
+    // Arrays of numbers: "hidden": [40, 40] -> "40,40"; arrays for repeatable options.
+    std::string joined;
+    std::vector<std::string> items;
+    for (const auto& x : v) {
+      if (x.is_array() || x.is_object() || x.is_null())
+        throw CliError(where + ": expected a value or a list of values");
+      const auto a = json_to_args(x, where);
+      items.push_back(a[0]);
+    }
+    return items;
+  }
+  throw CliError(where + ": expected a string, number, boolean or list, got " + std::string(v.type_name()));
+}
+
+}  // namespace
+
+void apply_json_config(CLI::App& app, const std::string& path, const std::vector<std::string>& excluded) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CliError("--config " + path + ": cannot open the file (does it exist?)");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(buf.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    const auto colon = what.find("] ");
+    throw CliError("--config " + path + ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon + 2)) +
+                   ")");
+  }
+  if (!j.is_object()) throw CliError("--config " + path + ": expected a JSON object of settings");
+  for (const auto& [raw_key, value] : j.items()) {
+    const std::string key = normalise_key(raw_key);
+    const std::string where = "--config " + path + ": key '" + raw_key + "'";
+    CLI::Option* opt = app.get_option_no_throw("--" + key);
+    bool forbidden = key == "config" || key == "help";
+    for (const auto& e : excluded) forbidden = forbidden || e == key;
+    if (!opt || forbidden) {
+      std::string known;
+      for (const CLI::Option* o : app.get_options()) {
+        const std::string n = o->get_single_name();
+        if (n.empty() || n == "help" || n == "config") continue;
+        bool ex = false;
+        for (const auto& e : excluded) ex = ex || e == n;
+        if (!ex) known += (known.empty() ? "" : ", ") + n;
+      }
+      throw CliError(where + " is not a setting of 'metalab " + app.get_name() + "' (known: " + known + ")");
+    }
+    if (opt->count() > 0) continue;  // the command line wins
+    std::vector<std::string> args = json_to_args(value, where);
+    if (opt->get_items_expected_max() == 0) {  // a flag
+      if (!value.is_boolean()) throw CliError(where + ": expected true or false");
+      if (!value.get<bool>()) continue;
+    } else if (opt->get_expected_max() <= 1 && args.size() > 1) {
+      std::string joined;
+      for (const auto& a : args) joined += (joined.empty() ? "" : ",") + a;
+      args = {joined};
+    }
+    try {
+      opt->clear();
+      for (const auto& a : args) opt->add_result(a);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      throw CliError(where + ": " + e.what());
+    }
+  }
+}
+
+std::string fmt(double v, int precision) {
+  if (std::isnan(v)) return "nan";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  return buf;
+}
+
+bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+}  // namespace metalab::cli

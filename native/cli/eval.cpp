@@ -1,0 +1,252 @@
+// metalab eval: a checkpoint and its baselines on the same held-out tasks;
+// mean query loss (or accuracy) with 95% confidence intervals after 0..S
+// adaptation steps, as a table or JSON.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "core/eval/evaluate.h"
+#include "native/cli/commands.h"
+#include "native/cli/common.h"
+#include "native/cli/thread_pool.h"
+
+namespace metalab::cli {
+
+namespace {
+
+struct EvalFlags {
+  TaskFlags task;
+  std::string checkpoint;
+  std::vector<std::string> baselines;
+  bool no_baselines = false;
+  bool no_scratch = false;
+  int tasks = 1000;
+  int steps = 10;
+  std::uint64_t seed = 1;
+  std::string split = "test";
+  int threads = 1;
+  bool json = false;
+  std::string json_out;
+};
+
+struct Entry {
+  std::string name;  // column title
+  std::string file;  // "" for scratch
+  std::unique_ptr<Learner> learner;
+  eval::LearningCurve curve;
+};
+
+Split parse_split(const std::string& s) {
+  if (s == "train") return Split::MetaTrain;
+  if (s == "validation") return Split::MetaValidation;
+  return Split::MetaTest;
+}
+
+std::unique_ptr<Learner> learner_from(const Checkpoint& ckpt, const std::string& what) {
+  try {
+    return load_learner(ckpt);
+  } catch (const FormatError& e) {
+    throw CliError(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw CliError(what + ": " + e.what());
+  }
+}
+
+nlohmann::ordered_json summary_json(const eval::Summary& s, int step) {
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); };
+  return {{"step", step},     {"mean", num(s.mean)}, {"ci_low", num(s.lo())}, {"ci_high", num(s.hi())},
+          {"half_width", num(s.half_width)}, {"sd", num(s.sd)}, {"sem", num(s.sem)}, {"n", s.n}};
+}
+
+int run_eval(CLI::App& app, EvalFlags& f) {
+  const Checkpoint main = read_checkpoint(f.checkpoint, "--checkpoint");
+  std::vector<Entry> entries;
+  {
+    Entry e;
+    e.learner = learner_from(main, "--checkpoint " + f.checkpoint);
+    e.name = e.learner->kind();
+    e.file = f.checkpoint;
+    entries.push_back(std::move(e));
+  }
+  const Learner& learner = *entries[0].learner;
+
+  // The task distribution: the checkpoint's, with the explicitly given flags on top.
+  TaskOptions opts = task_options_from_metadata(main.metadata);
+  const TaskOptions trained = opts;
+  if (opts.find("name") == opts.end()) {
+    if (app.count("--task") == 0)
+      throw CliError("--checkpoint " + f.checkpoint + " does not record its task distribution; give --task");
+    opts["name"] = f.task.task;
+  } else if (app.count("--task") > 0 && f.task.task != opts["name"]) {
+    throw CliError("--task " + f.task.task + ": checkpoint " + f.checkpoint + " was trained on " + opts["name"] +
+                   " tasks");
+  }
+  f.task.task = opts["name"];
+  for (const auto& [k, v] : f.task.options(app, true)) opts[k] = v;
+  std::string csv = f.task.csv.empty() ? get_metadata_or(main, "data.csv", "") : f.task.csv;
+  auto source = build_source(opts, csv, "checkpoint " + f.checkpoint);
+  if (source->input_dim() != learner.model().config().input_dim)
+    throw CliError("checkpoint " + f.checkpoint + ": its model takes " +
+                   std::to_string(learner.model().config().input_dim) + " inputs, the " + source->name() +
+                   " tasks have " + std::to_string(source->input_dim()));
+
+  // Baselines: given files, else the ones recorded by train --with-baselines; scratch always.
+  std::vector<std::string> files = f.baselines;
+  if (files.empty() && !f.no_baselines) {
+    for (const auto& [key, value] : main.metadata) {
+      if (key.rfind("trainer.baseline.", 0) != 0) continue;
+      const std::string path = sibling_path(f.checkpoint, value);
+      if (std::ifstream(path).good()) files.push_back(path);
+      else std::fprintf(stderr, "metalab eval: note: baseline %s recorded in the checkpoint is missing; skipped\n",
+                        path.c_str());
+    }
+  }
+  for (const std::string& file : files) {
+    const Checkpoint b = read_checkpoint(file, "--baseline");
+    for (const auto& [k, v] : task_options_from_metadata(b.metadata)) {
+      auto it = trained.find(k);
+      if (it != trained.end() && it->second != v)
+        throw CliError("--baseline " + file + " was trained on other tasks than " + f.checkpoint + " (task." + k +
+                       " = " + v + " vs " + it->second + ")");
+    }
+    Entry e;
+    e.learner = learner_from(b, "--baseline " + file);
+    if (e.learner->model().config().input_dim != learner.model().config().input_dim)
+      throw CliError("--baseline " + file + ": its model takes another number of inputs than " + f.checkpoint);
+    e.name = e.learner->kind();
+    e.file = file;
+    entries.push_back(std::move(e));
+  }
+  if (!f.no_scratch && learner.kind() != "scratch") {
+    LearnerConfig sc = learner.config();
+    sc.learner = "scratch";
+    Entry e;
+    e.learner = make_learner(sc);
+    e.name = "scratch";
+    entries.push_back(std::move(e));
+  }
+  // Unique column names (e.g. two maml checkpoints).
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    int dup = 1;
+    for (std::size_t j = 0; j < i; ++j)
+      if (entries[j].name == entries[i].name || entries[j].name == entries[i].name + "#" + std::to_string(dup)) ++dup;
+    if (dup > 1) entries[i].name += "#" + std::to_string(dup);
+  }
+
+  const Split split = parse_split(f.split);
+  std::vector<Task> tasks;
+  try {
+    tasks = eval::sample_tasks(*source, split, f.tasks, f.seed);
+  } catch (const std::invalid_argument& e) {
+    throw CliError(e.what());
+  }
+  ThreadPool pool(f.threads);
+  const ParallelFor parallel = f.threads > 1 ? pool.parallel_for() : ParallelFor(sequential_for);
+  for (Entry& e : entries) {
+    try {
+      e.curve = eval::evaluate_learner(*e.learner, tasks, f.steps, parallel);
+    } catch (const std::invalid_argument& ex) {
+      throw CliError(e.name + " (" + (e.file.empty() ? "scratch" : e.file) + "): " + ex.what());
+    }
+  }
+
+  const bool cls = learner.model().config().classification;
+  const std::string quantity = cls ? "query accuracy" : "query MSE";
+  const auto desc = source->description();
+  if (f.json || !f.json_out.empty()) {
+    nlohmann::ordered_json j;
+    j["checkpoint"] = f.checkpoint;
+    nlohmann::ordered_json task = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : desc) task[k.substr(5)] = v;
+    j["task"] = task;
+    j["split"] = split_name(split);
+    j["tasks"] = f.tasks;
+    j["seed"] = f.seed;
+    j["steps"] = f.steps;
+    j["quantity"] = cls ? "accuracy" : "mse";
+    j["interval"] = "95% Student t interval of the mean over tasks";
+    nlohmann::ordered_json ls = nlohmann::ordered_json::array();
+    for (const Entry& e : entries) {
+      nlohmann::ordered_json le;
+      le["name"] = e.name;
+      le["learner"] = e.learner->kind();
+      le["file"] = e.file.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(e.file);
+      le["iteration"] = e.learner->iteration();
+      nlohmann::ordered_json loss = nlohmann::ordered_json::array(), metric = nlohmann::ordered_json::array();
+      for (int s = 0; s <= f.steps; ++s) {
+        loss.push_back(summary_json(e.curve.loss[static_cast<std::size_t>(s)], s));
+        metric.push_back(summary_json(e.curve.metric[static_cast<std::size_t>(s)], s));
+      }
+      le["loss"] = loss;
+      le["metric"] = metric;
+      ls.push_back(le);
+    }
+    j["learners"] = ls;
+    if (!f.json_out.empty()) {
+      std::ofstream out(f.json_out);
+      if (!out) throw CliError("--json-out " + f.json_out + ": cannot write there");
+      out << j.dump(2) << '\n';
+    }
+    if (f.json) {
+      std::printf("%s\n", j.dump(2).c_str());
+      return kExitOk;
+    }
+  }
+
+  std::printf("%s on %d %s %s tasks (K=%s support, %s query; seed %llu); %s after 0..%d adaptation steps\n",
+              f.checkpoint.c_str(), f.tasks, split_name(split), source->name().c_str(),
+              desc.count("task.support") ? desc.at("task.support").c_str() : "?",
+              desc.count("task.query") ? desc.at("task.query").c_str() : "?",
+              static_cast<unsigned long long>(f.seed), quantity.c_str(), f.steps);
+  std::printf("mean +- half-width of the 95%% confidence interval (Student t, n = %d)\n", f.tasks);
+  const int width = 22;
+  std::printf("%5s", "steps");
+  for (const Entry& e : entries) std::printf("  %*s", width, e.name.c_str());
+  std::printf("\n");
+  for (int s = 0; s <= f.steps; ++s) {
+    std::printf("%5d", s);
+    for (const Entry& e : entries) {
+      const eval::Summary& m = cls ? e.curve.metric[static_cast<std::size_t>(s)] : e.curve.loss[static_cast<std::size_t>(s)];
+      const std::string cell = fmt(m.mean, 4) + " +- " + fmt(m.half_width, 4);
+      std::printf("  %*s", width, cell.c_str());
+    }
+    std::printf("\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner register_eval(CLI::App& root) {
+  auto f = std::make_shared<EvalFlags>();
+  CLI::App* app = root.add_subcommand(
+      "eval", "evaluate a checkpoint and the baselines on the same held-out tasks: mean query loss with 95% "
+              "confidence intervals after 0..S adaptation steps");
+  app->option_defaults()->always_capture_default();
+  app->add_option("--checkpoint,checkpoint", f->checkpoint, "the checkpoint to evaluate (from metalab train)")
+      ->required();
+  app->add_option("--baseline", f->baselines,
+                  "checkpoint(s) to compare with (repeatable); default: the pretrain baseline saved by train "
+                  "--with-baselines next to the checkpoint");
+  app->add_flag("--no-baselines", f->no_baselines, "do not look for the baselines recorded in the checkpoint");
+  app->add_flag("--no-scratch", f->no_scratch, "leave out the scratch baseline (a fresh network trained on the support set)");
+  app->add_option("--tasks", f->tasks, "number of held-out tasks (the same tasks for every learner)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--steps", f->steps, "S: report after 0, 1, ..., S adaptation steps")->check(CLI::Range(0, 100000));
+  app->add_option("--seed", f->seed, "seed of the held-out tasks");
+  app->add_option("--split", f->split, "tasks from the meta-test, validation or train split")
+      ->check(CLI::IsMember({"test", "validation", "train"}));
+  app->add_option("--threads", f->threads, "threads adapting tasks in parallel (results identical for any number)")
+      ->check(CLI::Range(1, 256));
+  app->add_flag("--json", f->json, "print JSON instead of the table");
+  app->add_option("--json-out", f->json_out, "also write the JSON to this file");
+  f->task.add_to(*app);
+  for (CLI::Option* o : app->get_options())
+    if (o->get_group() == "Task")
+      o->group("Task (default: as recorded in the checkpoint; given flags override it, e.g. --support 5)");
+  return [app, f] { return run_eval(*app, *f); };
+}
+
+}  // namespace metalab::cli

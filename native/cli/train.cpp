@@ -1,0 +1,385 @@
+// metalab train: meta-trains a learner on a task distribution, with periodic
+// validation, metrics, checkpoints, exact resume and an optional pretrain
+// baseline trained on the same task batches.
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include "core/learners/trainer.h"
+#include "native/cli/commands.h"
+#include "native/cli/common.h"
+#include "native/cli/progress.h"
+#include "native/cli/thread_pool.h"
+
+namespace metalab::cli {
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_sigint(int) { g_interrupted = 1; }
+
+struct TrainFlags {
+  TaskFlags task;
+  LearnerConfig learner;  // defaults shown in --help
+  std::string hidden = "40,40";
+  std::string config_file;
+  long iterations = 1000;
+  int threads = 1;
+  std::string metrics;
+  int metrics_every = 1;
+  int val_every = 1000;
+  int val_tasks = 100;
+  int val_steps = -1;
+  std::string out;
+  long checkpoint_every = 0;
+  std::string resume;
+  bool with_baselines = false;
+  long log_every = 100;
+  std::string progress = "auto";
+};
+
+// Flags fixed by a checkpoint: they may not be combined with --resume.
+const std::vector<std::string>& fixed_by_checkpoint() {
+  static const std::vector<std::string> f{
+      "--learner", "--inner-lr", "--inner-steps", "--outer-lr", "--outer-optimizer", "--meta-batch", "--hidden",
+      "--activation", "--first-order", "--grad-clip", "--metasgd-init-lr", "--reptile-epsilon", "--scratch-lr",
+      "--seed", "--task", "--support", "--query", "--landmarks", "--landmark-choice", "--target-scaling",
+      "--features", "--kmer-max", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
+      "--val-every", "--val-tasks", "--val-steps"};
+  return f;
+}
+
+std::vector<int> parse_hidden(const std::string& text) {
+  std::vector<int> sizes;
+  std::stringstream s(text);
+  std::string item;
+  while (std::getline(s, item, ',')) {
+    try {
+      std::size_t used = 0;
+      const int v = std::stoi(item, &used);
+      if (used != item.size() || v < 1) throw std::invalid_argument("bad");
+      sizes.push_back(v);
+    } catch (const std::exception&) {
+      throw CliError("--hidden '" + text + "': expected positive layer sizes separated by commas, e.g. 40,40");
+    }
+  }
+  if (text.empty()) throw CliError("--hidden: give at least one hidden layer size, e.g. 40,40");
+  return sizes;
+}
+
+std::string describe_model(const LearnerConfig& c) {
+  std::string s = std::to_string(c.model.input_dim);
+  for (int h : c.model.hidden) s += "-" + std::to_string(h);
+  return s + "-" + std::to_string(c.model.output_dim) + " " + c.model.activation;
+}
+
+void save_all(const Trainer& trainer, const std::string& out, const std::vector<std::string>& baseline_files,
+              const std::map<std::string, std::string>& extra) {
+  // Baselines first: a crash in between leaves a main file that refuses to
+  // resume (the Rng states differ) rather than a silently inconsistent pair.
+  for (std::size_t i = 0; i < trainer.num_baselines(); ++i) {
+    Checkpoint b = trainer.checkpoint(i + 1);
+    for (const auto& [k, v] : extra) b.metadata[k] = v;
+    b.metadata["trainer.main"] = file_name(out);
+    save_safetensors_file(baseline_files[i], b);
+  }
+  Checkpoint c = trainer.checkpoint(0);
+  for (const auto& [k, v] : extra) c.metadata[k] = v;
+  for (std::size_t i = 0; i < trainer.num_baselines(); ++i)
+    c.metadata["trainer.baseline." + trainer.baseline(i).kind()] = file_name(baseline_files[i]);
+  save_safetensors_file(out, c);
+}
+
+void check_writable(const std::string& path, const std::string& flag) {
+  const std::string probe = path + ".tmp";
+  {
+    std::ofstream f(probe, std::ios::binary | std::ios::app);
+    if (!f) throw CliError(flag + " " + path + ": cannot write there (missing directory or no permission?)");
+  }
+  std::remove(probe.c_str());
+}
+
+nlohmann::ordered_json number_or_null(double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); }
+
+int run_train(CLI::App& app, TrainFlags& f) {
+  if (!f.config_file.empty()) apply_json_config(app, f.config_file, {});
+
+  std::unique_ptr<Trainer> trainer;
+  std::string csv_path = f.task.csv;
+  double elapsed_before = 0.0;
+  const bool resuming = !f.resume.empty();
+  std::vector<std::string> baseline_files;
+
+  if (resuming) {
+    for (const auto& flag : fixed_by_checkpoint())
+      if (app.count(flag) > 0)
+        throw CliError(flag + " cannot be combined with --resume: the checkpoint fixes the learner, task and "
+                              "validation settings");
+    const Checkpoint main = read_checkpoint(f.resume, "--resume");
+    if (main.metadata.find("trainer.rng") == main.metadata.end())
+      throw CliError("--resume " + f.resume + ": the checkpoint has no training state (trainer.rng); it was not "
+                     "written by 'metalab train'");
+    if (get_metadata_or(main, "trainer.role", "main") != "main")
+      throw CliError("--resume " + f.resume + ": this is a baseline's checkpoint; resume the main one (" +
+                     get_metadata_or(main, "trainer.main", "?") + ")");
+    if (csv_path.empty()) csv_path = get_metadata_or(main, "data.csv", "");
+    const TaskOptions opts = task_options_from_metadata(main.metadata);
+    auto source = build_source(opts, csv_path, "checkpoint " + f.resume);
+    std::vector<Checkpoint> baselines;
+    const std::string names = get_metadata_or(main, "trainer.baselines", "");
+    if (!names.empty()) {
+      std::stringstream s(names);
+      std::string name;
+      while (std::getline(s, name, ',')) {
+        const std::string file = get_metadata_or(main, "trainer.baseline." + name, "");
+        if (file.empty()) throw CliError("--resume " + f.resume + ": the file of baseline '" + name + "' is not recorded");
+        baselines.push_back(read_checkpoint(sibling_path(f.resume, file), "baseline of --resume"));
+      }
+    }
+    if (f.with_baselines && baselines.empty())
+      throw CliError("--with-baselines: the run in " + f.resume + " was started without baselines; they cannot be "
+                     "added when resuming");
+    try {
+      trainer = Trainer::resume(main, baselines, source);
+    } catch (const FormatError& e) {
+      throw CliError(e.what());
+    } catch (const std::invalid_argument& e) {
+      throw CliError(std::string("--resume: ") + e.what());
+    }
+    try {
+      elapsed_before = std::stod(get_metadata_or(main, "cli.elapsed_seconds", "0"));
+    } catch (const std::exception&) {
+      elapsed_before = 0.0;
+    }
+    if (f.out.empty()) f.out = f.resume;
+  } else {
+    TaskOptions opts = f.task.options(app, false);
+    opts["name"] = f.task.task;
+    auto source = build_source(opts, csv_path, "--task " + f.task.task);
+    LearnerConfig cfg = f.learner;
+    cfg.model.hidden = parse_hidden(f.hidden);
+    cfg.model.input_dim = source->input_dim();
+    cfg.model.output_dim = source->output_dim();
+    cfg.model.classification = source->classification();
+    try {
+      cfg.validate();
+    } catch (const std::invalid_argument& e) {
+      throw CliError(e.what());
+    }
+    if (f.with_baselines && (cfg.learner == "pretrain" || cfg.learner == "scratch"))
+      throw CliError("--with-baselines: --learner " + cfg.learner + " is itself a baseline");
+    TrainerOptions topts;
+    topts.val_every = f.val_every;
+    topts.val_tasks = f.val_tasks;
+    topts.val_steps = f.val_steps;
+    try {
+      trainer = std::make_unique<Trainer>(make_learner(cfg), source, topts);
+      if (f.with_baselines) {
+        LearnerConfig b = cfg;
+        b.learner = "pretrain";
+        trainer->add_baseline(make_learner(b));
+      }
+    } catch (const std::invalid_argument& e) {
+      throw CliError(e.what());
+    }
+    if (f.out.empty()) f.out = cfg.learner + "-" + f.task.task + ".safetensors";
+  }
+  for (std::size_t i = 0; i < trainer->num_baselines(); ++i)
+    baseline_files.push_back(baseline_path(f.out, trainer->baseline(i).kind()));
+  check_writable(f.out, "--out");
+  for (const auto& b : baseline_files) check_writable(b, "--out (baseline)");
+
+  ThreadPool pool(f.threads);
+  if (f.threads > 1) trainer->set_parallel(pool.parallel_for());
+
+  std::ofstream metrics;
+  if (!f.metrics.empty()) {
+    metrics.open(f.metrics, resuming ? std::ios::app : std::ios::trunc);
+    if (!metrics) throw CliError("--metrics " + f.metrics + ": cannot write there");
+  }
+
+  const LearnerConfig& cfg = trainer->learner().config();
+  const long start = trainer->iteration();
+  std::map<std::string, std::string> extra;
+  extra["created_by"] = "metalab train";
+  if (!csv_path.empty()) extra["data.csv"] = csv_path;
+
+  const TaskSource& src = trainer->source();
+  std::printf("%s %s on %s tasks (%s): model %s, inner lr %g x %d step%s, outer %s lr %g, meta-batch %d, seed %llu, "
+              "%d thread%s\n",
+              resuming ? "resuming" : "training", cfg.learner.c_str(), src.name().c_str(),
+              ("K=" + get_metadata_or(trainer->checkpoint(), "task.support", "?") + " support, " +
+               get_metadata_or(trainer->checkpoint(), "task.query", "?") + " query")
+                  .c_str(),
+              describe_model(cfg).c_str(), static_cast<double>(cfg.inner_lr), cfg.inner_steps,
+              cfg.inner_steps == 1 ? "" : "s", cfg.outer_optimizer.c_str(), static_cast<double>(cfg.outer_lr),
+              cfg.meta_batch, static_cast<unsigned long long>(cfg.seed), f.threads, f.threads == 1 ? "" : "s");
+  if (trainer->num_baselines() > 0) std::printf("with the pretrain baseline on the same batches -> %s\n", baseline_files[0].c_str());
+  if (start >= f.iterations) {
+    std::printf("the checkpoint is already at iteration %ld (--iterations %ld): nothing to do\n", start, f.iterations);
+    if (f.out != f.resume) save_all(*trainer, f.out, baseline_files, extra);
+    return kExitOk;
+  }
+  std::fflush(stdout);
+
+  Progress::Mode mode = Progress::Mode::Lines;
+  if (f.progress == "bar" || (f.progress == "auto" && stdout_is_terminal())) mode = Progress::Mode::Bar;
+  if (f.progress == "none") mode = Progress::Mode::None;
+  Progress progress(mode, start, f.iterations, f.log_every);
+
+  g_interrupted = 0;
+  auto previous_handler = std::signal(SIGINT, on_sigint);
+  std::deque<IterationRecord> window;
+  double sum_loss = 0, sum_support = 0, sum_grad = 0, sum_base = 0;
+  const std::size_t window_size = static_cast<std::size_t>(std::max(1L, f.log_every));
+  auto elapsed = [&] { return elapsed_before + progress.elapsed(); };
+  auto save = [&] {
+    extra["cli.elapsed_seconds"] = format_exact(elapsed());
+    save_all(*trainer, f.out, baseline_files, extra);
+  };
+
+  try {
+    while (trainer->iteration() < f.iterations) {
+      if (g_interrupted) {
+        progress.finish();
+        save();
+        std::signal(SIGINT, previous_handler);
+        std::fprintf(stderr, "metalab train: interrupted at iteration %ld; saved %s (continue with --resume %s)\n",
+                     trainer->iteration(), f.out.c_str(), f.out.c_str());
+        return kExitInterrupted;
+      }
+      const IterationRecord r = trainer->step(1).front();
+      if (!std::isfinite(r.val_loss) && !std::isnan(r.val_loss))
+        throw DivergenceError(cfg.learner + ": the validation loss became infinite at iteration " +
+                              std::to_string(r.iteration));
+      window.push_back(r);
+      sum_loss += r.loss;
+      sum_support += r.support_loss;
+      sum_grad += r.grad_norm;
+      sum_base += r.baseline_loss.empty() ? 0.0 : r.baseline_loss[0];
+      if (window.size() > window_size) {
+        const IterationRecord& o = window.front();
+        sum_loss -= o.loss;
+        sum_support -= o.support_loss;
+        sum_grad -= o.grad_norm;
+        sum_base -= o.baseline_loss.empty() ? 0.0 : o.baseline_loss[0];
+        window.pop_front();
+      }
+      const double n = static_cast<double>(window.size());
+      progress.update(r.iteration, sum_loss / n, sum_support / n, sum_grad / n, r.val_loss,
+                      r.baseline_loss.empty() ? std::numeric_limits<double>::quiet_NaN() : sum_base / n);
+      if (metrics.is_open() && (r.iteration % f.metrics_every == 0 || !std::isnan(r.val_loss) ||
+                                r.iteration == f.iterations)) {
+        nlohmann::ordered_json j;
+        j["iteration"] = r.iteration;
+        j["loss"] = number_or_null(r.loss);
+        j["support_loss"] = number_or_null(r.support_loss);
+        j["metric"] = number_or_null(r.metric);
+        j["grad_norm"] = number_or_null(r.grad_norm);
+        j["val_loss"] = number_or_null(r.val_loss);
+        j["elapsed"] = elapsed();
+        for (std::size_t i = 0; i < trainer->num_baselines(); ++i) {
+          const std::string k = trainer->baseline(i).kind();
+          j[k + "_loss"] = number_or_null(r.baseline_loss[i]);
+          j[k + "_val_loss"] = number_or_null(r.baseline_val_loss[i]);
+        }
+        metrics << j.dump() << '\n';
+        if (r.iteration % 1000 == 0) metrics.flush();
+      }
+      if (f.checkpoint_every > 0 && r.iteration % f.checkpoint_every == 0 && r.iteration != f.iterations) save();
+    }
+  } catch (const DivergenceError&) {
+    progress.finish();
+    std::signal(SIGINT, previous_handler);
+    throw;
+  }
+  std::signal(SIGINT, previous_handler);
+  progress.finish();
+  save();
+  const double t = progress.elapsed();
+  std::printf("done: %ld iterations in %.1f s (%.1f it/s, %.3f ms/iteration); saved %s", f.iterations - start, t,
+              static_cast<double>(f.iterations - start) / t, 1000.0 * t / static_cast<double>(f.iterations - start),
+              f.out.c_str());
+  for (const auto& b : baseline_files) std::printf(" and %s", b.c_str());
+  std::printf("\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner register_train(CLI::App& root) {
+  auto f = std::make_shared<TrainFlags>();
+  CLI::App* app = root.add_subcommand("train", "meta-train a learner on a task distribution and save a checkpoint");
+  app->option_defaults()->always_capture_default();
+  app->add_option("--config", f->config_file,
+                  "JSON file of settings: keys are this command's long flag names (inner_lr or inner-lr), e.g. "
+                  "{\"learner\": \"maml\", \"hidden\": [40, 40]}; flags on the command line override it; unknown "
+                  "keys are errors");
+  const std::string gl = "Learner";
+  LearnerConfig& c = f->learner;
+  app->add_option("--learner", c.learner,
+                  "maml (second order), fomaml (first order), metasgd (learned per-parameter step sizes), anil "
+                  "(adapt the head only), reptile, pretrain (joint training + fine-tuning), scratch (no meta-training)")
+      ->check(CLI::IsMember({"maml", "fomaml", "metasgd", "anil", "reptile", "pretrain", "scratch"}))
+      ->group(gl);
+  app->add_option("--inner-lr", c.inner_lr, "alpha: inner-loop (and fine-tuning) SGD step size")
+      ->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--inner-steps", c.inner_steps, "inner SGD steps per task during meta-training")
+      ->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--outer-lr", c.outer_lr, "beta: outer (meta) optimizer step size")->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--outer-optimizer", c.outer_optimizer, "outer optimizer: adam, sgd or rmsprop")
+      ->check(CLI::IsMember({"adam", "sgd", "rmsprop"}))->group(gl);
+  app->add_option("--meta-batch", c.meta_batch, "tasks per meta-iteration")->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--hidden", f->hidden, "hidden layer sizes of the MLP, comma-separated")->group(gl);
+  app->add_option("--activation", c.model.activation, "hidden activation: relu, tanh, sigmoid or none")
+      ->check(CLI::IsMember({"relu", "tanh", "sigmoid", "none"}))->group(gl);
+  app->add_flag("--first-order", c.first_order, "MAML family: drop second-order terms (maml becomes fomaml)")->group(gl);
+  app->add_option("--grad-clip", c.grad_clip, "clip the meta-gradient to this global norm; 0 = off")
+      ->check(CLI::NonNegativeNumber)->group(gl);
+  app->add_option("--metasgd-init-lr", c.metasgd_init_lr, "metasgd: initial per-parameter step size")
+      ->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--reptile-epsilon", c.reptile_epsilon, "reptile: outer step size (interpolation factor)")
+      ->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--scratch-lr", c.scratch_lr, "scratch baseline: Adam step size on the support set")
+      ->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--seed", c.seed, "seed of the initial weights and of the training task stream")->group(gl);
+  f->task.add_to(*app);
+  const std::string gr = "Run";
+  app->add_option("--iterations", f->iterations, "meta-iterations to train for (in total, when resuming)")
+      ->check(CLI::PositiveNumber)->group(gr);
+  app->add_option("--threads", f->threads, "threads for the meta-batch (results are identical for any number)")
+      ->check(CLI::Range(1, 256))->group(gr);
+  app->add_option("--out", f->out, "checkpoint file (safetensors); default: LEARNER-TASK.safetensors, or the "
+                                   "--resume file")->group(gr);
+  app->add_option("--checkpoint-every", f->checkpoint_every, "also save --out every N iterations; 0 = only at the end")
+      ->check(CLI::NonNegativeNumber)->group(gr);
+  app->add_option("--resume", f->resume, "continue the run saved in this checkpoint, exactly (same final weights as "
+                                         "an uninterrupted run); --iterations is the new total")->group(gr);
+  app->add_flag("--with-baselines", f->with_baselines,
+                "also train the pretrain baseline on the same task batches, saved next to --out as "
+                "NAME.pretrain.safetensors")->group(gr);
+  app->add_option("--val-every", f->val_every, "validate on meta-validation tasks every N iterations; 0 = off")
+      ->check(CLI::NonNegativeNumber)->group(gr);
+  app->add_option("--val-tasks", f->val_tasks, "meta-validation tasks per validation (the same tasks each time)")
+      ->check(CLI::PositiveNumber)->group(gr);
+  app->add_option("--val-steps", f->val_steps, "adaptation steps at validation; -1 = --inner-steps")
+      ->check(CLI::Range(-1, 100000))->group(gr);
+  app->add_option("--metrics", f->metrics, "write JSON lines (iteration, loss, support_loss, metric, grad_norm, "
+                                           "val_loss, elapsed, baseline losses) to this file")->group(gr);
+  app->add_option("--metrics-every", f->metrics_every, "write a metrics line every N iterations (and at every validation)")
+      ->check(CLI::PositiveNumber)->group(gr);
+  app->add_option("--log-every", f->log_every, "progress line every N iterations; running means over the last N")
+      ->check(CLI::PositiveNumber)->group(gr);
+  app->add_option("--progress", f->progress, "auto (a bar on a terminal, lines otherwise), bar, lines or none")
+      ->check(CLI::IsMember({"auto", "bar", "lines", "none"}))->group(gr);
+  return [app, f] { return run_train(*app, *f); };
+}
+
+}  // namespace metalab::cli
