@@ -28,7 +28,7 @@ namespace metalab {
 // All hyper-parameters of a learner. Every field round-trips through a
 // checkpoint's metadata, so a checkpoint alone rebuilds its learner.
 struct LearnerConfig {
-  std::string learner = "maml";  // maml, fomaml, metasgd, anil, reptile, pretrain, scratch, ...
+  std::string learner = "maml";  // maml, fomaml, metasgd, anil, reptile, pretrain, scratch, protonet, ...
   ModelConfig model;
   float inner_lr = 0.01f;      // alpha: inner-loop / fine-tuning SGD step size
   int inner_steps = 1;         // inner SGD steps during meta-training
@@ -40,13 +40,15 @@ struct LearnerConfig {
   float metasgd_init_lr = 0.01f;  // Meta-SGD: initial per-parameter step size
   float reptile_epsilon = 0.1f;   // Reptile: outer step size (interpolation factor)
   float scratch_lr = 0.01f;       // scratch baseline: Adam step size on the support set
-  // Memory-augmented network (mann) and its baselines (lstm, feedforward):
-  // model.hidden = {controller LSTM size} (feedforward: hidden layers),
-  // model.output_dim = classes per episode (see core/learners/mann.h).
-  int memory_slots = 128;     // N, memory rows
-  int memory_width = 40;      // M, memory columns
-  int read_heads = 4;         // R read heads, each with an LRUA write head
-  float usage_decay = 0.95f;  // gamma, decay of the usage weights
+  // Metric learners and the nearest-neighbour baseline: "euclidean" (squared
+  // Euclidean distance, ProtoNet's choice) or "cosine".
+  std::string distance = "euclidean";
+  // pretrain on classification: size of the global classifier, i.e. the number
+  // of meta-training classes (0: required when classification is on).
+  int pretrain_classes = 0;
+  // pretrain on classification: fine-tune the body with the new head (true) or
+  // train only the new head on frozen features (false).
+  bool finetune_body = false;
   std::uint64_t seed = 0;
 
   void validate() const;

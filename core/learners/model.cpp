@@ -122,6 +122,17 @@ Tensorf Model::embed(const ParamsF& params, const Tensorf& x) const {
   return conv_.forward(params, x, nn::Mode::Train);
 }
 
+Tensorf Model::embed(const ParamsF& params, const Tensorf& x, nn::Mode mode,
+                     std::vector<nn::BatchNormStats<float>>* stats) const {
+  if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
+  return conv_.forward(params, x, mode, stats);
+}
+
+std::vector<nn::BatchNormStats<float>> Model::init_batch_norm_stats() const {
+  if (config_.backbone == "mlp") return {};
+  return conv_.init_stats<float>();
+}
+
 Tensorf Model::head(const ParamsF& params, const Tensorf& features) const {
   if (config_.backbone == "mlp")
     return mlp_.layer(mlp_.num_layers() - 1).forward(params, mlp_.head_prefix(), features);

@@ -45,6 +45,14 @@ class Model {
   Tensorf forward(const ParamsF& params, const Tensorf& x) const;
   // Features before the head (the embedding of metric learners and ANIL's body).
   Tensorf embed(const ParamsF& params, const Tensorf& x) const;
+  // The same with an explicit batch-norm mode (Conv4; the MLP has no batch
+  // norm and ignores both): Train normalises with the batch's statistics and
+  // updates *stats when given; Eval normalises with *stats (running averages).
+  // embed(params, x) above is Train mode without running statistics.
+  Tensorf embed(const ParamsF& params, const Tensorf& x, nn::Mode mode,
+                std::vector<nn::BatchNormStats<float>>* stats) const;
+  // Fresh running statistics, one per batch-norm layer (empty for the MLP).
+  std::vector<nn::BatchNormStats<float>> init_batch_norm_stats() const;
   // The head applied to features from embed().
   Tensorf head(const ParamsF& params, const Tensorf& features) const;
   int embedding_dim() const;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/common/matrix.h"
 
@@ -16,6 +17,10 @@ struct Task {
   Matrix query_x, query_y;
   int num_classes = 0;  // 0 for regression
   std::string info;     // human-readable description, e.g. "A=2.31 phi=1.05"
+  // Classification episodes: the source's class id behind each episode label
+  // 0..num_classes-1 (what a pretrained classifier with global labels needs);
+  // empty when unknown or for regression.
+  std::vector<int> classes;
 };
 
 enum class Split { MetaTrain, MetaValidation, MetaTest };
