@@ -12,6 +12,9 @@ namespace metalab {
 
 namespace {
 
+// The task streams are seeded from the learner's seed mixed with these
+// constants, so they never replay the draws of the weight initialisation.
+constexpr std::uint64_t kTrainStream = 0x747261696E696E67ULL;       // "training"
 constexpr std::uint64_t kValidationStream = 0x76616C6964617465ULL;  // "validate"
 
 int parse_int_metadata(const Checkpoint& ckpt, const char* key, int fallback) {
@@ -102,7 +105,7 @@ Trainer::Trainer(std::unique_ptr<Learner> learner, std::shared_ptr<const TaskSou
     throw std::invalid_argument("Trainer: the model has " + std::to_string(m.output_dim) + " outputs, " +
                                 source_->name() + " tasks need " + std::to_string(source_->output_dim()));
   const std::uint64_t seed = learner_->config().seed;
-  rng_ = Rng(seed);
+  rng_ = Rng(seed ^ kTrainStream);
   if (options_.val_every > 0) val_tasks_ = eval::sample_tasks(*source_, Split::MetaValidation, options_.val_tasks,
                                                               seed ^ kValidationStream);
 }

@@ -55,7 +55,7 @@ Rng::State rng_state_from_string(const std::string& text);
 
 class Trainer {
  public:
-  // The Rng that draws training batches starts from learner->config().seed.
+  // The Rng that draws training batches is seeded from learner->config().seed.
   Trainer(std::unique_ptr<Learner> learner, std::shared_ptr<const TaskSource> source, TrainerOptions options = {});
 
   // A learner (e.g. the pretrain baseline) trained on the same batches; it must

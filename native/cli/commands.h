@@ -13,5 +13,6 @@ using Runner = std::function<int()>;
 Runner register_train(CLI::App& root);
 Runner register_eval(CLI::App& root);
 Runner register_inspect(CLI::App& root);
+Runner register_export(CLI::App& root);
 
 }  // namespace metalab::cli

@@ -70,6 +70,7 @@ void TaskFlags::add_to(CLI::App& app) {
       ->group(g);
   app.add_option("--task-option", task_options, "any other task setting as key=value (repeatable), e.g. "
                                                 "amplitude=0.1,5 phase=0,3.14 for sinusoid, noise_sd=0.2 for promoter")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(g);
 }
 

@@ -224,12 +224,13 @@ Runner register_eval(CLI::App& root) {
   CLI::App* app = root.add_subcommand(
       "eval", "evaluate a checkpoint and the baselines on the same held-out tasks: mean query loss with 95% "
               "confidence intervals after 0..S adaptation steps");
-  app->option_defaults()->always_capture_default();
+  app->option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app->add_option("--checkpoint,checkpoint", f->checkpoint, "the checkpoint to evaluate (from metalab train)")
       ->required();
   app->add_option("--baseline", f->baselines,
                   "checkpoint(s) to compare with (repeatable); default: the pretrain baseline saved by train "
-                  "--with-baselines next to the checkpoint");
+                  "--with-baselines next to the checkpoint")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app->add_flag("--no-baselines", f->no_baselines, "do not look for the baselines recorded in the checkpoint");
   app->add_flag("--no-scratch", f->no_scratch, "leave out the scratch baseline (a fresh network trained on the support set)");
   app->add_option("--tasks", f->tasks, "number of held-out tasks (the same tasks for every learner)")

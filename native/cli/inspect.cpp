@@ -212,7 +212,60 @@ int run_show_checkpoint(InspectFlags& f) {
   return kExitOk;
 }
 
+int run_export(const std::string& in, const std::string& out) {
+  const Checkpoint ckpt = read_checkpoint(in, "checkpoint");
+  std::unique_ptr<Learner> learner;
+  try {
+    learner = load_learner(ckpt);
+  } catch (const FormatError& e) {
+    throw CliError(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw CliError("checkpoint " + in + ": " + e.what());
+  }
+  Checkpoint small = learner->save();
+  Checkpoint result;
+  result.metadata = small.metadata;
+  for (const auto& [k, v] : ckpt.metadata) {
+    if (k.rfind("task.", 0) == 0 || k == "trainer.baselines" || k == "data.csv" || k == "created_by" ||
+        k == "trainer.role")
+      result.metadata[k] = v;
+    // Baselines are expected to be exported next to it under the same scheme:
+    // OUT.safetensors -> OUT.pretrain.safetensors.
+    const std::string prefix = "trainer.baseline.";
+    if (k.rfind(prefix, 0) == 0) result.metadata[k] = file_name(baseline_path(out, k.substr(prefix.size())));
+  }
+  result.metadata["exported"] = "weights and configuration only (no optimizer or training state)";
+  for (auto& [name, t] : small.tensors) {
+    if (name.rfind("optim.", 0) == 0) {
+      // A step count of 0 tells the optimizer to start afresh; other state is dropped.
+      if (name == "optim.step") result.add(name, t.shape, Matrix::Zero(t.data.rows(), t.data.cols()));
+      continue;
+    }
+    result.add(name, t.shape, t.data);
+  }
+  try {
+    save_safetensors_file(out, result);
+    load_learner(load_safetensors_file(out));  // the page must be able to load it
+  } catch (const std::exception& e) {
+    throw CliError("export to " + out + ": " + e.what());
+  }
+  std::printf("wrote %s: %s weights at iteration %ld, %zu tensors\n", out.c_str(), learner->kind().c_str(),
+              learner->iteration(), result.tensors.size());
+  return kExitOk;
+}
+
 }  // namespace
+
+Runner register_export(CLI::App& root) {
+  auto in = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  CLI::App* app = root.add_subcommand(
+      "export", "write a small copy of a checkpoint for the page: weights, learner config and task description, "
+                "without optimizer and training state (it cannot be resumed)");
+  app->add_option("checkpoint", *in, "the checkpoint to copy")->required();
+  app->add_option("out", *out, "the output safetensors file")->required();
+  return [in, out] { return run_export(*in, *out); };
+}
 
 Runner register_inspect(CLI::App& root) {
   auto f = std::make_shared<InspectFlags>();
@@ -221,7 +274,7 @@ Runner register_inspect(CLI::App& root) {
   CLI::App* mg = app->add_subcommand(
       "meta-gradient", "the exact (second-order) and first-order MAML meta-gradients of one task at a checkpoint's "
                        "weights: writes both, prints their norms and cosine similarity");
-  mg->option_defaults()->always_capture_default();
+  mg->option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   mg->add_option("--checkpoint", f->checkpoint, "checkpoint (MAML family; other learners: MAML at their weights)")
       ->required();
   mg->add_option("--task", f->task_file, "task JSON: {\"support_x\": [[x], ...], \"support_y\": [[y], ...], "

@@ -4,6 +4,7 @@
 //   metalab eval --checkpoint maml.safetensors --tasks 1000 --steps 10
 //   metalab inspect meta-gradient --checkpoint maml.safetensors --task task.json --out grads.safetensors
 //   metalab inspect checkpoint maml.safetensors
+//   metalab export maml.safetensors small.safetensors   (weights only, for the page)
 //
 // Every error is one line on stderr, "metalab <command>: error: ...", with a
 // non-zero exit status (1 bad input, 2 bad command line, 3 diverged).
@@ -54,7 +55,19 @@ int main(int argc, char** argv) {
   const Runner train = register_train(app);
   const Runner eval = register_eval(app);
   const Runner inspect = register_inspect(app);
+  const Runner exporter = register_export(app);
 
+  // An unknown command would otherwise be reported as "a subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string first = argv[1];
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) known = known || sub->check_name(first);
+    if (!known) {
+      std::fprintf(stderr, "metalab: error: unknown command '%s' (expected train, eval, inspect or export; see "
+                           "'metalab --help')\n", first.c_str());
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -67,6 +80,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("train")) return train();
     if (app.got_subcommand("eval")) return eval();
     if (app.got_subcommand("inspect")) return inspect();
+    if (app.got_subcommand("export")) return exporter();
     return kExitUsage;
   } catch (const CliError& e) {
     std::fprintf(stderr, "%s: error: %s\n", name.c_str(), e.what());

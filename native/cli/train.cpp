@@ -317,7 +317,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
 Runner register_train(CLI::App& root) {
   auto f = std::make_shared<TrainFlags>();
   CLI::App* app = root.add_subcommand("train", "meta-train a learner on a task distribution and save a checkpoint");
-  app->option_defaults()->always_capture_default();
+  app->option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app->add_option("--config", f->config_file,
                   "JSON file of settings: keys are this command's long flag names (inner_lr or inner-lr), e.g. "
                   "{\"learner\": \"maml\", \"hidden\": [40, 40]}; flags on the command line override it; unknown "

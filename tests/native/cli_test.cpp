@@ -1,0 +1,303 @@
+// The `metalab` binary end to end: errors are one clear line with a non-zero
+// exit, training is bit-identical across thread counts and across a resume,
+// train -> eval round trips, and inspect writes both meta-gradients.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "core/io/safetensors.h"
+
+#ifndef METALAB_CLI
+#error "METALAB_CLI (path of the metalab binary) must be defined by the build"
+#endif
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "metalab_cli_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+  Result run(const std::string& args) const {
+    const std::string out = path("stdout.txt"), err = path("stderr.txt");
+    const std::string cmd = "cd '" + dir_ + "' && '" METALAB_CLI "' " + args + " > '" + out + "' 2> '" + err + "' < /dev/null";
+    const int status = std::system(cmd.c_str());
+    Result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_file(out);
+    r.err = read_file(err);
+    return r;
+  }
+
+  // An error: non-zero exit, one line on stderr that mentions `needle`.
+  void expect_error(const std::string& args, const std::string& needle, int code = 1) const {
+    const Result r = run(args);
+    EXPECT_EQ(r.code, code) << args << "\nstderr: " << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << args << "\nstderr: " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "not one line: " << r.err;
+    EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
+  }
+
+  std::string train(const std::string& name, const std::string& extra) const {
+    const Result r = run("train --hidden 8,8 --meta-batch 4 --iterations 10 --val-every 0 --progress none --out " +
+                         name + " " + extra);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return path(name);
+  }
+
+  std::string dir_;
+};
+
+void expect_same_tensors(const std::string& a, const std::string& b) {
+  const metalab::Checkpoint x = metalab::load_safetensors_file(a), y = metalab::load_safetensors_file(b);
+  ASSERT_EQ(x.tensors.size(), y.tensors.size());
+  for (std::size_t i = 0; i < x.tensors.size(); ++i) {
+    EXPECT_EQ(x.tensors[i].first, y.tensors[i].first);
+    EXPECT_EQ(x.tensors[i].second.data, y.tensors[i].second.data) << x.tensors[i].first;
+  }
+  EXPECT_EQ(x.metadata.at("iteration"), y.metadata.at("iteration"));
+  EXPECT_EQ(x.metadata.at("trainer.rng"), y.metadata.at("trainer.rng"));
+}
+
+TEST_F(Cli, HelpListsEveryFlagWithItsDefault) {
+  for (const std::string sub : {"train", "eval", "inspect meta-gradient", "inspect checkpoint", "export"}) {
+    const Result r = run(sub + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
+  }
+  const Result t = run("train --help");
+  for (const std::string s : {"--inner-lr", "(default: 0.01)", "--meta-batch", "(default: 25)", "--threads",
+                              "--resume", "--with-baselines", "--metrics", "--config", "--csv", "--landmarks"})
+    EXPECT_NE(t.out.find(s), std::string::npos) << s;
+}
+
+TEST_F(Cli, BadFlagsAreOneLineUsageErrors) {
+  expect_error("train --bogus 3", "--bogus", 2);
+  expect_error("train --inner-lr abc", "--inner-lr", 2);
+  expect_error("train --inner-lr -1", "--inner-lr", 2);
+  expect_error("train --learner nope", "--learner", 2);
+  expect_error("frobnicate", "frobnicate", 2);
+  expect_error("train --hidden 40,x --iterations 1", "--hidden");
+  expect_error("train --landmarks 5 --iterations 1", "--landmarks");
+}
+
+TEST_F(Cli, MissingAndBrokenFilesNameTheFile) {
+  expect_error("eval --checkpoint nowhere.safetensors", "nowhere.safetensors");
+  expect_error("inspect checkpoint nowhere.safetensors", "nowhere.safetensors");
+  expect_error("train --resume gone.safetensors", "gone.safetensors");
+  expect_error("train --task genes --csv missing.csv --iterations 1", "missing.csv");
+  expect_error("train --task genes --iterations 1", "--csv");
+  // A truncated checkpoint.
+  const std::string ckpt = train("ok.safetensors", "");
+  const std::string bytes = read_file(ckpt);
+  write_file(path("cut.safetensors"), bytes.substr(0, bytes.size() / 2));
+  expect_error("eval --checkpoint cut.safetensors", "cut.safetensors");
+  write_file(path("tiny.safetensors"), "abc");
+  expect_error("inspect checkpoint tiny.safetensors", "tiny.safetensors");
+  // Not writable.
+  expect_error("train --iterations 1 --out no/such/dir/x.safetensors", "no/such/dir/x.safetensors");
+}
+
+TEST_F(Cli, MalformedCsvNamesFileAndLine) {
+  write_file(path("bad.csv"), "tissue,G1,G2,G3\nliver,1,2,3\nkidney,4,5\n");
+  expect_error("train --task genes --csv bad.csv --iterations 1", "bad.csv");
+  write_file(path("text.csv"), "tissue,G1,G2,G3\nliver,1,2,3\nkidney,4,five,6\n");
+  expect_error("train --task genes --csv text.csv --iterations 1", "five");
+}
+
+TEST_F(Cli, InconsistentSettingsAreErrors) {
+  // 12 samples cannot hold K = 10 support + 10 query rows.
+  std::ostringstream csv;
+  csv << "tissue";
+  for (int g = 0; g < 30; ++g) csv << ",G" << g;
+  csv << "\n";
+  for (int s = 0; s < 12; ++s) {
+    csv << "t" << s;
+    for (int g = 0; g < 30; ++g) csv << "," << (s * 7 + g * 3) % 13;
+    csv << "\n";
+  }
+  write_file(path("small.csv"), csv.str());
+  expect_error("train --task genes --csv small.csv --landmarks 5 --iterations 1", "exceeds");
+  // A checkpoint used for another task.
+  train("sin.safetensors", "");
+  expect_error("eval --checkpoint sin.safetensors --task promoter", "sinusoid");
+  expect_error("train --resume sin.safetensors --inner-lr 0.1 --iterations 20", "--inner-lr");
+  expect_error("train --learner pretrain --with-baselines --iterations 1", "--with-baselines");
+}
+
+TEST_F(Cli, JsonConfigFileWithOverridesAndErrors) {
+  write_file(path("cfg.json"),
+             R"({"learner": "fomaml", "hidden": [8, 8], "meta_batch": 3, "iterations": 4, "val-every": 0,
+                 "progress": "none", "first_order": true})");
+  Result r = run("train --config cfg.json --iterations 6 --out c.safetensors");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const metalab::Checkpoint c = metalab::load_safetensors_file(path("c.safetensors"));
+  EXPECT_EQ(c.metadata.at("learner"), "fomaml");
+  EXPECT_EQ(c.metadata.at("meta_batch"), "3");
+  EXPECT_EQ(c.metadata.at("model.hidden"), "8,8");
+  EXPECT_EQ(c.metadata.at("iteration"), "6");  // the flag wins over the file
+  EXPECT_EQ(c.metadata.at("first_order"), "true");
+
+  write_file(path("unknown.json"), R"({"inner_lrr": 0.1})");
+  expect_error("train --config unknown.json", "inner_lrr");
+  write_file(path("broken.json"), R"({"inner_lr": 0.1,)");
+  expect_error("train --config broken.json", "broken.json");
+  write_file(path("wrong.json"), R"({"inner_lr": "fast"})");
+  expect_error("train --config wrong.json", "inner_lr");
+  expect_error("train --config absent.json", "absent.json");
+}
+
+TEST_F(Cli, OneAndTwoThreadsGiveIdenticalWeights) {
+  for (const std::string learner : {"maml", "metasgd"}) {
+    SCOPED_TRACE(learner);
+    const std::string a = train(learner + "1.safetensors", "--learner " + learner + " --threads 1 --with-baselines");
+    const std::string b = train(learner + "2.safetensors", "--learner " + learner + " --threads 2 --with-baselines");
+    expect_same_tensors(a, b);
+    expect_same_tensors(path(learner + "1.pretrain.safetensors"), path(learner + "2.pretrain.safetensors"));
+  }
+}
+
+TEST_F(Cli, ResumeEqualsUninterruptedTraining) {
+  const std::string common = "--hidden 8,8 --meta-batch 4 --val-every 5 --val-tasks 3 --progress none --with-baselines";
+  ASSERT_EQ(run("train " + common + " --iterations 20 --out full.safetensors --metrics full.jsonl").code, 0);
+  ASSERT_EQ(run("train " + common + " --iterations 12 --out part.safetensors --metrics part.jsonl").code, 0);
+  const Result r = run("train --resume part.safetensors --iterations 20 --progress none --metrics part.jsonl");
+  ASSERT_EQ(r.code, 0) << r.err;
+  expect_same_tensors(path("full.safetensors"), path("part.safetensors"));
+  expect_same_tensors(path("full.pretrain.safetensors"), path("part.pretrain.safetensors"));
+  // The metrics file continues: one line per iteration, 1..20, with validation every 5.
+  std::istringstream lines(read_file(path("part.jsonl")));
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    ++n;
+    EXPECT_EQ(j.at("iteration").get<int>(), n);
+    for (const char* key : {"loss", "support_loss", "grad_norm", "elapsed", "pretrain_loss"})
+      EXPECT_TRUE(j.at(key).is_number()) << key;
+    EXPECT_EQ(j.at("val_loss").is_number(), n % 5 == 0) << line;
+  }
+  EXPECT_EQ(n, 20);
+  // Checkpoints taken mid-run resume to the same result too.
+  ASSERT_EQ(run("train " + common + " --iterations 20 --checkpoint-every 7 --out mid.safetensors").code, 0);
+}
+
+TEST_F(Cli, DivergenceIsOneLineWithTheIteration) {
+  const Result r = run("train --hidden 8,8 --meta-batch 4 --iterations 50 --inner-lr 1e6 --progress none --out d.safetensors");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("iteration"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(Cli, TrainThenEvalRoundTrip) {
+  const Result t = run("train --hidden 16,16 --iterations 40 --val-every 20 --val-tasks 5 --with-baselines "
+                       "--progress lines --log-every 20 --out rt.safetensors");
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("iteration 20/40"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("val "), std::string::npos) << t.out;
+  const Result e = run("eval --checkpoint rt.safetensors --tasks 20 --steps 3 --json --threads 2");
+  ASSERT_EQ(e.code, 0) << e.err;
+  const auto j = nlohmann::json::parse(e.out);
+  EXPECT_EQ(j.at("tasks").get<int>(), 20);
+  EXPECT_EQ(j.at("split").get<std::string>(), "meta-test");
+  const auto& learners = j.at("learners");
+  ASSERT_EQ(learners.size(), 3u);
+  EXPECT_EQ(learners[0].at("learner"), "maml");
+  EXPECT_EQ(learners[1].at("learner"), "pretrain");
+  EXPECT_EQ(learners[2].at("learner"), "scratch");
+  for (const auto& l : learners) {
+    ASSERT_EQ(l.at("loss").size(), 4u);
+    for (const auto& s : l.at("loss")) {
+      EXPECT_TRUE(std::isfinite(s.at("mean").get<double>()));
+      EXPECT_LE(s.at("ci_low").get<double>(), s.at("mean").get<double>());
+      EXPECT_GE(s.at("ci_high").get<double>(), s.at("mean").get<double>());
+    }
+  }
+  // The table, and the same numbers with 1 thread.
+  const Result table = run("eval rt.safetensors --tasks 20 --steps 3");
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("maml"), std::string::npos);
+  EXPECT_NE(table.out.find("pretrain"), std::string::npos);
+  EXPECT_NE(table.out.find("scratch"), std::string::npos);
+  const auto one = nlohmann::json::parse(run("eval rt.safetensors --tasks 20 --steps 3 --json").out);
+  EXPECT_EQ(one.at("learners"), j.at("learners"));
+  // Export: small, loadable, still evaluates.
+  ASSERT_EQ(run("export rt.safetensors small.safetensors").code, 0);
+  EXPECT_EQ(run("eval small.safetensors --tasks 5 --steps 1 --no-baselines").code, 0);
+  const metalab::Checkpoint small = metalab::load_safetensors_file(path("small.safetensors"));
+  EXPECT_EQ(metalab::find_tensor(small, "optim.m.layer0.weight"), nullptr);
+  const Result shown = run("inspect checkpoint rt.safetensors");
+  ASSERT_EQ(shown.code, 0);
+  EXPECT_NE(shown.out.find("layer0.weight"), std::string::npos);
+  EXPECT_NE(shown.out.find("task.name"), std::string::npos);
+}
+
+TEST_F(Cli, InspectMetaGradientWritesBothGradients) {
+  train("mg.safetensors", "--hidden 8,8");
+  write_file(path("task.json"), R"({"support_x": [[-2.0], [-1.0], [0.5], [3.0]], "support_y": [[1.0], [0.2], [-0.4], [0.9]],
+                                   "query_x": [-1.5, 0.0, 2.0], "query_y": [0.7, 0.1, -0.3]})");
+  const Result r = run("inspect meta-gradient --checkpoint mg.safetensors --task task.json --out grads.safetensors");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("cosine"), std::string::npos);
+  const metalab::Checkpoint g = metalab::load_safetensors_file(path("grads.safetensors"));
+  double dot = 0, a2 = 0, b2 = 0;
+  for (const std::string p : {"layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias", "layer2.weight",
+                              "layer2.bias"}) {
+    const auto* a = metalab::find_tensor(g, "second_order." + p);
+    const auto* b = metalab::find_tensor(g, "first_order." + p);
+    ASSERT_NE(a, nullptr) << p;
+    ASSERT_NE(b, nullptr) << p;
+    EXPECT_EQ(a->shape, b->shape);
+    dot += a->data.cast<double>().cwiseProduct(b->data.cast<double>()).sum();
+    a2 += a->data.cast<double>().squaredNorm();
+    b2 += b->data.cast<double>().squaredNorm();
+  }
+  const double cosine = dot / std::sqrt(a2 * b2);
+  EXPECT_GT(cosine, -1.0);
+  EXPECT_LE(cosine, 1.0);
+  EXPECT_NEAR(std::stod(g.metadata.at("cosine")), cosine, 1e-6);
+  EXPECT_GT(a2, 0.0);
+  // The two differ: the second-order terms are not zero for a ReLU net with one inner step.
+  EXPECT_LT(cosine, 1.0 - 1e-9);
+
+  write_file(path("wide.json"), R"({"support_x": [[1, 2]], "support_y": [[1]], "query_x": [[1, 2]], "query_y": [[1]]})");
+  expect_error("inspect meta-gradient --checkpoint mg.safetensors --task wide.json --out x.safetensors", "wide.json");
+  write_file(path("partial.json"), R"({"support_x": [[1]], "support_y": [[1]]})");
+  expect_error("inspect meta-gradient --checkpoint mg.safetensors --task partial.json --out x.safetensors", "query_x");
+  write_file(path("ragged.json"), R"({"support_x": [[1], [2, 3]], "support_y": [[1], [2]], "query_x": [[1]], "query_y": [[1]]})");
+  expect_error("inspect meta-gradient --checkpoint mg.safetensors --task ragged.json --out x.safetensors", "row 1");
+  expect_error("inspect meta-gradient --checkpoint mg.safetensors --task nope.json --out x.safetensors", "nope.json");
+}
+
+}  // namespace
