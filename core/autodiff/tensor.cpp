@@ -75,10 +75,10 @@ T Tensor<T>::item() const {
 }
 
 template <typename T>
-Tensor<T>& Tensor<T>::requires_grad(bool on) {
-  if (!node_) throw ShapeError("requires_grad: tensor is undefined");
+Tensor<T>& Tensor<T>::set_requires_grad(bool on) {
+  if (!node_) throw ShapeError("set_requires_grad: tensor is undefined");
   if (!node_->inputs.empty())
-    throw ShapeError(std::string("requires_grad: only leaves can be marked; this tensor comes from ") + node_->op);
+    throw ShapeError(std::string("set_requires_grad: only leaves can be marked; this tensor comes from ") + node_->op);
   node_->requires_grad = on;
   return *this;
 }

@@ -4,7 +4,7 @@
 // A five-minute tutorial
 // ----------------------
 //   using namespace metalab::ad;
-//   Tensor<double> x = Tensor<double>::scalar(3.0).requires_grad();
+//   Tensor<double> x = Tensor<double>::scalar(3.0).set_requires_grad();
 //   Tensor<double> f = x * x * x;                 // f(x) = x^3, recorded as a graph
 //
 //   // First derivative. create_graph = true records the backward pass as
@@ -96,7 +96,7 @@ class Tensor {
 
   bool requires_grad() const { return node_ && node_->requires_grad; }
   // Marks a leaf as a variable to differentiate with respect to (returns *this).
-  Tensor& requires_grad(bool on = true);
+  Tensor& set_requires_grad(bool on = true);
   // A new leaf with a copy of the value and no history.
   Tensor detach() const { return Tensor(node_->value, false); }
   const char* op() const { return node_ ? node_->op : "undefined"; }

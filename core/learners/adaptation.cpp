@@ -32,7 +32,7 @@ std::vector<Predictor> sgd_adapt_path(const Model& model, const ParamsF& start, 
   std::vector<Predictor> path;
   path.reserve(static_cast<std::size_t>(steps) + 1);
   ParamsF fast = start.detach();
-  for (std::size_t i = 0; i < fast.size(); ++i) fast[i].requires_grad(!adapt || (*adapt)[i]);
+  for (std::size_t i = 0; i < fast.size(); ++i) fast[i].set_requires_grad(!adapt || (*adapt)[i]);
   const Tensorf xs(task.support_x);
   path.push_back(make_predictor(model, fast));
   for (int s = 0; s < steps; ++s) {

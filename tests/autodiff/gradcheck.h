@@ -60,7 +60,7 @@ inline bool agree(double analytic, double numeric, double tolerance) {
 }
 
 // Reads a tensor through a const reference: on a non-const Tensor,
-// t.requires_grad() is the marking setter (it returns Tensor&), not the query.
+// Reads whether a tensor tracks gradients (kept from when the setter shared the name).
 inline bool tracks_grad(const TD& t) { return t.requires_grad(); }
 
 inline MD uniform(Rng& rng, Eigen::Index rows, Eigen::Index cols, double lo = -1.0, double hi = 1.0) {
@@ -100,7 +100,7 @@ inline std::vector<TD> make_leaves(const std::vector<MD>& values, bool track) {
   std::vector<TD> leaves;
   for (const auto& v : values) {
     TD t(v);
-    if (track) t.requires_grad();
+    if (track) t.set_requires_grad();
     leaves.push_back(t);
   }
   return leaves;

@@ -38,7 +38,7 @@ TEST(Graph, GradientGraphOutlivesTheForwardGraph) {
   for (const auto& [name, f] : fns) {
     SCOPED_TRACE(name);
     TD x(MD::Constant(1, 3, 0.7));
-    x.requires_grad();
+    x.set_requires_grad();
     const TD g = first_derivative_dropping_forward_graph(x, f);
     // Churn the heap so that freed nodes would be overwritten.
     std::vector<TD> churn;
@@ -55,8 +55,8 @@ TEST(Graph, GradientGraphOutlivesTheForwardGraph) {
 
 TEST(Graph, UnusedInputGetsZerosOfItsShape) {
   TD x(MD::Constant(2, 3, 1.5)), unused(MD::Constant(3, 1, 2.0)), constant(MD::Ones(4, 2));
-  x.requires_grad();
-  unused.requires_grad();
+  x.set_requires_grad();
+  unused.set_requires_grad();
   const std::vector<TD> g = grad(sum(square(x)), {x, unused, constant});
   ASSERT_EQ(g.size(), 3u);
   EXPECT_TRUE(g[0].value().isApprox(MD::Constant(2, 3, 3.0)));
@@ -78,7 +78,7 @@ TEST(Graph, UnusedInputGetsZerosOfItsShape) {
 
 TEST(Graph, TensorUsedTwiceAccumulates) {
   TD x(MD::Constant(1, 2, 3.0));
-  x.requires_grad();
+  x.set_requires_grad();
   // The same tensor as both operands of one op, and along two paths.
   EXPECT_TRUE(grad(sum(mul(x, x)), {x})[0].value().isApprox(MD::Constant(1, 2, 6.0)));
   EXPECT_TRUE(grad(sum(add(mul(x, x), x)), {x})[0].value().isApprox(MD::Constant(1, 2, 7.0)));
@@ -94,7 +94,7 @@ TEST(Graph, TensorUsedTwiceAccumulates) {
 
 TEST(Graph, GradientWithRespectToAnIntermediateTensor) {
   TD x(MD::Constant(2, 2, 0.5));
-  x.requires_grad();
+  x.set_requires_grad();
   const TD h = tanh(x);
   const TD y = sum(mul(h, h));
   const std::vector<TD> g = grad(y, {h, x});
@@ -106,7 +106,7 @@ TEST(Graph, GradientWithRespectToAnIntermediateTensor) {
 TEST(Graph, VectorJacobianProduct) {
   Rng rng(401);
   TD x(uniform(rng, 3, 4));
-  x.requires_grad();
+  x.set_requires_grad();
   const MD w = uniform(rng, 4, 2), gy = uniform(rng, 3, 2), gz = uniform(rng, 3, 4);
   const TD y = matmul(x, TD(w));
   const TD z = square(x);
@@ -117,7 +117,7 @@ TEST(Graph, VectorJacobianProduct) {
 
 TEST(Graph, NoGradGuardRecordsNothing) {
   TD x(MD::Constant(2, 2, 1.0));
-  x.requires_grad();
+  x.set_requires_grad();
   ASSERT_TRUE(GradMode::enabled());
   {
     NoGradGuard no_grad;
@@ -149,7 +149,7 @@ TEST(Graph, NoGradGuardRecordsNothing) {
 
 TEST(Graph, CreateGraphFalseResultsDoNotRequireGrad) {
   TD x(MD::Constant(2, 3, 0.3));
-  x.requires_grad();
+  x.set_requires_grad();
   const TD loss = sum(mul(exp(x), x));
   const TD g = grad(loss, {x})[0];
   EXPECT_FALSE(tracks_grad(g));
@@ -169,7 +169,7 @@ TEST(Graph, CreateGraphFalseResultsDoNotRequireGrad) {
 
 TEST(Graph, DetachCutsTheGraph) {
   TD x(MD::Constant(1, 3, 2.0));
-  x.requires_grad();
+  x.set_requires_grad();
   const TD y = mul(x, x);
   const TD d = y.detach();
   EXPECT_FALSE(tracks_grad(d));
@@ -182,7 +182,7 @@ constexpr int kChainLength = 20000;
 
 TEST(Graph, LongChainOfAdds) {
   TD x(MD::Constant(2, 2, 0.5));
-  x.requires_grad();
+  x.set_requires_grad();
   const TD c(MD::Constant(2, 2, 1e-3));
   TD y = x;
   for (int i = 0; i < kChainLength; ++i) y = add(y, c);
@@ -198,7 +198,7 @@ TEST(Graph, LongChainSecondOrder) {
   // y = x * (1 + 1e-5)^n through n links, squared: the gradient graph is as long
   // as the forward graph, and both are destroyed at the end of the test.
   TD x = TD::scalar(0.7);
-  x.requires_grad();
+  x.set_requires_grad();
   TD y = x;
   for (int i = 0; i < kChainLength; ++i) y = mul_scalar(add_scalar(y, 0.0), 1.00001);
   const double k = std::pow(1.00001, kChainLength);
@@ -231,7 +231,7 @@ TEST(Graph, LongChainOnASmallStack) {
   double d1 = 0, d2 = 0;
   run_with_stack(kStackBytes, [&] {
     TD x = TD::scalar(0.5);
-    x.requires_grad();
+    x.set_requires_grad();
     TD y = x;
     for (int i = 0; i < kChainLength; ++i) y = add(mul_scalar(y, 1.0), TD::scalar(1e-4));
     const TD first = grad(square(y), {x}, GradOptions{true})[0];
@@ -312,7 +312,7 @@ std::vector<Mat<T>> mlp_gradient_in(const std::vector<MD>& param_values, const M
   std::vector<Tensor<T>> p;
   for (const MD& v : param_values) {
     Tensor<T> t(v.cast<T>());
-    t.requires_grad();
+    t.set_requires_grad();
     p.push_back(t);
   }
   const Tensor<T> x(input.cast<T>()), y(target.cast<T>());
@@ -343,7 +343,7 @@ TEST(Graph, FloatInstantiationMatchesDouble) {
     }
   }
   // The tutorial with float and scalars of another type (x * 2.0 on a float tensor).
-  Tensor<float> x = Tensor<float>::scalar(3.0f).requires_grad();
+  Tensor<float> x = Tensor<float>::scalar(3.0f).set_requires_grad();
   const Tensor<float> f = x * x * x * 2.0;
   const Tensor<float> df = grad(f, {x}, GradOptions{true})[0];
   EXPECT_FLOAT_EQ(df.item(), 54.0f);

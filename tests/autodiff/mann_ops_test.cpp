@@ -115,7 +115,7 @@ TEST(BatchedMatmul, ShapeErrorsNameTheOperation) {
 TEST(BatchedMatmul, ConstantOperandGetsNoGradient) {
   Rng rng(14);
   TD a(uniform(rng, 4, 3));
-  a.requires_grad();
+  a.set_requires_grad();
   const TD b(uniform(rng, 6, 2));
   const TD loss = sum(batched_matmul(a, b, 2));
   const std::vector<TD> g = grad(loss, {a});

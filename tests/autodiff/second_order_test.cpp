@@ -16,7 +16,7 @@ using Eigen::Index;
 TEST(SecondOrder, TutorialExampleFromTensorHeader) {
   // Verbatim from the comment at the top of core/autodiff/tensor.h.
   using namespace metalab::ad;
-  Tensor<double> x = Tensor<double>::scalar(3.0).requires_grad();
+  Tensor<double> x = Tensor<double>::scalar(3.0).set_requires_grad();
   Tensor<double> f = x * x * x;                 // f(x) = x^3, recorded as a graph
 
   // First derivative. create_graph = true records the backward pass as
@@ -35,7 +35,7 @@ TEST(SecondOrder, TutorialExampleFromTensorHeader) {
 
 TEST(SecondOrder, ThirdDerivativeOfCube) {
   TD x = TD::scalar(-1.5);
-  x.requires_grad();
+  x.set_requires_grad();
   const TD f = mul(mul(x, x), x);
   const TD d1 = grad(f, {x}, GradOptions{true})[0];
   const TD d2 = grad(d1, {x}, GradOptions{true})[0];
@@ -52,7 +52,7 @@ TEST(SecondOrder, ThirdDerivativeOfCube) {
 void expect_second_derivative(const char* name, TD (*f)(const TD&), double (*f2)(double), const MD& points) {
   SCOPED_TRACE(name);
   TD x(points);
-  x.requires_grad();
+  x.set_requires_grad();
   const TD d1 = grad(sum(f(x)), {x}, GradOptions{true})[0];
   const TD d2 = grad(sum(d1), {x})[0];
   for (Index k = 0; k < points.size(); ++k) {
@@ -241,7 +241,7 @@ TEST(SecondOrder, GradientOfALossContainingAGradient) {
   const TD w(normal(rng, 3, 2));
   const auto penalty = [&](const MD& xv, bool differentiate) {
     TD x(xv);
-    x.requires_grad();
+    x.set_requires_grad();
     const TD f = sum(tanh(matmul(x, w)));
     const TD g = grad(f, {x}, GradOptions{true})[0];
     const TD l = add(sum(square(g)), f);

@@ -189,14 +189,14 @@ TEST(ShapeErrors, ItemOfNonScalar) {
 
 TEST(ShapeErrors, GradOfNonScalarOutput) {
   TD x = zeros(2, 3);
-  x.requires_grad();
+  x.set_requires_grad();
   expect_shape_error("grad", [&] { grad(mul_scalar(x, 2.0), {x}); }, {"grad", "[2x3]"});
   expect_shape_error("grad_outputs shape", [&] { grad(std::vector<TD>{mul_scalar(x, 2.0)}, std::vector<TD>{zeros(3, 2)}, std::vector<TD>{x}); },
                      {"grad", "[2x3]", "[3x2]"});
   expect_shape_error("grad_outputs count", [&] { grad(std::vector<TD>{x, x}, std::vector<TD>{zeros(2, 3)}, std::vector<TD>{x}); }, {"grad", "2 outputs"});
   expect_shape_error("requires_grad on a result", [&] {
     TD y = mul_scalar(x, 2.0);
-    y.requires_grad();
+    y.set_requires_grad();
   }, {"requires_grad", "mul_scalar"});
 }
 
