@@ -94,7 +94,7 @@ class Tensor {
   // The value of a 1 x 1 tensor (throws ShapeError otherwise).
   T item() const;
 
-  bool requires_grad() const { return node_ && node_->requires_grad; }
+  [[nodiscard]] bool requires_grad() const { return node_ && node_->requires_grad; }
   // Marks a leaf as a variable to differentiate with respect to (returns *this).
   Tensor& set_requires_grad(bool on = true);
   // A new leaf with a copy of the value and no history.
