@@ -8,6 +8,10 @@
 #include <imgui.h>
 
 #include "web/app/fonts.h"
+#include "web/app/gene_lab.h"
+#include "web/app/labs.h"
+#include "web/app/regression_lab.h"
+#include "web/app/url_state.h"
 #include "web/app/sinusoid_explorer.h"
 
 namespace metalab::web {
@@ -19,10 +23,12 @@ namespace {
 const View kViews[] = {
     {ViewId::SinusoidExplorer, "Sinusoid tasks", "Explore the task distribution: one sine wave per task",
      draw_sinusoid_explorer},
-    {ViewId::RegressionLab, "Regression lab", "MAML, Reptile and baselines adapting to a sinusoid", nullptr},
+    {ViewId::RegressionLab, "Regression lab", "Meta-train MAML, Reptile and friends; watch them adapt",
+     draw_regression_lab},
     {ViewId::ClassificationLab, "Classification lab", "Prototypical networks on few-shot image tasks", nullptr},
     {ViewId::MemoryLab, "Memory lab", "A memory-augmented network reading and writing", nullptr},
-    {ViewId::GeneLab, "Gene lab", "Few-shot learning on gene expression data", nullptr},
+    {ViewId::GeneLab, "Gene lab", "Promoter motifs and real tissue expression, few-shot",
+     draw_gene_lab},
 };
 
 const char* view_key(ViewId id) {
@@ -96,9 +102,11 @@ void draw_sidebar(AppState& st) {
 
 void draw_frame_stats(const AppState& st) {
   if (!st.ui.show_frame_stats) return;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.1f ms  %.0f fps  (app %.1f ms)", st.stats.frame_ms,
-                st.stats.frame_ms > 0 ? 1000.0f / st.stats.frame_ms : 0.0f, st.stats.cpu_ms);
+  char buf[128];
+  int n = std::snprintf(buf, sizeof buf, "%.1f ms  %.0f fps  (app %.1f ms)", st.stats.frame_ms,
+                        st.stats.frame_ms > 0 ? 1000.0f / st.stats.frame_ms : 0.0f, st.stats.cpu_ms);
+  if (st.models.its_per_s > 0 && n > 0 && n < static_cast<int>(sizeof buf))
+    std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "  %.0f it/s", st.models.its_per_s);
   const float fs = ImGui::GetFontSize();
   const ImVec2 ts = ImGui::CalcTextSize(buf);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
@@ -167,13 +175,16 @@ void draw_app(AppState& st) {
     }
   }
 
+  tick_labs(st);  // training runs inside the frame's time budget, whatever the view
   ImGui::BeginChild("view", ImVec2(0, 0), false);
+  draw_page_notices(st);
   const View& v = view_info(st.view);
   if (v.draw) v.draw(st);
   ImGui::EndChild();
   ImGui::End();
 
   draw_frame_stats(st);
+  st.page.hash = make_url_hash(st);
 }
 
 std::string status_json(const AppState& st) {
@@ -189,13 +200,13 @@ std::string status_json(const AppState& st) {
                 "\"display\":{\"width\":%.1f,\"height\":%.1f,\"framebuffer_width\":%d,\"framebuffer_height\":%d,"
                 "\"pixel_ratio\":%.3f},"
                 "\"sinusoid\":{\"seed\":%llu,\"task_index\":%d,\"k\":%d,\"amplitude\":%.6f,\"phase\":%.6f},"
-                "\"layout\":{\"new_task_button\":%s,\"plot\":%s}}",
+                "\"layout\":{\"new_task_button\":%s,\"plot\":%s}",
                 view_key(st.view), st.ui.text_scale, st.ui.dark_theme ? "true" : "false",
                 st.built.unicode_font ? "true" : "false", st.display.width, st.display.height,
                 st.display.framebuffer_width, st.display.framebuffer_height, st.display.pixel_ratio,
                 static_cast<unsigned long long>(s.seed), s.task_index, s.k, s.params.amplitude, s.params.phase,
                 rect(st.layout.new_task_button).c_str(), rect(st.layout.plot).c_str());
-  return buf;
+  return std::string(buf) + labs_status_json(st) + "}";
 }
 
 }  // namespace metalab::web

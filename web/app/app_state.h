@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/tasks/sinusoid.h"
+#include "web/app/lab_state.h"  // regression lab, gene lab, trained models, page in/out
 
 namespace metalab::web {
 
@@ -64,6 +65,7 @@ struct FrameStats {
   std::uint64_t frames = 0;
   float frame_ms = 0;  // mean wall time between frames, over the last kWindow frames
   float cpu_ms = 0;    // mean time spent building and submitting our frame (UI + GL calls)
+  float last_ui_ms = 0, last_gl_ms = 0;  // the last frame: building the UI (incl. training) / GL submission
   // The ring buffers behind the means.
   static constexpr int kWindow = 60;
   float frame_history[kWindow] = {};
@@ -75,6 +77,9 @@ struct FrameStats {
 // and consumed by the active view in the same frame.
 struct Shortcuts {
   bool new_sample = false;  // N: new task / new sample
+  bool play_pause = false;  // Space: start / pause training
+  bool step = false;        // S: one training iteration
+  bool reset = false;       // R: reset training
 };
 
 // Where things are on screen (logical pixels), refreshed each frame. Lets the
@@ -96,6 +101,10 @@ struct AppState {
   Layout layout;
 
   SinusoidExplorerState sinusoid;
+  RegressionLabState regression;
+  GeneLabState gene;
+  LabModels models;  // trained models shared by the labs
+  PageIo page;       // URL hash, downloads, uploads (moved by web/platform)
 
   // The fonts and style currently built (the frame loop rebuilds them when the
   // text scale, theme or pixel ratio change).

@@ -42,6 +42,9 @@ bool frame_event(AppState& state, const SDL_Event& event) {
       (event.key.keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI)) == 0) {
     switch (event.key.keysym.sym) {
       case SDLK_n: state.shortcuts.new_sample = true; break;
+      case SDLK_SPACE: state.shortcuts.play_pause = true; break;
+      case SDLK_s: state.shortcuts.step = true; break;
+      case SDLK_r: state.shortcuts.reset = true; break;
       case SDLK_PLUS:
       case SDLK_EQUALS:
       case SDLK_KP_PLUS: state.ui.text_scale = std::min(3.0f, state.ui.text_scale + 0.25f); break;
@@ -74,16 +77,21 @@ void frame_run(AppState& state, const Display& display) {
         ImVec2(display.framebuffer_width / display.width, display.framebuffer_height / display.height);
   }
 
+  const Uint64 ui_start = SDL_GetPerformanceCounter();
   ImGui::NewFrame();
   draw_app(state);
   state.shortcuts = Shortcuts{};
   ImGui::Render();
+  const Uint64 gl_start = SDL_GetPerformanceCounter();
 
   glViewport(0, 0, display.framebuffer_width, display.framebuffer_height);
   const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
   glClearColor(bg.x, bg.y, bg.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  const double ticks_ms = 1000.0 / static_cast<double>(SDL_GetPerformanceFrequency());
+  state.stats.last_ui_ms = static_cast<float>(static_cast<double>(gl_start - ui_start) * ticks_ms);
+  state.stats.last_gl_ms = static_cast<float>(static_cast<double>(SDL_GetPerformanceCounter() - gl_start) * ticks_ms);
 
   // Frame statistics over a sliding window. The first frames are left out: they
   // compile shaders and upload the font texture.

@@ -1,7 +1,8 @@
 // The desktop main loop: the same front end in an SDL2 window with an
 // OpenGL 3.2 core context.
-//   metalab-desktop [--size WxH] [--frames N] [--screenshot OUT.png]
+//   metalab-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--hash STATE]
 //   --size WxH          initial window size in logical pixels (default 1280x800)
+//   --hash STATE        the page's URL hash, e.g. "view=regression&learner=fomaml"
 //   --frames N          quit after N frames (smoke tests)
 //   --screenshot FILE   save the last frame as PNG and quit (after 10 frames unless --frames)
 #include <SDL.h>
@@ -10,6 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,7 +25,10 @@
 #define METALAB_HAVE_PNG_WRITER 0
 #endif
 
+#include "web/app/checkpoint_io.h"
 #include "web/app/frame.h"
+#include "web/app/training_loop.h"
+#include "web/app/url_state.h"
 
 namespace {
 
@@ -55,24 +62,69 @@ bool save_screenshot(const char* path, int w, int h) {
 #endif
 }
 
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+// The files the page fetches (web/CMakeLists.txt lists them in assets.json), read from the source tree.
+void load_assets(metalab::web::AppState& state) {
+#ifdef METALAB_ASSETS_DIR
+  const std::string dir = METALAB_ASSETS_DIR;
+  std::vector<std::string> names{"data/tissue_gene_expression.csv"};
+  for (const char* task : {"sinusoid", "promoter", "genes"})
+    for (const char* learner : {"maml", "fomaml", "metasgd", "anil", "reptile"}) {
+      names.push_back(metalab::web::shipped_checkpoint_name(task, learner));
+      names.push_back(metalab::web::shipped_baseline_name(task, learner));
+    }
+  for (const std::string& n : names) {
+    std::string bytes;
+    if (read_file(dir + "/" + n, &bytes)) metalab::web::receive_asset(state, n, bytes);
+  }
+#else
+  (void)state;
+#endif
+}
+
+// Downloads become files in the current directory; uploads are files dropped on the window.
+void flush_page_io(metalab::web::AppState& state) {
+  for (const auto& d : state.page.downloads) {
+    std::ofstream out(d.name, std::ios::binary);
+    out.write(d.bytes.data(), static_cast<std::streamsize>(d.bytes.size()));
+    std::printf("metalab-desktop: %s %s\n", out ? "wrote" : "could not write", d.name.c_str());
+  }
+  state.page.downloads.clear();
+  if (state.page.open_file_dialog) {
+    state.page.open_file_dialog = false;
+    state.page.last_message = "Drop a .safetensors file on the window to load it.";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   long max_frames = -1;
   int width = 1280, height = 800;
   const char* screenshot = nullptr;
+  const char* hash = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--frames") == 0 && i + 1 < argc) {
       max_frames = std::strtol(argv[++i], nullptr, 10);
     } else if (std::strcmp(argv[i], "--screenshot") == 0 && i + 1 < argc) {
       screenshot = argv[++i];
+    } else if (std::strcmp(argv[i], "--hash") == 0 && i + 1 < argc) {
+      hash = argv[++i];
     } else if (std::strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
       if (std::sscanf(argv[++i], "%dx%d", &width, &height) != 2 || width < 100 || height < 100) {
         std::fprintf(stderr, "metalab-desktop: --size wants WxH, e.g. 1280x800\n");
         return 2;
       }
     } else {
-      std::fprintf(stderr, "usage: metalab-desktop [--size WxH] [--frames N] [--screenshot OUT.png]\n");
+      std::fprintf(stderr, "usage: metalab-desktop [--size WxH] [--frames N] [--screenshot OUT.png] [--hash STATE]\n");
       return 2;
     }
   }
@@ -111,14 +163,26 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  load_assets(state);
+  if (hash) metalab::web::apply_url_hash(state, hash);
+
   bool running = true;
   int exit_code = 0;
   while (running) {
     SDL_Event event;
-    while (SDL_PollEvent(&event))
+    while (SDL_PollEvent(&event)) {
+      if (event.type == SDL_DROPFILE && event.drop.file) {
+        std::string bytes;
+        const std::string path = event.drop.file;
+        if (read_file(path, &bytes)) metalab::web::receive_upload(state, path.substr(path.find_last_of('/') + 1), bytes);
+        SDL_free(event.drop.file);
+        continue;
+      }
       if (!metalab::web::frame_event(state, event)) running = false;
+    }
     const metalab::web::Display display = query_display(window);
     metalab::web::frame_run(state, display);
+    flush_page_io(state);
     const bool last = max_frames >= 0 && static_cast<long>(state.stats.frames) >= max_frames;
     if (last && screenshot) {
       if (save_screenshot(screenshot, display.framebuffer_width, display.framebuffer_height)) {

@@ -13,7 +13,9 @@
 #include <string>
 
 #include "web/app/app.h"
+#include "web/app/checkpoint_io.h"
 #include "web/app/frame.h"
+#include "web/app/url_state.h"
 
 namespace {
 
@@ -21,7 +23,9 @@ struct Context {
   SDL_Window* window = nullptr;
   metalab::web::AppState state;
   std::string last_status;
+  std::string last_hash;
 };
+Context* g_ctx = nullptr;  // for the functions the page's JavaScript calls
 
 void show_error(const std::string& message) {
   std::fprintf(stderr, "MetaLab: %s\n", message.c_str());
@@ -52,12 +56,32 @@ metalab::web::Display sync_canvas(SDL_Window* window) {
   return d;
 }
 
+// Hands what the app asked for to the page: the URL hash (history.replaceState,
+// which fires no hashchange, so there is no loop), downloads, the file picker.
+void flush_page_io(Context& ctx) {
+  metalab::web::PageIo& io = ctx.state.page;
+  if (io.hash != ctx.last_hash) {
+    ctx.last_hash = io.hash;
+    EM_ASM({ if (Module.metalabSetHash) Module.metalabSetHash(UTF8ToString($0)); }, ctx.last_hash.c_str());
+  }
+  for (const auto& d : io.downloads)
+    EM_ASM({ if (Module.metalabDownload) Module.metalabDownload(UTF8ToString($0), HEAPU8.slice($1, $1 + $2)); },
+           d.name.c_str(), d.bytes.data(), static_cast<int>(d.bytes.size()));
+  io.downloads.clear();
+  if (io.open_file_dialog) {
+    io.open_file_dialog = false;
+    EM_ASM({ if (Module.metalabOpenFile) Module.metalabOpenFile(); });
+  }
+}
+
 void main_loop(void* arg) {
   Context& ctx = *static_cast<Context*>(arg);
+  const double work_start = emscripten_get_now();
   SDL_Event event;
   while (SDL_PollEvent(&event)) metalab::web::frame_event(ctx.state, event);  // no "quit" in a page
 
   metalab::web::frame_run(ctx.state, sync_canvas(ctx.window));
+  flush_page_io(ctx);
 
   // Let the page (and the browser test) know: frame count every frame, the
   // state snapshot when it changed.
@@ -66,10 +90,33 @@ void main_loop(void* arg) {
     ctx.last_status.swap(status);
     EM_ASM({ if (Module.metalabStatus) Module.metalabStatus(UTF8ToString($0)); }, ctx.last_status.c_str());
   }
-  EM_ASM({ if (Module.metalabFrame) Module.metalabFrame($0); }, static_cast<double>(ctx.state.stats.frames));
+  // Wasm work of this frame (events, UI, training, status) for the page's ring
+  // buffer, and apart from it the time spent in WebGL calls: with a GPU they
+  // take well under a millisecond; with software rendering (headless Chromium)
+  // they block while the GPU process rasterises the previous frame.
+  const double gl_ms = ctx.state.stats.last_gl_ms;
+  const double work_ms = emscripten_get_now() - work_start - gl_ms;
+  EM_ASM({ if (Module.metalabFrame) Module.metalabFrame($0, $1, $2); }, static_cast<double>(ctx.state.stats.frames),
+         work_ms, gl_ms);
 }
 
 }  // namespace
+
+// Called by the page's JavaScript (web/shell/loader.js) with bytes it wrote into the wasm heap.
+extern "C" {
+EMSCRIPTEN_KEEPALIVE void metalab_asset(const char* name, const char* data, int size) {
+  if (g_ctx && name && data && size >= 0) metalab::web::receive_asset(g_ctx->state, name, std::string(data, static_cast<std::size_t>(size)));
+}
+EMSCRIPTEN_KEEPALIVE void metalab_upload(const char* name, const char* data, int size) {
+  if (g_ctx && name && data && size >= 0) metalab::web::receive_upload(g_ctx->state, name, std::string(data, static_cast<std::size_t>(size)));
+}
+// The URL hash at start-up and after the user edits it (hashchange).
+EMSCRIPTEN_KEEPALIVE void metalab_hash(const char* hash) {
+  if (!g_ctx || !hash) return;
+  metalab::web::apply_url_hash(g_ctx->state, hash);
+  g_ctx->last_hash.clear();  // write back the normalised hash (fills in defaults, drops bad values)
+}
+}
 
 int main() {
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
@@ -85,6 +132,7 @@ int main() {
   SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
 
   static Context ctx;  // lives for the whole page
+  g_ctx = &ctx;
   double css_w = 0, css_h = 0;
   emscripten_get_element_css_size("#canvas", &css_w, &css_h);
   const int w = css_w > 0 ? static_cast<int>(std::lround(css_w)) : 1280;
@@ -109,6 +157,8 @@ int main() {
     show_error(error);
     return 1;
   }
+  // The page passes the URL hash and starts fetching the assets (checkpoints, data).
+  EM_ASM({ if (Module.metalabStart) Module.metalabStart(); });
   // 0 fps = requestAnimationFrame; true = never return from main.
   emscripten_set_main_loop_arg(main_loop, &ctx, 0, true);
   return 0;

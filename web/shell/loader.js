@@ -2,18 +2,40 @@
 // app.wasm), shows a loading message, and shows a readable error in the page
 // when something fails. No external URLs: everything comes from this folder.
 //
+// It also moves data between the page and the app: the URL hash (read at
+// start and on hashchange, written with history.replaceState), the assets
+// listed in assets.json (shipped checkpoints, the expression CSV: fetched after
+// start-up and handed to the app), checkpoint downloads (a Blob) and uploads
+// (the <input type=file> or a file dropped on the page).
+//
 // For tests and debugging, window.metalab holds:
 //   frames        frames drawn so far
 //   firstFrameMs  time from navigation start to the first drawn frame
-//   status        the app's state snapshot (view, display, task, layout)
+//   status        the app's state snapshot (view, display, task, layout, labs)
 //   error         the error shown in the page, if any
+//   workMs        wasm work (ms) of each of the last 300 frames, oldest first: events,
+//                 UI, training, status (WebGL calls not included, see glMs)
+//   glMs          time spent in WebGL calls for the same frames (with a GPU: well
+//                 under 1 ms; headless software rendering blocks here)
+//   workStats()   {n, median, p90, max, glMedian} of workMs
+//   assetsLoaded  names of the assets handed to the app
+//   lastDownload  {name, size} of the last checkpoint download
 (function () {
   'use strict';
   var canvas = document.getElementById('canvas');
   var overlay = document.getElementById('overlay');
   var message = document.getElementById('message');
   var detail = document.getElementById('detail');
-  var metalab = (window.metalab = { frames: 0, firstFrameMs: null, status: null, error: null });
+  var metalab = (window.metalab = { frames: 0, firstFrameMs: null, status: null, error: null, workMs: [], glMs: [],
+                                    assetsLoaded: [], lastDownload: null });
+  var WORK_RING = 300;
+  metalab.workStats = function () {
+    var v = metalab.workMs.slice().sort(function (a, b) { return a - b; });
+    var g = metalab.glMs.slice().sort(function (a, b) { return a - b; });
+    if (!v.length) return { n: 0, median: null, p90: null, max: null, glMedian: null };
+    return { n: v.length, median: v[Math.floor((v.length - 1) / 2)], p90: v[Math.floor((v.length - 1) * 0.9)],
+             max: v[v.length - 1], glMedian: g[Math.floor((g.length - 1) / 2)] };
+  };
 
   // CSS size = the window; backing store = CSS size x devicePixelRatio, so the
   // app can draw one texel per physical pixel. The app reads both every frame.
@@ -80,14 +102,106 @@
     metalabStatus: function (json) {
       try { metalab.status = JSON.parse(json); } catch (e) { console.error('MetaLab: bad status JSON: ' + e); }
     },
-    metalabFrame: function (n) {
+    metalabFrame: function (n, workMs, glMs) {
       metalab.frames = n;
+      if (typeof workMs === 'number') {
+        metalab.workMs.push(workMs);
+        metalab.glMs.push(glMs);
+        if (metalab.workMs.length > WORK_RING) metalab.workMs.shift();
+        if (metalab.glMs.length > WORK_RING) metalab.glMs.shift();
+      }
       if (metalab.firstFrameMs === null) {
         metalab.firstFrameMs = Math.round(performance.now());
         if (!metalab.error) overlay.hidden = true;
         console.log('MetaLab: first frame ' + metalab.firstFrameMs + ' ms after navigation start');
       }
     }
+  };
+
+  // ---- data in and out of the wasm heap
+  function withHeapBytes(bytes, fn) {
+    var p = Module._malloc(Math.max(1, bytes.length));
+    Module.HEAPU8.set(bytes, p);
+    try { return fn(p, bytes.length); } finally { Module._free(p); }
+  }
+  function withHeapString(text, fn) {
+    return withHeapBytes(new TextEncoder().encode(text + '\0'), function (p) { return fn(p); });
+  }
+  function passHash() {
+    var h = window.location.hash.replace(/^#/, '');
+    withHeapString(h, function (p) { Module._metalab_hash(p); });
+  }
+  function passFile(kind, name, buffer) {
+    var bytes = new Uint8Array(buffer);
+    withHeapString(name, function (np) {
+      withHeapBytes(bytes, function (bp, n) {
+        if (kind === 'asset') Module._metalab_asset(np, bp, n);
+        else Module._metalab_upload(np, bp, n);
+      });
+    });
+  }
+  // Assets: small checkpoints first (they make the first second interesting), the CSV last.
+  function fetchAssets() {
+    fetch('assets.json').then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    }).then(function (names) {
+      names.sort(function (a, b) { return (a.indexOf('checkpoints/') === 0 ? 0 : 1) - (b.indexOf('checkpoints/') === 0 ? 0 : 1); });
+      var chain = Promise.resolve();
+      names.forEach(function (name) {
+        chain = chain.then(function () {
+          return fetch(name).then(function (r) {
+            if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + name);
+            return r.arrayBuffer();
+          }).then(function (buf) {
+            passFile('asset', name, buf);
+            metalab.assetsLoaded.push(name);
+          });
+        });
+      });
+      return chain;
+    }).catch(function (e) {
+      console.error('MetaLab: could not load the shipped models and data (' + e.message + '); the labs start untrained');
+    });
+  }
+  function uploadFile(file) {
+    if (!file) return;
+    file.arrayBuffer().then(function (buf) { passFile('upload', file.name, buf); });
+  }
+  Module.metalabStart = function () {
+    passHash();
+    window.addEventListener('hashchange', passHash);
+    var input = document.getElementById('upload');
+    if (input) {
+      input.addEventListener('change', function () {
+        uploadFile(input.files && input.files[0]);
+        input.value = '';  // the same file can be picked again
+      });
+    }
+    canvas.addEventListener('dragover', function (e) { e.preventDefault(); });
+    canvas.addEventListener('drop', function (e) {
+      e.preventDefault();
+      if (e.dataTransfer && e.dataTransfer.files.length) uploadFile(e.dataTransfer.files[0]);
+    });
+    fetchAssets();
+  };
+  Module.metalabSetHash = function (h) {
+    if (window.location.hash.replace(/^#/, '') !== h) history.replaceState(null, '', '#' + h);
+  };
+  Module.metalabDownload = function (name, bytes) {
+    var url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    var a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    metalab.lastDownload = { name: name, size: bytes.length };
+  };
+  Module.metalabOpenFile = function () {
+    var input = document.getElementById('upload');
+    if (input) input.click();
   };
 
   window.addEventListener('error', function (e) {

@@ -1,0 +1,393 @@
+// Browser end-to-end test of the regression lab, the gene lab and the page
+// features around them (URL state, checkpoints, training budget), in Debian's
+// headless Chromium.
+//
+//   node tests/browser/e2e_labs.mjs SITE_DIR [--out DIR]
+//
+// Checks, each with a clear message on failure:
+//   1. app.wasm + app.js are under 4 MB before compression;
+//   2. the regression lab loads from #view=regression with no page or console
+//      error, its first frame comes within 2 s of navigation, the canvas is not
+//      blank, and the shipped checkpoint is loaded;
+//   3. clicking in the adaptation plot adds a support point and changes the
+//      adapted curve (predictions checksum and pixels); right-click removes it;
+//   4. the adaptation-step slider changes the curve (loss at the step, pixels);
+//   5. Space starts training and the iteration counter advances over two seconds;
+//   6. while training MAML on sinusoids, the median wasm work per frame over
+//      300 frames (measured in the page) is under 12 ms;
+//   7. a downloaded checkpoint, uploaded again, restores the same predictions;
+//      a corrupted upload shows an error and changes nothing;
+//   8. URL state: a link's settings are applied; a change in the page updates
+//      the hash; reloading that URL restores the same state; a bad value falls
+//      back to the default with a notice naming the key;
+//   9. the gene lab draws both tabs (promoter sequences, a held-out gene) with
+//      predictions, and no errors.
+// The app publishes what the test needs in window.metalab.status (iteration,
+// predictions checksum, widget rectangles...), so nothing is pixel-guessed
+// except "did the picture change".
+// Exit codes: 0 pass, 1 fail, 77 skipped (Chromium or playwright-core missing).
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { decodePng, diffFraction, imageStats } from './png.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const CHROMIUM = process.env.METALAB_CHROMIUM || '/usr/bin/chromium';
+const SKIP = process.env.METALAB_REQUIRE_BROWSER === '1' ? 1 : 77;
+const MAX_BYTES = 4 * 1000 * 1000;
+const FIRST_FRAME_MS = 2000;
+const WORK_MEDIAN_MS = 12;
+
+const args = process.argv.slice(2);
+let siteDir = null;
+let outDir = process.cwd();
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--out') outDir = args[++i];
+  else if (!siteDir) siteDir = args[i];
+  else usage();
+}
+if (!siteDir) usage();
+function usage() {
+  console.error('usage: node tests/browser/e2e_labs.mjs SITE_DIR [--out DIR]');
+  process.exit(2);
+}
+siteDir = path.resolve(siteDir);
+outDir = path.resolve(outDir);
+mkdirSync(outDir, { recursive: true });
+
+class TestFailure extends Error {}
+const checks = [];
+function check(ok, what, detail = '') {
+  checks.push({ ok: !!ok, what, detail });
+  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${what}${detail ? ` (${detail})` : ''}`);
+  if (!ok) throw new TestFailure(`${what}${detail ? `: ${detail}` : ''}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function state(page) {
+  return page.evaluate(() => ({
+    frames: window.metalab ? window.metalab.frames : 0,
+    error: window.metalab ? window.metalab.error : null,
+    status: window.metalab ? window.metalab.status : null,
+    firstFrameMs: window.metalab ? window.metalab.firstFrameMs : null,
+    assets: window.metalab ? window.metalab.assetsLoaded.slice() : [],
+    hash: window.location.hash,
+  }));
+}
+
+async function waitFor(page, what, fn, timeoutMs = 30000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    last = await state(page);
+    if (last.error) throw new TestFailure(`the page shows an error while waiting for ${what}: ${last.error}`);
+    if (last.status && fn(last)) return last;
+    await sleep(50);
+  }
+  const brief = last && last.status ? { regression: last.status.regression, page: last.status.page, gene: last.status.gene } : last;
+  throw new TestFailure(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(brief)}`);
+}
+
+async function waitFrames(page, n) {
+  const start = await page.evaluate(() => window.metalab.frames);
+  return waitFor(page, `${n} more frames`, (s) => s.frames >= start + n);
+}
+
+// A click the way ImGui sees it: hover first, then press and release on later frames.
+async function clickAt(page, x, y, button = 'left') {
+  await page.mouse.move(x, y);
+  await waitFrames(page, 2);
+  await page.mouse.down({ button });
+  await waitFrames(page, 2);
+  await page.mouse.up({ button });
+  await waitFrames(page, 2);
+}
+
+async function shot(page, name, clip) {
+  const file = path.join(outDir, name);
+  const buf = await page.screenshot({ path: file, clip });
+  return { file, img: decodePng(buf) };
+}
+function clipOf([x, y, w, h]) {
+  return { x: Math.ceil(x + 2), y: Math.ceil(y + 2), width: Math.floor(w - 4), height: Math.floor(h - 4) };
+}
+
+// ---------------------------------------------------------------- preconditions
+for (const f of ['index.html', 'app.js', 'app.wasm', 'assets.json']) {
+  if (!existsSync(path.join(siteDir, f))) {
+    console.error(`FAIL  ${path.join(siteDir, f)} is missing: build the page first (scripts/build-web.sh)`);
+    process.exit(1);
+  }
+}
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error(`SKIP  playwright-core not found next to ${here} (run scripts/setup.sh): ${e.message}`);
+  process.exit(SKIP);
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`SKIP  ${CHROMIUM} not found (apt-get install chromium, or run scripts/setup.sh)`);
+  process.exit(SKIP);
+}
+const { serve } = require(path.join(here, '..', '..', 'scripts', 'serve.js'));
+
+const summary = { site: siteDir, screenshots: [] };
+let server, browser;
+const problems = [];
+function watch(page, label) {
+  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${label}: console error: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => {
+    // Blob URLs of downloads are "aborted" by design once the download starts.
+    if (!r.url().startsWith('blob:')) problems.push(`${label}: request failed: ${r.url()} (${r.failure()?.errorText})`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${label}: HTTP ${r.status()} for ${r.url()}`);
+  });
+}
+function checkNoProblems(when) {
+  check(problems.length === 0, `no page errors, console errors or failed requests ${when}`, problems.join('; '));
+}
+
+async function main() {
+  // ---- 1. size
+  const wasm = statSync(path.join(siteDir, 'app.wasm')).size;
+  const js = statSync(path.join(siteDir, 'app.js')).size;
+  summary.wasm_bytes = wasm;
+  summary.js_bytes = js;
+  check(wasm + js < MAX_BYTES, 'app.wasm + app.js are under 4 MB before compression',
+        `${(wasm / 1e6).toFixed(2)} MB wasm + ${(js / 1e6).toFixed(2)} MB js = ${((wasm + js) / 1e6).toFixed(2)} MB`);
+
+  const s = await serve(siteDir, 0);
+  server = s.server;
+  console.log(`serving ${siteDir} at ${s.url}`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1,
+                                             acceptDownloads: true });
+  const page = await context.newPage();
+  watch(page, 'regression lab');
+
+  // ---- 2. load the regression lab
+  await page.goto(`${s.url}#view=regression`, { waitUntil: 'load' });
+  let st = await waitFor(page, 'the regression lab to draw', (x) => x.frames >= 3 && x.status.view === 'regression_lab', 60000);
+  summary.first_frame_ms = st.firstFrameMs;
+  check(st.firstFrameMs !== null && st.firstFrameMs < FIRST_FRAME_MS, 'the first frame is drawn within 2 s of navigation',
+        `${st.firstFrameMs} ms`);
+  st = await waitFor(page, 'the shipped sinusoid checkpoint to load',
+                     (x) => x.status.regression.ready && x.status.regression.origin.startsWith('shipped'), 30000);
+  check(st.status.regression.iteration > 0, 'the regression lab starts from a trained model',
+        `${st.status.regression.origin}; iteration ${st.status.regression.iteration}`);
+  await waitFrames(page, 3);
+  const first = await shot(page, 'labs-regression-1280x800.png');
+  summary.screenshots.push(first.file);
+  const stats = imageStats(first.img);
+  check(stats.std > 20 && stats.colours > 64, 'the regression lab canvas is not blank',
+        `luminance std ${stats.std.toFixed(1)}, ${stats.colours} colours`);
+  checkNoProblems('while loading the regression lab');
+
+  // ---- 3. add a support point by clicking in the plot
+  const r0 = st.status.regression;
+  const [px, py, pw, ph] = r0.rects.plot;
+  const plotClip = clipOf(r0.rects.plot);
+  const before = await shot(page, 'labs-plot-before.png', plotClip);
+  let added = null;
+  // Try a few spots (one might fall on an existing point, which would start a drag instead).
+  for (const [fx, fy] of [[0.55, 0.3], [0.3, 0.75], [0.8, 0.6], [0.45, 0.85]]) {
+    await clickAt(page, px + pw * fx, py + ph * fy);
+    st = await state(page);
+    if (st.status.regression.support === r0.support + 1) {
+      added = [px + pw * fx, py + ph * fy];
+      break;
+    }
+  }
+  check(added !== null, 'clicking in the adaptation plot adds a support point',
+        `support ${r0.support} -> ${st.status.regression.support}`);
+  st = await waitFor(page, 'the predictions to follow the new point', (x) => x.status.regression.checksum !== r0.checksum, 10000);
+  check(true, 'the adapted curve changes after adding a point', `checksum ${r0.checksum} -> ${st.status.regression.checksum}`);
+  await waitFrames(page, 2);
+  const afterAdd = await shot(page, 'labs-plot-after-add.png', plotClip);
+  const addDiff = diffFraction(before.img, afterAdd.img);
+  check(addDiff > 0.002, 'the plot shows the new point and curve', `${(addDiff * 100).toFixed(2)}% pixels differ`);
+  const withPoint = st.status.regression;
+  await clickAt(page, added[0], added[1], 'right');
+  st = await waitFor(page, 'right-click to remove the point', (x) => x.status.regression.support === r0.support, 10000);
+  check(true, 'right-clicking a support point removes it', `support ${withPoint.support} -> ${st.status.regression.support}`);
+
+  // ---- 4. the adaptation-step slider
+  const [sx, sy, sw, sh] = st.status.regression.rects.adapt_slider;
+  const stepBefore = st.status.regression.adapt_step;
+  const lossBefore = st.status.regression.loss.meta;
+  const sliderBefore = await shot(page, 'labs-plot-step-before.png', plotClip);
+  await clickAt(page, sx + 3, sy + sh / 2);  // far left: step 0
+  st = await waitFor(page, 'the step slider to move to 0', (x) => x.status.regression.adapt_step === 0, 10000);
+  check(st.status.regression.loss.meta !== lossBefore, 'the step slider changes the adapted prediction',
+        `step ${stepBefore} -> 0, ${st.status.regression.learner} query loss ${lossBefore} -> ${st.status.regression.loss.meta}`);
+  await waitFrames(page, 2);
+  const sliderAfter = await shot(page, 'labs-plot-step-0.png', plotClip);
+  const sliderDiff = diffFraction(sliderBefore.img, sliderAfter.img);
+  check(sliderDiff > 0.002, 'the plot redraws the prediction at step 0', `${(sliderDiff * 100).toFixed(2)}% pixels differ`);
+  await clickAt(page, sx + sw - 3, sy + sh / 2);  // back to 10
+  await waitFor(page, 'the step slider back at 10', (x) => x.status.regression.adapt_step === 10, 10000);
+
+  // ---- 5. training advances
+  const it0 = st.status.regression.iteration;
+  await page.keyboard.press('Space');
+  st = await waitFor(page, 'training to start after Space', (x) => x.status.regression.playing, 10000);
+  const tStart = Date.now();
+  const itStart = (await state(page)).status.regression.iteration;
+  await sleep(2000);
+  st = await state(page);
+  const advanced = st.status.regression.iteration - itStart;
+  summary.iterations_in_2s = advanced;
+  check(advanced > 0, 'training advances the iteration counter over two seconds',
+        `${itStart} -> ${st.status.regression.iteration} in ${Date.now() - tStart} ms (started from ${it0})`);
+
+  // ---- 6. frame cost while training MAML on sinusoids
+  check(st.status.regression.learner === 'maml' && st.status.regression.task === 'sinusoid', 'training MAML on sinusoids');
+  const frames0 = st.frames;
+  await waitFor(page, '300 frames of training', (x) => x.frames >= frames0 + 300, 180000);
+  const work = await page.evaluate(() => window.metalab.workStats());
+  st = await state(page);
+  summary.work_ms = work;
+  summary.its_per_s = st.status.regression.its_per_s;
+  summary.training = st.status.training;
+  check(work.n === 300 && work.median < WORK_MEDIAN_MS, 'median wasm work per frame while training is under 12 ms',
+        `median ${work.median?.toFixed(2)} ms, p90 ${work.p90?.toFixed(2)} ms, max ${work.max?.toFixed(1)} ms over ${work.n} frames; ` +
+        `${st.status.regression.its_per_s} it/s; budget ${st.status.training.budget_ms.toFixed(2)} ms`);
+  const trainShot = await shot(page, 'labs-regression-training.png');
+  summary.screenshots.push(trainShot.file);
+  await page.keyboard.press('Space');
+  st = await waitFor(page, 'training to pause', (x) => !x.status.regression.playing, 10000);
+  checkNoProblems('while training');
+
+  // ---- 7. checkpoint download, then upload restores the predictions
+  await waitFrames(page, 3);
+  st = await state(page);
+  const saved = st.status.regression;
+  const [dx, dy, dw, dh] = saved.rects.download;
+  const downloadPromise = page.waitForEvent('download', { timeout: 20000 });
+  await clickAt(page, dx + dw / 2, dy + dh / 2);
+  const download = await downloadPromise;
+  const ckptPath = path.join(outDir, download.suggestedFilename());
+  await download.saveAs(ckptPath);
+  const size = statSync(ckptPath).size;
+  check(download.suggestedFilename().endsWith('.safetensors') && size > 1000, 'Download model saves a .safetensors file',
+        `${download.suggestedFilename()}, ${size} bytes`);
+  await page.keyboard.press('s');
+  await page.keyboard.press('s');
+  st = await waitFor(page, 'two training steps', (x) => x.status.regression.iteration >= saved.iteration + 2, 20000);
+  st = await waitFor(page, 'the predictions to change after training', (x) => x.status.regression.checksum !== saved.checksum, 10000);
+  const uploads0 = st.status.page.uploads;
+  await page.setInputFiles('#upload', ckptPath);
+  st = await waitFor(page, 'the upload to be processed', (x) => x.status.page.uploads === uploads0 + 1, 20000);
+  check(st.status.page.last_error === '', 'the downloaded checkpoint uploads without error', st.status.page.last_error);
+  st = await waitFor(page, 'the restored predictions', (x) => x.status.regression.iteration === saved.iteration, 10000);
+  await waitFrames(page, 3);
+  st = await state(page);
+  check(st.status.regression.checksum === saved.checksum, 'uploading the checkpoint restores the same predictions',
+        `checksum saved ${saved.checksum}, after upload ${st.status.regression.checksum}`);
+  // A corrupted file.
+  const good = st.status.regression;
+  await page.setInputFiles('#upload', { name: 'corrupted.safetensors', mimeType: 'application/octet-stream',
+                                        buffer: Buffer.from('\x10\x00\x00\x00\x00\x00\x00\x00{"a": not json}garbage') });
+  st = await waitFor(page, 'the corrupted upload to be processed', (x) => x.status.page.uploads === uploads0 + 2, 20000);
+  check(st.status.page.last_error.length > 0, 'a corrupted upload shows an error', st.status.page.last_error);
+  await waitFrames(page, 3);
+  st = await state(page);
+  check(st.status.regression.checksum === good.checksum && st.status.regression.iteration === good.iteration,
+        'a corrupted upload changes nothing', `checksum ${good.checksum} -> ${st.status.regression.checksum}`);
+  const errShot = await shot(page, 'labs-upload-error.png');
+  summary.screenshots.push(errShot.file);
+  checkNoProblems('after checkpoint download and upload');
+
+  // ---- 8. URL state
+  const link = '#view=regression&task=sinusoid&learner=fomaml&alpha=0.02&K=5&seed=3';
+  await page.goto(`${s.url}${link}`, { waitUntil: 'load' });
+  await page.reload({ waitUntil: 'load' });  // a fresh page from the link
+  st = await waitFor(page, 'the link to be applied', (x) => x.frames >= 3 && x.status.regression.ready, 60000);
+  let r = st.status.regression;
+  check(st.status.view === 'regression_lab' && r.learner === 'fomaml' && r.session_learner === 'fomaml' &&
+        Math.abs(r.alpha - 0.02) < 1e-6 && r.k === 5 && r.seed === 3 && st.status.page.url_notice === '',
+        'a link opens exactly its setup', `view ${st.status.view}, learner ${r.learner}, alpha ${r.alpha}, K ${r.k}, seed ${r.seed}`);
+  check(st.hash.includes('learner=fomaml') && st.hash.includes('K=5') && st.hash.includes('seed=3'),
+        'the hash keeps the link\'s settings', st.hash);
+  // Change K in the page with its slider; the hash follows.
+  const [kx, ky, kw, kh] = r.rects.k_slider;
+  await clickAt(page, kx + kw * 0.8, ky + kh / 2);
+  st = await waitFor(page, 'K to change after clicking its slider', (x) => x.status.regression.k !== 5, 10000);
+  const newK = st.status.regression.k;
+  st = await waitFor(page, 'the hash to follow', (x) => x.hash.includes(`K=${newK}&`), 10000);
+  const url = page.url();
+  check(url.includes(`K=${newK}`), 'changing a setting updates the URL hash', url.slice(url.indexOf('#')));
+  const heldout = st.status.regression.checksum;
+  await page.reload({ waitUntil: 'load' });
+  st = await waitFor(page, 'the reloaded page', (x) => x.frames >= 3 && x.status.regression.ready, 60000);
+  r = st.status.regression;
+  check(r.k === newK && r.learner === 'fomaml' && Math.abs(r.alpha - 0.02) < 1e-6 && r.seed === 3,
+        'reloading the URL restores the same state', `K ${r.k}, learner ${r.learner}, alpha ${r.alpha}, seed ${r.seed}`);
+  summary.url_roundtrip = { url: page.url(), heldout_checksum_before: heldout };
+  // A bad value.
+  await page.goto(`${s.url}#view=regression&alpha=abc&K=7`, { waitUntil: 'load' });
+  await page.reload({ waitUntil: 'load' });
+  st = await waitFor(page, 'the notice about the bad value', (x) => x.frames >= 3 && x.status.page.url_notice !== '', 60000);
+  check(st.status.page.url_notice.includes('alpha') && st.status.regression.alpha === 0.01 && st.status.regression.k === 7,
+        'an invalid value falls back to the default with a notice naming the key', st.status.page.url_notice);
+  await waitFrames(page, 3);
+  const notice = await shot(page, 'labs-url-notice.png');
+  summary.screenshots.push(notice.file);
+  checkNoProblems('after the URL checks');
+  await context.close();
+
+  // ---- 9. gene lab
+  const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page2 = await ctx2.newPage();
+  watch(page2, 'gene lab');
+  await page2.goto(`${s.url}#view=gene`, { waitUntil: 'load' });
+  st = await waitFor(page2, 'the gene lab with promoter predictions',
+                     (x) => x.frames >= 3 && x.status.view === 'gene_lab' && x.status.gene.points > 0 && x.status.gene.loss.meta !== null, 60000);
+  await waitFrames(page2, 3);
+  const g1 = await shot(page2, 'labs-gene-promoters-1280x800.png');
+  summary.screenshots.push(g1.file);
+  check(imageStats(g1.img).std > 20 && imageStats(g1.img).colours > 64, 'the gene lab (promoters) is not blank',
+        `cell type ${st.status.gene.cell_type}, MSE ${st.status.gene.loss.meta}`);
+  const [tx, ty, tw, th] = st.status.gene.rects.tab_genes;
+  await clickAt(page2, tx + tw / 2, ty + th / 2);
+  st = await waitFor(page2, 'the tissue expression tab with a held-out gene',
+                     (x) => x.status.gene.tab === 1 && x.status.gene.gene !== '' && x.status.gene.points > 0, 60000);
+  await waitFrames(page2, 3);
+  const g2 = await shot(page2, 'labs-gene-tissue-1280x800.png');
+  summary.screenshots.push(g2.file);
+  check(imageStats(g2.img).std > 20, 'the gene lab (tissue expression) is not blank',
+        `gene ${st.status.gene.gene}, MSE ${st.status.gene.loss.meta}`);
+  checkNoProblems('in the gene lab');
+  await ctx2.close();
+}
+
+let code = 0;
+try {
+  await main();
+  console.log(`PASS  ${checks.length} checks; screenshots in ${outDir}`);
+} catch (e) {
+  code = 1;
+  if (!(e instanceof TestFailure)) console.error(`FAIL  unexpected error: ${e.stack || e}`);
+  else if (!checks.length || checks[checks.length - 1].ok) console.error(`FAIL  ${e.message}`);
+  if (problems.length) console.error(`      page problems: ${problems.join('; ')}`);
+} finally {
+  summary.checks = checks;
+  summary.passed = code === 0;
+  writeFileSync(path.join(outDir, 'summary-labs.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (browser) await browser.close().catch(() => {});
+  if (server) server.close();
+}
+process.exit(code);

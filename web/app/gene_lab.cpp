@@ -1,0 +1,475 @@
+#include "web/app/gene_lab.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <imgui.h>
+
+#include "core/common/rng.h"
+#include "core/tasks/regression_sources.h"
+#include "web/app/app.h"
+#include "web/app/lab_widgets.h"
+#include "web/app/plot.h"
+#include "web/app/regression_lab.h"
+
+namespace metalab::web {
+
+namespace {
+
+constexpr std::uint64_t kPromoterStream = 0x50524F4D4F544552ULL;  // "PROMOTER"
+constexpr std::uint64_t kGeneStream = 0x47454E4553ULL;            // "GENES"
+constexpr int kSequencesShown = 4;
+constexpr int kOtherCellTypes = 7;
+constexpr double kRecomputeWhileTrainingMs = 300;
+
+ImU32 base_color(char b, bool dark) {
+  switch (b) {
+    case 'A': return dark ? IM_COL32(70, 170, 90, 255) : IM_COL32(110, 200, 120, 255);
+    case 'C': return dark ? IM_COL32(70, 120, 210, 255) : IM_COL32(120, 165, 235, 255);
+    case 'G': return dark ? IM_COL32(210, 160, 40, 255) : IM_COL32(245, 195, 80, 255);
+    case 'T': return dark ? IM_COL32(200, 70, 70, 255) : IM_COL32(235, 120, 115, 255);
+    default: return IM_COL32(128, 128, 128, 255);
+  }
+}
+
+// Diverging colour for a weight in [-1, 1] (blue negative, red positive).
+ImU32 weight_color(double v, bool dark) {
+  const float t = static_cast<float>(std::clamp(v, -1.0, 1.0));
+  const float base = dark ? 0.18f : 1.0f;
+  float r = base, g = base, b = base;
+  if (t > 0) {
+    r = base + (0.85f - base) * t;
+    g = base + (0.2f - base) * t;
+    b = base + (0.15f - base) * t;
+  } else {
+    r = base + (0.15f - base) * -t;
+    g = base + (0.35f - base) * -t;
+    b = base + (0.8f - base) * -t;
+  }
+  return ImGui::GetColorU32(ImVec4(r, g, b, 1.0f));
+}
+
+std::string short_motif_name(const std::string& n) {
+  if (n == "TATA box") return "TATA";
+  if (n == "CAAT box") return "CAAT";
+  if (n == "GC box") return "GC";
+  return n;
+}
+
+// Makes sure the session of `task` exists (defaults, or what the regression lab has for it).
+TrainingSession* ensure_session(AppState& st, const std::string& task, std::string* error) {
+  TrainingSession& s = st.models.session(task);
+  if (s.ready()) return &s;
+  LabHyper hp;
+  const auto it = st.regression.edit_by_task.find(task);
+  if (it != st.regression.edit_by_task.end()) hp = it->second;
+  else if (st.regression.task == task) hp = st.regression.edit;
+  if (!session_set_hyper(s, hp, st.models.assets, error)) return nullptr;
+  return &s;
+}
+
+void compute_cache(AdaptCache& c, TrainingSession& s, const Task& task, long task_version, const char* name) {
+  const bool task_changed = c.task_version != task_version || c.task_name != name;
+  if (!task_changed && c.session_version == s.version) return;
+  const double now = now_ms();
+  if (!task_changed && s.playing && now - c.computed_ms < kRecomputeWhileTrainingMs) return;
+  c.eval_x = task.query_x;
+  c.eval_y = task.query_y;
+  c.meta = adapt_predictions(s.main->learner(), task, LabLimits::kAdaptSteps, c.eval_x, &c.eval_y);
+  c.pre = adapt_predictions(s.pretrain->learner(), task, LabLimits::kAdaptSteps, c.eval_x, &c.eval_y);
+  c.scratch = adapt_predictions(*s.scratch, task, LabLimits::kAdaptSteps, c.eval_x, &c.eval_y);
+  c.session_version = s.version;
+  c.task_version = task_version;
+  c.task_name = name;
+  c.computed_ms = now;
+}
+
+// Predicted (up) vs true (across) for the three models at one step; y values
+// mapped through `scale`/`offset` (to show raw units).
+void draw_scatter(AppState& st, GeneLabState& g, const AdaptCache& c, const std::string& meta_name, ImVec2 size,
+                  const char* x_title, float scale, float offset, LabRect* rect) {
+  const float fs = ImGui::GetFontSize();
+  const LabColors col = LabColors::get(st.ui.dark_theme);
+  const float dot = std::max(3.0f, fs * 0.28f);
+  const int step = std::clamp(g.adapt_step, 0, LabLimits::kAdaptSteps);
+  const bool show[3] = {g.show_meta, g.show_pretrain, g.show_scratch};
+  const ImU32 colors[3] = {col.meta, col.pretrain, col.scratch};
+  const AdaptedPredictions* preds[3] = {&c.meta, &c.pre, &c.scratch};
+  const char* names[3] = {learner_title(meta_name), "Pretrain + fine-tune", "Scratch"};
+  char labels[3][96];
+  std::vector<LegendItem> legend;
+  legend.push_back({"prediction = truth", LegendItem::Kind::Line, col.diagonal, 1.0f});
+  float lo = 1e30f, hi = -1e30f;
+  for (Eigen::Index i = 0; i < c.eval_y.rows(); ++i) {
+    lo = std::min(lo, c.eval_y(i, 0) * scale + offset);
+    hi = std::max(hi, c.eval_y(i, 0) * scale + offset);
+  }
+  for (int m = 0; m < 3; ++m) {
+    if (!show[m]) continue;
+    const AdaptedPredictions* p = preds[m];
+    if (p->ok() && static_cast<int>(p->loss.size()) > step) {
+      std::snprintf(labels[m], sizeof labels[m], "%s (MSE %.3f)", names[m], p->loss[static_cast<std::size_t>(step)]);
+      for (float v : p->by_step[static_cast<std::size_t>(step)])
+        if (std::isfinite(v)) {
+          lo = std::min(lo, v * scale + offset);
+          hi = std::max(hi, v * scale + offset);
+        }
+    } else {
+      std::snprintf(labels[m], sizeof labels[m], "%s", names[m]);
+    }
+    legend.push_back({labels[m], LegendItem::Kind::Dot, colors[m], dot});
+  }
+  if (!(hi > lo)) {
+    lo = -1;
+    hi = 1;
+  }
+  const float pad = (hi - lo) * 0.08f;
+  ImGui::InvisibleButton("scatter", size);
+  *rect = last_item_rect();
+  const PlotRange range{lo - pad, hi + pad, lo - pad, hi + pad};
+  Plot plot(ImGui::GetWindowDrawList(), ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), range,
+            PlotColors::from_style(st.ui.dark_theme), x_title, "predicted", legend.data(), static_cast<int>(legend.size()));
+  ImGui::GetWindowDrawList()->AddLine(plot.to_screen(range.x_min, range.x_min), plot.to_screen(range.x_max, range.x_max),
+                                      col.diagonal, 1.0f);
+  const int n = static_cast<int>(c.eval_y.rows());
+  std::vector<float> tx(static_cast<std::size_t>(n)), py(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) tx[static_cast<std::size_t>(i)] = c.eval_y(i, 0) * scale + offset;
+  for (int m = 2; m >= 0; --m) {
+    const AdaptedPredictions* p = preds[m];
+    if (!show[m] || !p->ok() || static_cast<int>(p->by_step[static_cast<std::size_t>(step)].size()) != n) continue;
+    for (int i = 0; i < n; ++i) py[static_cast<std::size_t>(i)] = p->by_step[static_cast<std::size_t>(step)][static_cast<std::size_t>(i)] * scale + offset;
+    plot.points(tx.data(), py.data(), n, colors[m], col.support_outline, dot);
+  }
+}
+
+void draw_adapt_controls(AppState& st, GeneLabState& g, const std::string& meta_name) {
+  const float fs = ImGui::GetFontSize();
+  ImGui::SetNextItemWidth(fs * 8.0f);
+  ImGui::SliderInt("steps", &g.adapt_step, 0, LabLimits::kAdaptSteps, "%d", ImGuiSliderFlags_AlwaysClamp);
+  g.rects.adapt_slider = last_item_rect();
+  ImGui::SameLine();
+  ImGui::Checkbox(learner_title(meta_name), &g.show_meta);
+  ImGui::SameLine();
+  ImGui::Checkbox("pretrain", &g.show_pretrain);
+  ImGui::SameLine();
+  ImGui::Checkbox("scratch", &g.show_scratch);
+  (void)st;
+}
+
+// Sequences as coloured bases, planted motifs boxed and labelled, TSS at the right.
+void draw_sequences(AppState& st, const PromoterDistribution& pd, const PromoterTask& t, float width) {
+  const float fs = ImGui::GetFontSize();
+  const bool dark = st.ui.dark_theme;
+  const int n = std::min<int>(kSequencesShown, static_cast<int>(t.support.size()));
+  const float label_w = fs * 7.5f;
+  const int len = pd.config().sequence_length;
+  const float cell = std::max(2.0f, std::floor((width - label_w - fs * 2.5f) / static_cast<float>(len)));
+  const float row_h = fs * 2.35f, strip_h = fs * 1.0f;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  const ImU32 planted = dark ? IM_COL32(255, 255, 255, 255) : IM_COL32(20, 20, 20, 255);
+  const ImU32 chance = dark ? IM_COL32(160, 160, 160, 255) : IM_COL32(120, 120, 120, 255);
+  const bool letters = cell >= fs * 0.62f;
+  const float small = fs * 0.8f;
+  for (int i = 0; i < n; ++i) {
+    const PromoterSequence& seq = t.support[static_cast<std::size_t>(i)];
+    const float y = origin.y + i * row_h + fs * 1.05f;  // strip top (labels above it)
+    char label[64];
+    std::snprintf(label, sizeof label, "seq %d  y = %+.2f", i + 1, t.task.support_y(i, 0));
+    dl->AddText(ImVec2(origin.x, y + (strip_h - fs) * 0.5f), text, label);
+    const float x0 = origin.x + label_w;
+    for (int b = 0; b < len && b < static_cast<int>(seq.sequence.size()); ++b) {
+      const char base = seq.sequence[static_cast<std::size_t>(b)];
+      const ImVec2 a(x0 + b * cell, y), z(x0 + (b + 1) * cell, y + strip_h);
+      dl->AddRectFilled(a, z, base_color(base, dark));
+      if (letters) {
+        const char s[2] = {base, 0};
+        const ImVec2 ts = ImGui::CalcTextSize(s);
+        dl->AddText(ImGui::GetFont(), small, ImVec2(a.x + (cell - ts.x * small / fs) * 0.5f, a.y + (strip_h - small) * 0.5f),
+                    dark ? IM_COL32(15, 15, 15, 255) : IM_COL32(25, 25, 25, 255), s);
+      }
+    }
+    // TSS marker after the last base.
+    const float tx = x0 + len * cell + fs * 0.3f;
+    dl->AddLine(ImVec2(tx, y + strip_h), ImVec2(tx, y - fs * 0.2f), text, 1.5f);
+    dl->AddTriangleFilled(ImVec2(tx, y - fs * 0.45f), ImVec2(tx, y + fs * 0.05f), ImVec2(tx + fs * 0.5f, y - fs * 0.2f), text);
+    float last_label_end = -1e9f;
+    for (const MotifSite& site : seq.sites) {
+      const Motif& m = pd.config().motifs[static_cast<std::size_t>(site.motif)];
+      const float a = x0 + site.position * cell, z = a + static_cast<float>(m.consensus.size()) * cell;
+      dl->AddRect(ImVec2(a - 1, y - 1), ImVec2(z + 1, y + strip_h + 1), site.planted ? planted : chance, 0, 0,
+                  site.planted ? 2.0f : 1.0f);
+      std::string name = short_motif_name(m.name);
+      if (!site.planted) name += "?";
+      const float w = ImGui::CalcTextSize(name.c_str()).x * small / fs;
+      const float lx = std::max(a, last_label_end + fs * 0.3f);
+      dl->AddText(ImGui::GetFont(), small, ImVec2(lx, y - small - 1), site.planted ? planted : chance, name.c_str());
+      last_label_end = lx + w;
+    }
+  }
+  ImGui::Dummy(ImVec2(width, n * row_h + fs * 0.3f));
+}
+
+// Cell types x (motifs, interactions, basal) heat strip; the held-out cell type on top.
+void draw_weight_strip(AppState& st, GeneLabState& g, const PromoterDistribution& pd, float width) {
+  const float fs = ImGui::GetFontSize();
+  const bool dark = st.ui.dark_theme;
+  const auto& motifs = pd.config().motifs;
+  const auto& inter = pd.config().interactions;
+  std::vector<std::string> cols;
+  for (const Motif& m : motifs) cols.push_back(short_motif_name(m.name));
+  for (const MotifInteraction& x : inter) cols.push_back(short_motif_name(x.a) + "x" + short_motif_name(x.b));
+  cols.push_back("basal");
+  std::vector<int> rows{g.promoter.task.cell_type};
+  for (int c : g.promoter.other_cell_types) rows.push_back(c);
+  const float label_w = fs * 8.5f;
+  const float cell_w = std::max(fs * 1.5f, (width - label_w) / static_cast<float>(cols.size()));
+  const float cell_h = fs * 1.25f, header_h = fs * 1.3f;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 o = ImGui::GetCursorScreenPos();
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  const float small = fs * 0.78f;
+  double maxabs = 0.1;
+  for (int c : rows) {
+    const CellType& ct = pd.cell_type(c);
+    for (double w : ct.motif_weights) maxabs = std::max(maxabs, std::fabs(w));
+    for (double w : ct.interaction_weights) maxabs = std::max(maxabs, std::fabs(w));
+    maxabs = std::max(maxabs, std::fabs(ct.basal));
+  }
+  for (std::size_t j = 0; j < cols.size(); ++j) {
+    const float w = ImGui::CalcTextSize(cols[j].c_str()).x * small / fs;
+    const float cx = o.x + label_w + (static_cast<float>(j) + 0.5f) * cell_w;
+    // Alternate rows for long labels so neighbours never overlap.
+    const float dy = (w > cell_w * 0.95f && j % 2 == 1) ? -small * 0.95f : 0.0f;
+    dl->AddText(ImGui::GetFont(), small, ImVec2(cx - w * 0.5f, o.y + header_h - small + dy), text, cols[j].c_str());
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const CellType& ct = pd.cell_type(rows[i]);
+    const float y = o.y + header_h + fs * 0.2f + static_cast<float>(i) * cell_h;
+    std::string label = ct.name + (i == 0 ? " *" : "");
+    dl->AddText(ImGui::GetFont(), small, ImVec2(o.x, y + (cell_h - small) * 0.5f), text, label.c_str());
+    std::vector<double> vals(ct.motif_weights);
+    vals.insert(vals.end(), ct.interaction_weights.begin(), ct.interaction_weights.end());
+    vals.push_back(ct.basal);
+    for (std::size_t j = 0; j < vals.size() && j < cols.size(); ++j) {
+      const ImVec2 a(o.x + label_w + static_cast<float>(j) * cell_w + 1, y + 1);
+      const ImVec2 z(a.x + cell_w - 2, a.y + cell_h - 2);
+      dl->AddRectFilled(a, z, weight_color(vals[j] / maxabs, dark));
+    }
+    if (i == 0)
+      dl->AddRect(ImVec2(o.x + label_w, y), ImVec2(o.x + label_w + cell_w * static_cast<float>(cols.size()), y + cell_h),
+                  text, 0, 0, 2.0f);
+  }
+  const float h = header_h + fs * 0.2f + static_cast<float>(rows.size()) * cell_h;
+  ImGui::Dummy(ImVec2(width, h));
+  g.rects.weights = LabRect{o.x, o.y, width, h};
+  // Colour key.
+  ImGui::TextDisabled("* held-out (meta-test) cell type; the rest are meta-training cell types.  blue < 0 < red, |max| = %.2f",
+                      maxabs);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Each row: one cell type's weights w_c (motifs), v_c (interactions), b_c (basal)");
+}
+
+void draw_promoter_tab(AppState& st, GeneLabState& g) {
+  const float fs = ImGui::GetFontSize();
+  std::string err;
+  TrainingSession* s = ensure_session(st, "promoter", &err);
+  if (!s) {
+    ImGui::TextWrapped("Preparing the promoter tasks... %s", err.c_str());
+    return;
+  }
+  const auto* src = dynamic_cast<const PromoterSource*>(s->source.get());
+  if (!src) return;
+  const PromoterDistribution& pd = src->distribution();
+  auto& pv = g.promoter;
+  if (pv.index != g.promoter_index || pv.seed != g.seed || pv.k != s->hp.k || pv.key_version < 0) {
+    Rng tasks(g.seed ^ kPromoterStream);
+    Rng t = tasks.split();
+    for (int i = 0; i < g.promoter_index; ++i) t = tasks.split();
+    pv.task = pd.sample_detailed(Split::MetaTest, t);
+    pv.other_cell_types.clear();
+    const auto& train = pd.cell_types(Split::MetaTrain);
+    for (int i = 0; i < kOtherCellTypes && i < static_cast<int>(train.size()); ++i) pv.other_cell_types.push_back(train[static_cast<std::size_t>(i)]);
+    pv.index = g.promoter_index;
+    pv.seed = g.seed;
+    pv.k = s->hp.k;
+    ++pv.key_version;
+  }
+  compute_cache(g.promoter_cache, *s, pv.task.task, pv.key_version, "promoter");
+
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  ImGui::Text("Held-out %s: K = %d promoters with measured expression (support), the first %d drawn below.",
+              pd.cell_type(pv.task.cell_type).name.c_str(), static_cast<int>(pv.task.support.size()), kSequencesShown);
+  ImGui::BeginGroup();
+  draw_sequences(st, pd, pv.task, avail.x);
+  ImGui::EndGroup();
+  g.rects.sequences = last_item_rect();
+
+  const ImVec2 rest = ImGui::GetContentRegionAvail();
+  const float left_w = std::floor(rest.x * 0.5f);
+  ImGui::BeginChild("weights_col", ImVec2(left_w, rest.y), false);
+  draw_heading(st, "Cell types: motif weights");
+  draw_weight_strip(st, g, pd, ImGui::GetContentRegionAvail().x);
+  if (ImGui::Button("New cell type (N)")) ++g.promoter_index;
+  g.rects.new_cell_type = last_item_rect();
+  ImGui::SameLine();
+  ImGui::TextDisabled("model: %s, iteration %ld", learner_title(s->hp.learner), s->iteration());
+  ImGui::Spacing();
+  if (ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
+    ImGui::TextWrapped(
+        "Each promoter is 100 random bases with transcription-factor motifs planted in it (boxed; '?' marks a match "
+        "that arose by chance). A cell type turns each motif into expression with its own weights (the rows above), "
+        "stronger near the transcription start site (the arrow); expression also has a basal level, two motif "
+        "interactions and noise.");
+    ImGui::Spacing();
+    ImGui::TextWrapped(
+        "The network sees only k-mer counts of the sequence. Meta-training on many cell types teaches it which "
+        "features matter; for a new cell type it then adapts from K examples. The scatter compares its predictions "
+        "for unseen promoters of that cell type with the truth, after the chosen number of adaptation steps.");
+    ImGui::Spacing();
+    ImGui::TextWrapped("%s", update_rule_text(s->hp.learner));
+    ImGui::TextDisabled("Train this model in the Regression lab (task: Promoter -> expression).");
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("promoter_scatter_col", ImVec2(0, rest.y), false, ImGuiWindowFlags_NoScrollbar);
+  draw_heading(st, "Unseen cell type: predicted vs true");
+  const ImVec2 a = ImGui::GetContentRegionAvail();
+  draw_scatter(st, g, g.promoter_cache, s->hp.learner,
+               ImVec2(a.x, std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)), "true expression",
+               1.0f, 0.0f, &g.rects.promoter_scatter);
+  draw_adapt_controls(st, g, s->hp.learner);
+  ImGui::EndChild();
+}
+
+void draw_genes_tab(AppState& st, GeneLabState& g) {
+  const float fs = ImGui::GetFontSize();
+  std::string err;
+  TrainingSession* s = ensure_session(st, "genes", &err);
+  if (!s) {
+    ImGui::TextWrapped("Preparing the tissue expression tasks: %s", err.c_str());
+    return;
+  }
+  const auto* src = dynamic_cast<const GeneExpressionSource*>(s->source.get());
+  if (!src) return;
+  const GeneExpressionDistribution& gd = src->distribution();
+  auto& gv = g.gene;
+  if (gv.index != g.gene_index || gv.seed != g.seed || gv.k != s->hp.k || gv.source_version < 0) {
+    Rng tasks(g.seed ^ kGeneStream);
+    Rng t = tasks.split();
+    for (int i = 0; i < g.gene_index; ++i) t = tasks.split();
+    gv.task = gd.sample_detailed(Split::MetaTest, t);
+    gv.index = g.gene_index;
+    gv.seed = g.seed;
+    gv.k = s->hp.k;
+    ++gv.source_version;
+  }
+  compute_cache(g.gene_cache, *s, gv.task.task, gv.source_version, "genes");
+
+  const ImVec2 rest = ImGui::GetContentRegionAvail();
+  const float left_w = std::floor(rest.x * 0.36f);
+  ImGui::BeginChild("genes_info", ImVec2(left_w, rest.y), false);
+  ImGui::TextUnformatted("Held-out gene");
+  draw_heading(st, gv.task.gene_name.c_str());
+  ImGui::TextWrapped("A meta-test gene: never a target during meta-training. K = %d tissue samples to adapt on, "
+                     "%d more to test on.",
+                     static_cast<int>(gv.task.support_rows.size()), static_cast<int>(gv.task.query_rows.size()));
+  if (ImGui::Button("New gene (N)")) ++g.gene_index;
+  g.rects.new_gene = last_item_rect();
+  ImGui::TextDisabled("model: %s, iteration %ld", learner_title(s->hp.learner), s->iteration());
+  ImGui::Spacing();
+  if (ImGui::CollapsingHeader("Support samples", 0)) {
+    for (std::size_t i = 0; i < gv.task.support_rows.size(); ++i) {
+      const int row = gv.task.support_rows[i];
+      const std::string tissue = row < static_cast<int>(gd.sample_labels().size()) ? gd.sample_labels()[static_cast<std::size_t>(row)] : "?";
+      ImGui::BulletText("sample %d (%s): %.2f", row + 1, tissue.c_str(), gd.raw_expression()(row, gv.task.gene));
+    }
+  }
+  if (ImGui::CollapsingHeader("Landmark genes (the inputs)", 0)) {
+    std::string names;
+    for (const std::string& n : gd.landmark_names()) names += (names.empty() ? "" : ", ") + n;
+    ImGui::TextWrapped("%s", names.c_str());
+  }
+  if (ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
+    ImGui::TextWrapped(
+        "Real data: expression of %d genes in %d human tissue samples (assets/data/tissue_gene_expression.csv). "
+        "The inputs are %d landmark genes (the most variable ones); each task asks for one other gene. "
+        "Meta-training sees many target genes; this one is held out. From K samples, each model adapts to "
+        "predict the gene in the other samples: measured across, predicted up (log expression).",
+        gd.num_genes(), gd.num_samples(), static_cast<int>(gd.landmarks().size()));
+    ImGui::Spacing();
+    ImGui::TextWrapped("%s", update_rule_text(s->hp.learner));
+    ImGui::TextDisabled("Train this model in the Regression lab (task: Tissue gene expression).");
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("genes_scatter_col", ImVec2(0, rest.y), false, ImGuiWindowFlags_NoScrollbar);
+  char title[128];
+  std::snprintf(title, sizeof title, "%s: predicted vs measured", gv.task.gene_name.c_str());
+  draw_heading(st, title);
+  const ImVec2 a = ImGui::GetContentRegionAvail();
+  draw_scatter(st, g, g.gene_cache, s->hp.learner,
+               ImVec2(a.x, std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)),
+               "measured expression", gd.target_scale(gv.task.gene), gd.target_offset(gv.task.gene),
+               &g.rects.gene_scatter);
+  draw_adapt_controls(st, g, s->hp.learner);
+  ImGui::EndChild();
+}
+
+}  // namespace
+
+void draw_gene_lab(AppState& st) {
+  GeneLabState& g = st.gene;
+  draw_heading(st, "Gene lab: few-shot learning on gene regulation and expression");
+  if (st.shortcuts.new_sample) ++(g.tab == 0 ? g.promoter_index : g.gene_index);
+  if (ImGui::BeginTabBar("gene_tabs")) {
+    const bool a = ImGui::BeginTabItem("Synthetic promoters");
+    g.rects.tab_promoter = last_item_rect();
+    if (a) {
+      g.tab = 0;
+      draw_promoter_tab(st, g);
+      ImGui::EndTabItem();
+    }
+    const bool b = ImGui::BeginTabItem("Tissue expression (real data)");
+    g.rects.tab_genes = last_item_rect();
+    if (b) {
+      g.tab = 1;
+      draw_genes_tab(st, g);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  // Checksum of what is shown (for the browser test).
+  const AdaptCache& c = g.tab == 0 ? g.promoter_cache : g.gene_cache;
+  double sum = 0;
+  for (const auto& v : c.meta.by_step)
+    for (float x : v) sum += x;
+  char b[48];
+  std::snprintf(b, sizeof b, "%.9g", sum);
+  g.checksum = b;
+}
+
+std::string gene_status_json(const AppState& st) {
+  const GeneLabState& g = st.gene;
+  const auto loss = [&](const AdaptedPredictions& p) {
+    const int k = std::clamp(g.adapt_step, 0, LabLimits::kAdaptSteps);
+    char b[32];
+    if (!p.ok() || static_cast<int>(p.loss.size()) <= k) return std::string("null");
+    std::snprintf(b, sizeof b, "%.6g", p.loss[static_cast<std::size_t>(k)]);
+    return std::string(b);
+  };
+  const AdaptCache& c = g.tab == 0 ? g.promoter_cache : g.gene_cache;
+  std::string out = "{\"tab\":" + std::to_string(g.tab) + ",\"adapt_step\":" + std::to_string(g.adapt_step) +
+                    ",\"cell_type\":" + std::to_string(g.promoter.task.cell_type) + ",\"gene\":\"" +
+                    json_escape(g.gene.task.gene_name) + "\",\"checksum\":\"" + g.checksum + "\",\"loss\":{\"meta\":" +
+                    loss(c.meta) + ",\"pretrain\":" + loss(c.pre) + ",\"scratch\":" + loss(c.scratch) + "},\"points\":" +
+                    std::to_string(c.eval_y.rows()) + ",\"rects\":{\"sequences\":" + json_rect(g.rects.sequences) +
+                    ",\"weights\":" + json_rect(g.rects.weights) + ",\"promoter_scatter\":" +
+                    json_rect(g.rects.promoter_scatter) + ",\"gene_scatter\":" + json_rect(g.rects.gene_scatter) +
+                    ",\"tab_promoter\":" + json_rect(g.rects.tab_promoter) + ",\"tab_genes\":" +
+                    json_rect(g.rects.tab_genes) + ",\"adapt_slider\":" + json_rect(g.rects.adapt_slider) + "}}";
+  return out;
+}
+
+}  // namespace metalab::web
