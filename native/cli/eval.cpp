@@ -86,7 +86,7 @@ int run_eval(CLI::App& app, EvalFlags& f) {
   f.task.task = opts["name"];
   for (const auto& [k, v] : f.task.options(app, true)) opts[k] = v;
   std::string csv = f.task.csv.empty() ? get_metadata_or(main, "data.csv", "") : f.task.csv;
-  auto source = build_source(opts, csv, "checkpoint " + f.checkpoint);
+  auto source = build_source(opts, csv, "checkpoint " + f.checkpoint + (csv.empty() ? "" : " with data " + csv));
   if (source->input_dim() != learner.model().config().input_dim)
     throw CliError("checkpoint " + f.checkpoint + ": its model takes " +
                    std::to_string(learner.model().config().input_dim) + " inputs, the " + source->name() +

@@ -131,7 +131,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
                      get_metadata_or(main, "trainer.main", "?") + ")");
     if (csv_path.empty()) csv_path = get_metadata_or(main, "data.csv", "");
     const TaskOptions opts = task_options_from_metadata(main.metadata);
-    auto source = build_source(opts, csv_path, "checkpoint " + f.resume);
+    auto source = build_source(opts, csv_path, "checkpoint " + f.resume + (csv_path.empty() ? "" : " with data " + csv_path));
     std::vector<Checkpoint> baselines;
     const std::string names = get_metadata_or(main, "trainer.baselines", "");
     if (!names.empty()) {
