@@ -26,7 +26,7 @@
 // predictions checksum, widget rectangles...), so nothing is pixel-guessed
 // except "did the picture change".
 // Exit codes: 0 pass, 1 fail, 77 skipped (Chromium or playwright-core missing).
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,8 +144,9 @@ function watch(page, label) {
     if (m.type() === 'error') problems.push(`${label}: console error: ${m.text()}`);
   });
   page.on('requestfailed', (r) => {
-    // Blob URLs of downloads are "aborted" by design once the download starts.
-    if (!r.url().startsWith('blob:')) problems.push(`${label}: request failed: ${r.url()} (${r.failure()?.errorText})`);
+    // Blob URLs of downloads are "aborted" by design once the download starts, and
+    // a reload cancels the asset fetches still running (ERR_ABORTED): neither is a fault.
+    if (!r.url().startsWith('blob:') && r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`${label}: request failed: ${r.url()} (${r.failure()?.errorText})`);
   });
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`${label}: HTTP ${r.status()} for ${r.url()}`);
@@ -311,7 +312,9 @@ async function main() {
   summary.screenshots.push(errShot.file);
   checkNoProblems('after checkpoint download and upload');
 
-  // ---- 8. URL state
+  // ---- 8. URL state (first let the start-up downloads finish: reloads would cancel them)
+  const nAssets = JSON.parse(readFileSync(path.join(siteDir, 'assets.json'), 'utf8')).length;
+  await waitFor(page, 'all assets to be loaded', (x) => x.assets.length === nAssets, 60000);
   const link = '#view=regression&task=sinusoid&learner=fomaml&alpha=0.02&K=5&seed=3';
   await page.goto(`${s.url}${link}`, { waitUntil: 'load' });
   await page.reload({ waitUntil: 'load' });  // a fresh page from the link

@@ -103,8 +103,10 @@ void draw_sidebar(AppState& st) {
 void draw_frame_stats(const AppState& st) {
   if (!st.ui.show_frame_stats) return;
   char buf[128];
-  int n = std::snprintf(buf, sizeof buf, "%.1f ms  %.0f fps  (app %.1f ms)", st.stats.frame_ms,
-                        st.stats.frame_ms > 0 ? 1000.0f / st.stats.frame_ms : 0.0f, st.stats.cpu_ms);
+  // "work": our code (UI, training); "GL": time inside WebGL calls (large only with software rendering).
+  int n = std::snprintf(buf, sizeof buf, "%.1f ms  %.0f fps  (work %.1f ms, GL %.1f ms)", st.stats.frame_ms,
+                        st.stats.frame_ms > 0 ? 1000.0f / st.stats.frame_ms : 0.0f,
+                        std::max(0.0f, st.stats.cpu_ms - st.stats.gl_ms), st.stats.gl_ms);
   if (st.models.its_per_s > 0 && n > 0 && n < static_cast<int>(sizeof buf))
     std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "  %.0f it/s", st.models.its_per_s);
   const float fs = ImGui::GetFontSize();

@@ -66,10 +66,12 @@ struct FrameStats {
   float frame_ms = 0;  // mean wall time between frames, over the last kWindow frames
   float cpu_ms = 0;    // mean time spent building and submitting our frame (UI + GL calls)
   float last_ui_ms = 0, last_gl_ms = 0;  // the last frame: building the UI (incl. training) / GL submission
+  float gl_ms = 0;  // mean time in GL calls over the window (part of cpu_ms)
   // The ring buffers behind the means.
   static constexpr int kWindow = 60;
   float frame_history[kWindow] = {};
   float cpu_history[kWindow] = {};
+  float gl_history[kWindow] = {};
   int history_size = 0, history_next = 0;
 };
 

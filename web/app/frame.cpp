@@ -101,13 +101,16 @@ void frame_run(AppState& state, const Display& display) {
                                             static_cast<double>(SDL_GetPerformanceFrequency()));
     fs.frame_history[fs.history_next] = io.DeltaTime * 1000.0f;
     fs.cpu_history[fs.history_next] = cpu_ms;
+    fs.gl_history[fs.history_next] = fs.last_gl_ms;
     fs.history_next = (fs.history_next + 1) % FrameStats::kWindow;
     fs.history_size = std::min(fs.history_size + 1, FrameStats::kWindow);
-    float frame_sum = 0, cpu_sum = 0;
+    float frame_sum = 0, cpu_sum = 0, gl_sum = 0;
     for (int i = 0; i < fs.history_size; ++i) {
       frame_sum += fs.frame_history[i];
       cpu_sum += fs.cpu_history[i];
+      gl_sum += fs.gl_history[i];
     }
+    fs.gl_ms = gl_sum / static_cast<float>(fs.history_size);
     fs.frame_ms = frame_sum / static_cast<float>(fs.history_size);
     fs.cpu_ms = cpu_sum / static_cast<float>(fs.history_size);
   }

@@ -129,7 +129,7 @@ void draw_scatter(AppState& st, GeneLabState& g, const AdaptCache& c, const std:
   *rect = last_item_rect();
   const PlotRange range{lo - pad, hi + pad, lo - pad, hi + pad};
   Plot plot(ImGui::GetWindowDrawList(), ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), range,
-            PlotColors::from_style(st.ui.dark_theme), x_title, "predicted", legend.data(), static_cast<int>(legend.size()));
+            PlotColors::from_style(st.ui.dark_theme), x_title, nullptr, legend.data(), static_cast<int>(legend.size()));
   ImGui::GetWindowDrawList()->AddLine(plot.to_screen(range.x_min, range.x_min), plot.to_screen(range.x_max, range.x_max),
                                       col.diagonal, 1.0f);
   const int n = static_cast<int>(c.eval_y.rows());
@@ -145,8 +145,9 @@ void draw_scatter(AppState& st, GeneLabState& g, const AdaptCache& c, const std:
 
 void draw_adapt_controls(AppState& st, GeneLabState& g, const std::string& meta_name) {
   const float fs = ImGui::GetFontSize();
-  ImGui::SetNextItemWidth(fs * 8.0f);
-  ImGui::SliderInt("steps", &g.adapt_step, 0, LabLimits::kAdaptSteps, "%d", ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SetNextItemWidth(fs * 11.0f);
+  ImGui::SliderInt("##gene_steps", &g.adapt_step, 0, LabLimits::kAdaptSteps, "%d adaptation steps",
+                   ImGuiSliderFlags_AlwaysClamp);
   g.rects.adapt_slider = last_item_rect();
   ImGui::SameLine();
   ImGui::Checkbox(learner_title(meta_name), &g.show_meta);
@@ -209,7 +210,19 @@ void draw_sequences(AppState& st, const PromoterDistribution& pd, const Promoter
       last_label_end = lx + w;
     }
   }
-  ImGui::Dummy(ImVec2(width, n * row_h + fs * 0.3f));
+  ImGui::Dummy(ImVec2(width, n * row_h + fs * 0.1f));
+  // Key: base colours, motif boxes, TSS.
+  const ImVec2 k = ImGui::GetCursorScreenPos();
+  float x = k.x + label_w;
+  for (const char b : {'A', 'C', 'G', 'T'}) {
+    dl->AddRectFilled(ImVec2(x, k.y + fs * 0.15f), ImVec2(x + fs * 0.8f, k.y + fs * 0.95f), base_color(b, dark));
+    const char s[2] = {b, 0};
+    dl->AddText(ImVec2(x + fs * 1.0f, k.y), text, s);
+    x += fs * 2.2f;
+  }
+  const char* key = "black box: planted motif (? = chance match)     flag: transcription start site";
+  dl->AddText(ImVec2(x + fs * 0.5f, k.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), key);
+  ImGui::Dummy(ImVec2(width, fs * 1.2f));
 }
 
 // Cell types x (motifs, interactions, basal) heat strip; the held-out cell type on top.
@@ -226,7 +239,7 @@ void draw_weight_strip(AppState& st, GeneLabState& g, const PromoterDistribution
   for (int c : g.promoter.other_cell_types) rows.push_back(c);
   const float label_w = fs * 8.5f;
   const float cell_w = std::max(fs * 1.5f, (width - label_w) / static_cast<float>(cols.size()));
-  const float cell_h = fs * 1.25f, header_h = fs * 1.3f;
+  const float cell_h = fs * 1.25f, header_h = fs * 2.2f;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 o = ImGui::GetCursorScreenPos();
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
@@ -238,11 +251,13 @@ void draw_weight_strip(AppState& st, GeneLabState& g, const PromoterDistribution
     for (double w : ct.interaction_weights) maxabs = std::max(maxabs, std::fabs(w));
     maxabs = std::max(maxabs, std::fabs(ct.basal));
   }
+  bool crowded = false;
+  for (const std::string& c : cols) crowded = crowded || ImGui::CalcTextSize(c.c_str()).x * small / fs > cell_w * 0.92f;
   for (std::size_t j = 0; j < cols.size(); ++j) {
     const float w = ImGui::CalcTextSize(cols[j].c_str()).x * small / fs;
     const float cx = o.x + label_w + (static_cast<float>(j) + 0.5f) * cell_w;
-    // Alternate rows for long labels so neighbours never overlap.
-    const float dy = (w > cell_w * 0.95f && j % 2 == 1) ? -small * 0.95f : 0.0f;
+    // Crowded: alternate two rows so that neighbours never overlap.
+    const float dy = crowded && j % 2 == 1 ? -small * 1.05f : 0.0f;
     dl->AddText(ImGui::GetFont(), small, ImVec2(cx - w * 0.5f, o.y + header_h - small + dy), text, cols[j].c_str());
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -266,8 +281,10 @@ void draw_weight_strip(AppState& st, GeneLabState& g, const PromoterDistribution
   ImGui::Dummy(ImVec2(width, h));
   g.rects.weights = LabRect{o.x, o.y, width, h};
   // Colour key.
-  ImGui::TextDisabled("* held-out (meta-test) cell type; the rest are meta-training cell types.  blue < 0 < red, |max| = %.2f",
-                      maxabs);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("* the held-out (meta-test) cell type; the others are meta-training cell types. "
+                     "Red: raises expression, blue: lowers it (strongest |w| = %.2f).", maxabs);
+  ImGui::PopStyleColor();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Each row: one cell type's weights w_c (motifs), v_c (interactions), b_c (basal)");
 }
 
@@ -320,7 +337,7 @@ void draw_promoter_tab(AppState& st, GeneLabState& g) {
     ImGui::TextWrapped(
         "Each promoter is 100 random bases with transcription-factor motifs planted in it (boxed; '?' marks a match "
         "that arose by chance). A cell type turns each motif into expression with its own weights (the rows above), "
-        "stronger near the transcription start site (the arrow); expression also has a basal level, two motif "
+        "stronger near the transcription start site (the flag); expression also has a basal level, two motif "
         "interactions and noise.");
     ImGui::Spacing();
     ImGui::TextWrapped(
@@ -337,7 +354,7 @@ void draw_promoter_tab(AppState& st, GeneLabState& g) {
   draw_heading(st, "Unseen cell type: predicted vs true");
   const ImVec2 a = ImGui::GetContentRegionAvail();
   draw_scatter(st, g, g.promoter_cache, s->hp.learner,
-               ImVec2(a.x, std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)), "true expression",
+               ImVec2(a.x, std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)), "true expression (up: predicted)",
                1.0f, 0.0f, &g.rects.promoter_scatter);
   draw_adapt_controls(st, g, s->hp.learner);
   ImGui::EndChild();
@@ -411,7 +428,7 @@ void draw_genes_tab(AppState& st, GeneLabState& g) {
   const ImVec2 a = ImGui::GetContentRegionAvail();
   draw_scatter(st, g, g.gene_cache, s->hp.learner,
                ImVec2(a.x, std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)),
-               "measured expression", gd.target_scale(gv.task.gene), gd.target_offset(gv.task.gene),
+               "measured (up: predicted)", gd.target_scale(gv.task.gene), gd.target_offset(gv.task.gene),
                &g.rects.gene_scatter);
   draw_adapt_controls(st, g, s->hp.learner);
   ImGui::EndChild();

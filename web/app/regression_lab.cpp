@@ -1,6 +1,7 @@
 #include "web/app/regression_lab.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 
@@ -247,7 +248,7 @@ void draw_adaptation_plot(AppState& st, TrainingSession& s, ImVec2 size) {
     range = PlotRange{lo - pad, hi + pad, lo - pad, hi + pad};
   }
   Plot plot(ImGui::GetWindowDrawList(), pmin, pmax, range, PlotColors::from_style(st.ui.dark_theme),
-            sinus ? "x" : "true expression", sinus ? "y" : "predicted", legend.data(), static_cast<int>(legend.size()));
+            sinus ? "x" : "true (up: predicted)", sinus ? "y" : nullptr, legend.data(), static_cast<int>(legend.size()));
   if (sinus) {
     edit_support_points(r, plot, hovered, dot);
     plot.curve(r.truth, col.truth, line);
@@ -322,7 +323,7 @@ void draw_loss_plot(AppState& st, const TrainingSession& s, ImVec2 size) {
     }
   }
   Plot plot(ImGui::GetWindowDrawList(), pmin, pmax, PlotRange{x0, x1, y0, y1}, PlotColors::from_style(st.ui.dark_theme),
-            "iteration", "log10 loss", legend, 4);
+            "iteration (loss: log10 scale)", nullptr, legend, 4);
   plot_log_curve(plot, c.it, c.pre_train, pre_faint, thin);
   plot_log_curve(plot, c.it, c.train, meta_faint, thin);
   plot_log_curve(plot, c.val_it, c.pre_val, col.pretrain, thick, c.val_it.size() < 40);
@@ -393,25 +394,44 @@ void same_line_if_fits(float next_width) {
 void draw_hyper_controls(AppState& st) {
   RegressionLabState& r = st.regression;
   LabHyper& h = r.edit;
-  const float fs = ImGui::GetFontSize();
-  ImGui::PushItemWidth(std::max(fs * 8.0f, ImGui::GetContentRegionAvail().x - fs * 9.5f));
-  ImGui::SliderFloat("alpha (inner)", &h.alpha, LabLimits::kAlphaMin, LabLimits::kAlphaMax, "%.4f",
-                     ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Inner-loop (adaptation) step size");
-  ImGui::SliderFloat("beta (outer)", &h.beta, LabLimits::kBetaMin, LabLimits::kBetaMax, "%.5f",
-                     ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Meta (outer) step size, Adam");
-  ImGui::SliderInt("K (support)", &h.k, LabLimits::kKMin, LabLimits::kKMax, "%d", ImGuiSliderFlags_AlwaysClamp);
-  r.rects.k_slider = last_item_rect();
-  ImGui::SliderInt("inner steps", &h.inner_steps, LabLimits::kStepsMin, LabLimits::kStepsMax, "%d",
-                   ImGuiSliderFlags_AlwaysClamp);
-  ImGui::SliderInt("meta-batch", &h.meta_batch, LabLimits::kBatchMin, LabLimits::kBatchMax, "%d",
-                   ImGuiSliderFlags_AlwaysClamp);
-  ImGui::SliderInt("width *", &h.width, LabLimits::kWidthMin, LabLimits::kWidthMax, "%d", ImGuiSliderFlags_AlwaysClamp);
-  ImGui::SliderInt("depth *", &h.depth, LabLimits::kDepthMin, LabLimits::kDepthMax, "%d", ImGuiSliderFlags_AlwaysClamp);
-  const std::uint64_t one = 1;
-  ImGui::InputScalar("seed", ImGuiDataType_U64, &h.seed, &one, nullptr, "%llu");
-  ImGui::PopItemWidth();
+  // Two columns of sliders, each naming its value inside the frame.
+  if (ImGui::BeginTable("hyper", 2, ImGuiTableFlags_SizingStretchSame)) {
+    const auto cell = [] {
+      ImGui::TableNextColumn();
+      ImGui::SetNextItemWidth(-FLT_MIN);
+    };
+    cell();
+    ImGui::SliderFloat("##alpha", &h.alpha, LabLimits::kAlphaMin, LabLimits::kAlphaMax, "alpha %.4f",
+                       ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("alpha: inner-loop (adaptation) step size");
+    cell();
+    ImGui::SliderFloat("##beta", &h.beta, LabLimits::kBetaMin, LabLimits::kBetaMax, "beta %.5f",
+                       ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("beta: meta (outer) step size, Adam");
+    cell();
+    ImGui::SliderInt("##k", &h.k, LabLimits::kKMin, LabLimits::kKMax, "K %d support", ImGuiSliderFlags_AlwaysClamp);
+    r.rects.k_slider = last_item_rect();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("K: support examples per task (K-shot)");
+    cell();
+    ImGui::SliderInt("##steps", &h.inner_steps, LabLimits::kStepsMin, LabLimits::kStepsMax, "%d inner steps",
+                     ImGuiSliderFlags_AlwaysClamp);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Inner SGD steps per task while meta-training");
+    cell();
+    ImGui::SliderInt("##batch", &h.meta_batch, LabLimits::kBatchMin, LabLimits::kBatchMax, "meta-batch %d",
+                     ImGuiSliderFlags_AlwaysClamp);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Tasks per meta-iteration");
+    cell();
+    const std::uint64_t one = 1;
+    ImGui::InputScalar("##seed", ImGuiDataType_U64, &h.seed, &one, nullptr, "seed %llu");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Seed: initialisation, training tasks and held-out tasks");
+    cell();
+    ImGui::SliderInt("##width", &h.width, LabLimits::kWidthMin, LabLimits::kWidthMax, "width %d *", ImGuiSliderFlags_AlwaysClamp);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hidden units per layer (restarts training)");
+    cell();
+    ImGui::SliderInt("##depth", &h.depth, LabLimits::kDepthMin, LabLimits::kDepthMax, "depth %d *", ImGuiSliderFlags_AlwaysClamp);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hidden layers (restarts training)");
+    ImGui::EndTable();
+  }
   ImGui::TextDisabled("* changing the network restarts training");
 }
 
@@ -581,9 +601,11 @@ void draw_regression_lab(AppState& st) {
   {
     const ImVec2 a = ImGui::GetContentRegionAvail();
     draw_adaptation_plot(st, s, ImVec2(a.x, std::max(fs * 10.0f, a.y - controls_h)));
-    ImGui::SetNextItemWidth(fs * 10.0f);
-    ImGui::SliderInt("adaptation steps", &r.adapt_step, 0, LabLimits::kAdaptSteps, "%d", ImGuiSliderFlags_AlwaysClamp);
+    ImGui::SetNextItemWidth(fs * 11.0f);
+    ImGui::SliderInt("##adapt_steps", &r.adapt_step, 0, LabLimits::kAdaptSteps, "%d adaptation steps",
+                     ImGuiSliderFlags_AlwaysClamp);
     r.rects.adapt_slider = last_item_rect();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Gradient steps on the support points (0: the meta-learned initialisation)");
     ImGui::SameLine(0, fs);
     ImGui::Checkbox(learner_title(s.hp.learner), &r.show_meta);
     ImGui::SameLine();
@@ -602,12 +624,11 @@ void draw_regression_lab(AppState& st) {
   ImGui::BeginChild("train_col", ImVec2(0, 0), false);
   {
     const ImVec2 a = ImGui::GetContentRegionAvail();
-    draw_loss_plot(st, s, ImVec2(a.x, std::max(fs * 9.0f, std::min(a.y * 0.42f, fs * 16.0f))));
+    draw_loss_plot(st, s, ImVec2(a.x, std::clamp(a.y * 0.33f, fs * 9.0f, fs * 15.0f)));
     draw_gradient_panel(st, r, s);
-    ImGui::Spacing();
-    if (ImGui::CollapsingHeader("What am I looking at?", r.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0)) draw_help(st, s);
     if (ImGui::CollapsingHeader("Hyper-parameters", ImGuiTreeNodeFlags_DefaultOpen)) draw_hyper_controls(st);
     if (ImGui::CollapsingHeader("Checkpoints", ImGuiTreeNodeFlags_DefaultOpen)) draw_checkpoint_controls(st, s);
+    if (ImGui::CollapsingHeader("What am I looking at?", r.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0)) draw_help(st, s);
   }
   ImGui::EndChild();
 }

@@ -118,6 +118,11 @@
     }
   };
 
+  // A fetch cut short because the user leaves or reloads the page is not an error.
+  var leaving = false;
+  window.addEventListener('pagehide', function () { leaving = true; });
+  window.addEventListener('beforeunload', function () { leaving = true; });
+
   // ---- data in and out of the wasm heap
   function withHeapBytes(bytes, fn) {
     var p = Module._malloc(Math.max(1, bytes.length));
@@ -161,6 +166,7 @@
       });
       return chain;
     }).catch(function (e) {
+      if (leaving) return;
       console.error('MetaLab: could not load the shipped models and data (' + e.message + '); the labs start untrained');
     });
   }
