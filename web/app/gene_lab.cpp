@@ -346,7 +346,9 @@ void draw_promoter_tab(AppState& st, GeneLabState& g) {
         "for unseen promoters of that cell type with the truth, after the chosen number of adaptation steps.");
     ImGui::Spacing();
     ImGui::TextWrapped("%s", update_rule_text(s->hp.learner));
-    ImGui::TextDisabled("Train this model in the Regression lab (task: Promoter -> expression).");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Train this model in the Regression lab (task: Promoter -> expression).");
+    ImGui::PopStyleColor();
   }
   ImGui::EndChild();
   ImGui::SameLine();
@@ -417,7 +419,9 @@ void draw_genes_tab(AppState& st, GeneLabState& g) {
         gd.num_genes(), gd.num_samples(), static_cast<int>(gd.landmarks().size()));
     ImGui::Spacing();
     ImGui::TextWrapped("%s", update_rule_text(s->hp.learner));
-    ImGui::TextDisabled("Train this model in the Regression lab (task: Tissue gene expression).");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Train this model in the Regression lab (task: Tissue gene expression).");
+    ImGui::PopStyleColor();
   }
   ImGui::EndChild();
   ImGui::SameLine();
