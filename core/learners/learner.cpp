@@ -7,6 +7,7 @@
 #include "core/learners/baselines.h"
 #include "core/learners/classification_baselines.h"
 #include "core/learners/maml.h"
+#include "core/learners/mann.h"
 #include "core/learners/matchingnet.h"
 #include "core/learners/protonet.h"
 #include "core/learners/reptile.h"
@@ -56,7 +57,8 @@ void sequential_for(int n, const std::function<void(int)>& body) {
 
 const std::vector<std::string>& learner_names() {
   static const std::vector<std::string> names{"maml",     "fomaml",  "metasgd",  "anil",        "reptile",
-                                               "pretrain", "scratch", "protonet", "matchingnet", "nearest"};
+                                               "pretrain", "scratch", "protonet", "matchingnet", "nearest",
+                                               "mann", "lstm", "feedforward"};
   return names;
 }
 
@@ -87,6 +89,10 @@ void LearnerConfig::validate() const {
   if (learner == "pretrain" && model.classification && pretrain_classes < 2)
     throw std::invalid_argument(
         "learner config: pretrain on classification needs pretrain_classes (the number of meta-training classes, >= 2)");
+  if (memory_slots < 1 || memory_width < 1 || read_heads < 1 || read_heads > memory_slots)
+    throw std::invalid_argument("learner config: memory_slots and memory_width must be >= 1, read_heads in [1, memory_slots]");
+  if (!(usage_decay >= 0 && usage_decay <= 1)) throw std::invalid_argument("learner config: usage_decay must be in [0, 1]");
+  if (is_sequence_learner(learner)) SequenceNetConfig::from_learner(*this);  // throws naming the problem
   if (outer_optimizer != "adam" && outer_optimizer != "sgd" && outer_optimizer != "rmsprop")
     throw std::invalid_argument("learner config: outer_optimizer must be adam, sgd or rmsprop, got '" +
                                 outer_optimizer + "'");
@@ -106,6 +112,10 @@ std::map<std::string, std::string> LearnerConfig::to_metadata() const {
   m["metasgd_init_lr"] = fmt(metasgd_init_lr);
   m["reptile_epsilon"] = fmt(reptile_epsilon);
   m["scratch_lr"] = fmt(scratch_lr);
+  m["memory_slots"] = std::to_string(memory_slots);
+  m["memory_width"] = std::to_string(memory_width);
+  m["read_heads"] = std::to_string(read_heads);
+  m["usage_decay"] = fmt(usage_decay);
   m["seed"] = std::to_string(seed);
   m["distance"] = distance;
   m["pretrain_classes"] = std::to_string(pretrain_classes);
@@ -129,6 +139,10 @@ LearnerConfig LearnerConfig::from_metadata(const std::map<std::string, std::stri
   c.metasgd_init_lr = get_float(m, "metasgd_init_lr", c.metasgd_init_lr);
   c.reptile_epsilon = get_float(m, "reptile_epsilon", c.reptile_epsilon);
   c.scratch_lr = get_float(m, "scratch_lr", c.scratch_lr);
+  c.memory_slots = static_cast<int>(get_integer(m, "memory_slots", c.memory_slots));
+  c.memory_width = static_cast<int>(get_integer(m, "memory_width", c.memory_width));
+  c.read_heads = static_cast<int>(get_integer(m, "read_heads", c.read_heads));
+  c.usage_decay = get_float(m, "usage_decay", c.usage_decay);
   c.seed = static_cast<std::uint64_t>(get_integer(m, "seed", 0));
   if (auto d = m.find("distance"); d != m.end()) c.distance = d->second;
   c.pretrain_classes = static_cast<int>(get_integer(m, "pretrain_classes", c.pretrain_classes));
@@ -190,6 +204,7 @@ std::unique_ptr<Learner> make_learner(const LearnerConfig& config) {
   if (k == "protonet") return std::make_unique<PrototypicalNetwork>(config);
   if (k == "matchingnet") return std::make_unique<MatchingNetwork>(config);
   if (k == "nearest") return std::make_unique<NearestNeighbour>(config);
+  if (is_sequence_learner(k)) return std::make_unique<MannLearner>(config);
   if (k == "scratch") return std::make_unique<ScratchBaseline>(config);
   throw std::invalid_argument("unknown learner '" + k + "'");
 }

@@ -49,6 +49,13 @@ struct LearnerConfig {
   // pretrain on classification: fine-tune the body with the new head (true) or
   // train only the new head on frozen features (false).
   bool finetune_body = false;
+  // Memory-augmented network (mann) and its baselines (lstm, feedforward):
+  // model.hidden = {controller LSTM size} (feedforward: hidden layers),
+  // model.output_dim = classes per episode (see core/learners/mann.h).
+  int memory_slots = 128;     // N, memory rows
+  int memory_width = 40;      // M, memory columns
+  int read_heads = 4;         // R read heads, each with an LRUA write head
+  float usage_decay = 0.95f;  // gamma, decay of the usage weights
   std::uint64_t seed = 0;
 
   void validate() const;
