@@ -7,9 +7,11 @@
 
 #include <imgui.h>
 
+#include "web/app/classification_lab.h"
 #include "web/app/fonts.h"
 #include "web/app/gene_lab.h"
 #include "web/app/labs.h"
+#include "web/app/memory_lab.h"
 #include "web/app/regression_lab.h"
 #include "web/app/url_state.h"
 #include "web/app/sinusoid_explorer.h"
@@ -25,8 +27,10 @@ const View kViews[] = {
      draw_sinusoid_explorer},
     {ViewId::RegressionLab, "Regression lab", "Meta-train MAML, Reptile and friends; watch them adapt",
      draw_regression_lab},
-    {ViewId::ClassificationLab, "Classification lab", "Prototypical networks on few-shot image tasks", nullptr},
-    {ViewId::MemoryLab, "Memory lab", "A memory-augmented network reading and writing", nullptr},
+    {ViewId::ClassificationLab, "Classification lab", "Prototypical networks on few-shot image tasks",
+     draw_classification_lab},
+    {ViewId::MemoryLab, "Memory lab", "A memory-augmented network reading and writing",
+     draw_memory_lab},
     {ViewId::GeneLab, "Gene lab", "Promoter motifs and real tissue expression, few-shot",
      draw_gene_lab},
 };
@@ -208,7 +212,7 @@ std::string status_json(const AppState& st) {
                 st.display.framebuffer_width, st.display.framebuffer_height, st.display.pixel_ratio,
                 static_cast<unsigned long long>(s.seed), s.task_index, s.k, s.params.amplitude, s.params.phase,
                 rect(st.layout.new_task_button).c_str(), rect(st.layout.plot).c_str());
-  return std::string(buf) + labs_status_json(st) + "}";
+  return std::string(buf) + labs_status_json(st) + classification_status_json(st) + memory_status_json(st) + "}";
 }
 
 }  // namespace metalab::web

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "core/tasks/sinusoid.h"
+#include "web/app/classification_lab.h"  // ClassificationLabState
 #include "web/app/lab_state.h"  // regression lab, gene lab, trained models, page in/out
+#include "web/app/memory_lab.h"  // MemoryLabState
 
 namespace metalab::web {
 
@@ -105,6 +107,8 @@ struct AppState {
   SinusoidExplorerState sinusoid;
   RegressionLabState regression;
   GeneLabState gene;
+  ClassificationLabState classification;
+  MemoryLabState memory;
   LabModels models;  // trained models shared by the labs
   PageIo page;       // URL hash, downloads, uploads (moved by web/platform)
 

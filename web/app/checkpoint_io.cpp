@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "core/io/safetensors.h"
+#include "web/app/byo_data.h"
 
 namespace metalab::web {
 
@@ -24,6 +25,18 @@ void request_download(AppState& st) {
 void receive_upload(AppState& st, const std::string& name, const std::string& bytes) {
   ++st.page.uploads;
   const std::string display = name.empty() ? "the uploaded file" : name;
+  // Data for the classification lab (CSV, images): see byo_data.h.
+  if (byo_accepts(name)) {
+    ByoData& byo = st.classification.byo;
+    byo_receive(byo, name, bytes);
+    st.page.last_error = byo.error;
+    st.page.last_message = byo.message;
+    if (byo.error.empty()) {
+      st.view = ViewId::ClassificationLab;
+      st.classification.dataset = "custom";
+    }
+    return;
+  }
   Checkpoint ckpt;
   try {
     ckpt = load_safetensors(bytes, display);

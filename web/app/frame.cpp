@@ -41,7 +41,8 @@ bool frame_event(AppState& state, const SDL_Event& event) {
   if (event.type == SDL_KEYDOWN && !event.key.repeat && !ImGui::GetIO().WantTextInput &&
       (event.key.keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI)) == 0) {
     switch (event.key.keysym.sym) {
-      case SDLK_n: state.shortcuts.new_sample = true; break;
+      case SDLK_n:
+      case SDLK_e: state.shortcuts.new_sample = true; break;  // E: new episode (classification, memory labs)
       case SDLK_SPACE: state.shortcuts.play_pause = true; break;
       case SDLK_s: state.shortcuts.step = true; break;
       case SDLK_r: state.shortcuts.reset = true; break;

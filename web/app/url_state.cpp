@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "web/app/app.h"
+#include "web/app/classification_lab.h"
 
 namespace metalab::web {
 
@@ -90,13 +91,35 @@ void apply_url_hash(AppState& st, const std::string& hash_in) {
     if (amp > pos) pairs.push_back(hash.substr(pos, amp - pos));
     pos = amp + 1;
   }
+  // The classification and memory labs read learner, dataset, ways, shots and
+  // seed themselves (#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1).
+  const bool lab_view = std::find(pairs.begin(), pairs.end(), "view=classification") != pairs.end() ||
+                        std::find(pairs.begin(), pairs.end(), "view=memory") != pairs.end();
+  ClassificationLabState& cl = st.classification;
   for (const std::string& pair : pairs) {
     const std::size_t eq = pair.find('=');
     const std::string key = url_decode(pair.substr(0, eq));
     const std::string value = eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
     const auto note = [&]() { bad.push_back(key + "=" + value); };
     long iv = 0;
-    if (key == "view") {
+    if (lab_view && key == "learner") {
+      const auto& l = classification_learners();
+      if (std::find(l.begin(), l.end(), value) != l.end()) cl.learner = value;
+      else note();
+    } else if (lab_view && key == "dataset") {
+      const auto& d = classification_datasets();
+      if (std::find(d.begin(), d.end(), value) != d.end()) cl.dataset = value;
+      else note();
+    } else if (lab_view && key == "ways") {
+      if (parse_int(value, 2, 10, &iv)) cl.ways = static_cast<int>(iv);
+      else note();
+    } else if (lab_view && key == "shots") {
+      if (parse_int(value, 1, 10, &iv)) cl.shots = static_cast<int>(iv);
+      else note();
+    } else if (lab_view && key == "seed") {
+      if (parse_seed(value, &cl.seed)) st.memory.seed = cl.seed;
+      else note();
+    } else if (key == "view") {
       bool found = false;
       for (const ViewKey& v : kViewKeys)
         if (value == v.key && view_info(v.id).draw) {
@@ -156,6 +179,12 @@ std::string make_url_hash(const AppState& st) {
   const char* view = "sinusoid";
   for (const ViewKey& v : kViewKeys)
     if (v.id == st.view) view = v.key;
+  if (st.view == ViewId::ClassificationLab || st.view == ViewId::MemoryLab) {
+    const ClassificationLabState& c = st.classification;
+    const std::uint64_t seed = st.view == ViewId::MemoryLab ? st.memory.seed : c.seed;
+    return std::string("view=") + view + "&learner=" + c.learner + "&dataset=" + c.dataset +
+           "&ways=" + std::to_string(c.ways) + "&shots=" + std::to_string(c.shots) + "&seed=" + std::to_string(seed);
+  }
   const LabHyper& h = st.regression.edit;
   std::string out = std::string("view=") + view + "&task=" + st.regression.task + "&learner=" + h.learner +
                     "&alpha=" + fmt_float(h.alpha) + "&beta=" + fmt_float(h.beta) + "&K=" + std::to_string(h.k) +

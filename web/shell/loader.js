@@ -170,9 +170,14 @@
       console.error('MetaLab: could not load the shipped models and data (' + e.message + '); the labs start untrained');
     });
   }
-  function uploadFile(file) {
-    if (!file) return;
-    file.arrayBuffer().then(function (buf) { passFile('upload', file.name, buf); });
+  // Several files at once (images for the classification lab): one upload each, in order.
+  function uploadFiles(files) {
+    var chain = Promise.resolve();
+    Array.prototype.forEach.call(files || [], function (file) {
+      chain = chain.then(function () {
+        return file.arrayBuffer().then(function (buf) { passFile('upload', file.name, buf); });
+      });
+    });
   }
   Module.metalabStart = function () {
     passHash();
@@ -180,14 +185,14 @@
     var input = document.getElementById('upload');
     if (input) {
       input.addEventListener('change', function () {
-        uploadFile(input.files && input.files[0]);
+        uploadFiles(input.files);
         input.value = '';  // the same file can be picked again
       });
     }
     canvas.addEventListener('dragover', function (e) { e.preventDefault(); });
     canvas.addEventListener('drop', function (e) {
       e.preventDefault();
-      if (e.dataTransfer && e.dataTransfer.files.length) uploadFile(e.dataTransfer.files[0]);
+      if (e.dataTransfer && e.dataTransfer.files.length) uploadFiles(e.dataTransfer.files);
     });
     fetchAssets();
   };

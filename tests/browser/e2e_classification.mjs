@@ -1,0 +1,300 @@
+// Browser end-to-end test of the classification lab and the memory lab, in
+// Debian's headless Chromium.
+//
+//   node tests/browser/e2e_classification.mjs SITE_DIR [--out DIR]
+//
+// Checks, each with a clear message on failure:
+//   1. the classification lab loads from #view=classification with no page or
+//      console error and draws a non-blank canvas with an episode and its embedding;
+//   2. "New episode" (the button, then the E key) changes the episode (checksum and pixels);
+//   3. Space trains ProtoNet in the page: the iteration advances, and the median
+//      wasm work per frame over 200 frames stays under 12 ms;
+//   4. the accuracy-vs-shots curve gets computed;
+//   5. a corrupted CSV upload shows an error naming the file and changes nothing;
+//      a good CSV is accepted and the lab runs on it;
+//   6. the memory lab loads (#view=memory), draws, its replay advances with the
+//      step button and with Play, and a new episode changes the trace.
+// The app publishes what the test needs in window.metalab.status
+// (status.classification, status.memory).
+// Exit codes: 0 pass, 1 fail, 77 skipped (Chromium or playwright-core missing).
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { decodePng, diffFraction, imageStats } from './png.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const CHROMIUM = process.env.METALAB_CHROMIUM || '/usr/bin/chromium';
+const SKIP = process.env.METALAB_REQUIRE_BROWSER === '1' ? 1 : 77;
+const MAX_BYTES = 4 * 1000 * 1000;
+const FIRST_FRAME_MS = 2000;
+const WORK_MEDIAN_MS = 12;
+
+const args = process.argv.slice(2);
+let siteDir = null;
+let outDir = process.cwd();
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--out') outDir = args[++i];
+  else if (!siteDir) siteDir = args[i];
+  else usage();
+}
+if (!siteDir) usage();
+function usage() {
+  console.error('usage: node tests/browser/e2e_classification.mjs SITE_DIR [--out DIR]');
+  process.exit(2);
+}
+siteDir = path.resolve(siteDir);
+outDir = path.resolve(outDir);
+mkdirSync(outDir, { recursive: true });
+
+class TestFailure extends Error {}
+const checks = [];
+function check(ok, what, detail = '') {
+  checks.push({ ok: !!ok, what, detail });
+  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${what}${detail ? ` (${detail})` : ''}`);
+  if (!ok) throw new TestFailure(`${what}${detail ? `: ${detail}` : ''}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function state(page) {
+  return page.evaluate(() => ({
+    frames: window.metalab ? window.metalab.frames : 0,
+    error: window.metalab ? window.metalab.error : null,
+    status: window.metalab ? window.metalab.status : null,
+    firstFrameMs: window.metalab ? window.metalab.firstFrameMs : null,
+    assets: window.metalab ? window.metalab.assetsLoaded.slice() : [],
+    hash: window.location.hash,
+  }));
+}
+
+async function waitFor(page, what, fn, timeoutMs = 30000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    last = await state(page);
+    if (last.error) throw new TestFailure(`the page shows an error while waiting for ${what}: ${last.error}`);
+    if (last.status && fn(last)) return last;
+    await sleep(50);
+  }
+  const brief = last && last.status ? { classification: last.status.classification, memory: last.status.memory, page: last.status.page } : last;
+  throw new TestFailure(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(brief)}`);
+}
+
+async function waitFrames(page, n) {
+  const start = await page.evaluate(() => window.metalab.frames);
+  return waitFor(page, `${n} more frames`, (s) => s.frames >= start + n);
+}
+
+// A click the way ImGui sees it: hover first, then press and release on later frames.
+async function clickAt(page, x, y, button = 'left') {
+  await page.mouse.move(x, y);
+  await waitFrames(page, 2);
+  await page.mouse.down({ button });
+  await waitFrames(page, 2);
+  await page.mouse.up({ button });
+  await waitFrames(page, 2);
+}
+
+async function shot(page, name, clip) {
+  const file = path.join(outDir, name);
+  const buf = await page.screenshot({ path: file, clip });
+  return { file, img: decodePng(buf) };
+}
+function clipOf([x, y, w, h]) {
+  return { x: Math.ceil(x + 2), y: Math.ceil(y + 2), width: Math.floor(w - 4), height: Math.floor(h - 4) };
+}
+
+// ---------------------------------------------------------------- preconditions
+for (const f of ['index.html', 'app.js', 'app.wasm', 'assets.json']) {
+  if (!existsSync(path.join(siteDir, f))) {
+    console.error(`FAIL  ${path.join(siteDir, f)} is missing: build the page first (scripts/build-web.sh)`);
+    process.exit(1);
+  }
+}
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error(`SKIP  playwright-core not found next to ${here} (run scripts/setup.sh): ${e.message}`);
+  process.exit(SKIP);
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`SKIP  ${CHROMIUM} not found (apt-get install chromium, or run scripts/setup.sh)`);
+  process.exit(SKIP);
+}
+const { serve } = require(path.join(here, '..', '..', 'scripts', 'serve.js'));
+
+const summary = { site: siteDir, screenshots: [] };
+let server, browser;
+const problems = [];
+function watch(page, label) {
+  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${label}: console error: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => {
+    // Blob URLs of downloads are "aborted" by design once the download starts, and
+    // a reload cancels the asset fetches still running (ERR_ABORTED): neither is a fault.
+    if (!r.url().startsWith('blob:') && r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`${label}: request failed: ${r.url()} (${r.failure()?.errorText})`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${label}: HTTP ${r.status()} for ${r.url()}`);
+  });
+}
+function checkNoProblems(when) {
+  check(problems.length === 0, `no page errors, console errors or failed requests ${when}`, problems.join('; '));
+}
+async function main() {
+  const s = await serve(siteDir, 0);
+  server = s.server;
+  console.log(`serving ${siteDir} at ${s.url}`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  watch(page, 'classification lab');
+
+  // ---- 1. load
+  await page.goto(`${s.url}#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1`, { waitUntil: 'load' });
+  let st = await waitFor(page, 'the classification lab to draw an episode',
+                         (x) => x.frames >= 3 && x.status.view === 'classification_lab' && x.status.classification.ready, 60000);
+  check(st.status.page.url_notice === '', 'the classification URL is accepted', st.status.page.url_notice);
+  check(st.status.classification.ways === 5 && st.status.classification.learner === 'protonet', 'URL settings applied',
+        JSON.stringify(st.status.classification));
+  await waitFrames(page, 3);
+  const first = await shot(page, 'classification-1280x800.png');
+  summary.screenshots.push(first.file);
+  const stats = imageStats(first.img);
+  check(stats.std > 20 && stats.colours > 64, 'the classification lab canvas is not blank',
+        `luminance std ${stats.std.toFixed(1)}, ${stats.colours} colours`);
+  checkNoProblems('while loading the classification lab');
+
+  // ---- 2. new episode
+  const c0 = st.status.classification;
+  const ep0 = await shot(page, 'classification-episode-0.png', clipOf(JSON.parse(JSON.stringify(c0.rects.episode))));
+  const b = c0.rects.new_episode;
+  await clickAt(page, b[0] + b[2] / 2, b[1] + b[3] / 2);
+  st = await waitFor(page, 'a new episode', (x) => x.status.classification.episode_index === c0.episode_index + 1 &&
+                     x.status.classification.checksum !== c0.checksum, 10000);
+  await waitFrames(page, 2);
+  const ep1 = await shot(page, 'classification-episode-1.png', clipOf(c0.rects.episode));
+  const diff = diffFraction(ep0.img, ep1.img);
+  check(diff > 0.01, 'New episode changes the episode view', `checksum ${c0.checksum} -> ${st.status.classification.checksum}; ${(100 * diff).toFixed(1)}% of pixels changed`);
+  await page.keyboard.press('e');
+  st = await waitFor(page, 'the E key to draw a new episode', (x) => x.status.classification.episode_index === c0.episode_index + 2, 10000);
+  check(true, 'the E key draws a new episode');
+
+  // ---- 3. training in the frame budget
+  const it0 = st.status.classification.iteration;
+  await page.keyboard.press('Space');
+  st = await waitFor(page, 'training to start', (x) => x.status.classification.playing, 10000);
+  const frames0 = st.frames;
+  await waitFor(page, '200 frames of training', (x) => x.frames >= frames0 + 200, 180000);
+  const work = await page.evaluate(() => window.metalab.workStats());
+  st = await state(page);
+  summary.work_ms = work;
+  summary.classification_its_per_s = st.status.classification.its_per_s;
+  check(st.status.classification.iteration > it0, 'ProtoNet trains in the page', `iteration ${it0} -> ${st.status.classification.iteration}`);
+  check(work.median < WORK_MEDIAN_MS, 'median wasm work per frame while training ProtoNet is under 12 ms',
+        `median ${work.median?.toFixed(2)} ms, p90 ${work.p90?.toFixed(2)} ms over ${work.n} frames; ${st.status.classification.its_per_s} it/s`);
+
+  // ---- 4. accuracy vs shots
+  st = await waitFor(page, 'the accuracy-vs-shots curve', (x) => x.status.classification.curve.length === 10, 60000);
+  summary.curve = st.status.classification.curve;
+  summary.classification_iteration = st.status.classification.iteration;
+  check(st.status.classification.curve.every((a) => a >= 0 && a <= 1), 'accuracy vs shots: 10 points in [0, 1]',
+        JSON.stringify(st.status.classification.curve));
+  await page.keyboard.press('Space');
+  await waitFor(page, 'training to pause', (x) => !x.status.classification.playing, 10000);
+  const trained = await shot(page, 'classification-trained-1280x800.png');
+  summary.screenshots.push(trained.file);
+
+  // ---- 5. uploads: corrupted CSV, then a good one
+  await waitFrames(page, 3);
+  st = await state(page);
+  const before = st.status.classification;
+  const up0 = st.status.page.uploads;
+  await page.setInputFiles('#upload', { name: 'broken.csv', mimeType: 'text/csv',
+                                        buffer: Buffer.from('label,a,b\nx,1,2\ny,3\nz,"unterminated\n') });
+  st = await waitFor(page, 'the corrupted CSV to be processed', (x) => x.status.page.uploads === up0 + 1, 20000);
+  const err = st.status.classification.byo.error;
+  check(err.length > 0 && err.includes('broken.csv'), 'a corrupted CSV shows an error naming the file', err);
+  await waitFrames(page, 3);
+  st = await state(page);
+  check(st.status.classification.dataset === before.dataset && st.status.classification.checksum === before.checksum &&
+        st.status.classification.byo.version === before.byo.version, 'a corrupted CSV changes nothing',
+        `dataset ${before.dataset} -> ${st.status.classification.dataset}`);
+  const errShot = await shot(page, 'classification-upload-error.png');
+  summary.screenshots.push(errShot.file);
+  // A good CSV: 6 classes of 12 rows, 8 features.
+  let csv = 'id,species,f1,f2,f3,f4,f5,f6,f7,f8\n';
+  let id = 0;
+  for (let k = 0; k < 6; k++) for (let i = 0; i < 12; i++) {
+    const row = [];
+    for (let f = 0; f < 8; f++) row.push((((k * 7 + f * 3) % 5) + 0.3 * Math.sin(id * 1.7 + f)).toFixed(3));
+    csv += `s${id++},class${k},${row.join(',')}\n`;
+  }
+  await page.setInputFiles('#upload', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  st = await waitFor(page, 'the good CSV to be used', (x) => x.status.page.uploads === up0 + 2 &&
+                     x.status.classification.dataset === 'custom' && x.status.classification.ready, 20000);
+  check(st.status.classification.byo.error === '', 'a good CSV is accepted', st.status.classification.byo.message);
+  await waitFrames(page, 5);
+  const custom = await shot(page, 'classification-custom-csv.png');
+  summary.screenshots.push(custom.file);
+  checkNoProblems('in the classification lab');
+
+  // ---- 6. memory lab
+  const mpage = await context.newPage();
+  watch(mpage, 'memory lab');
+  await mpage.goto(`${s.url}#view=memory`, { waitUntil: 'load' });
+  st = await waitFor(mpage, 'the memory lab to draw', (x) => x.frames >= 3 && x.status.view === 'memory_lab' &&
+                     x.status.memory.steps > 0, 60000);
+  await waitFrames(mpage, 3);
+  const mem = await shot(mpage, 'memory-1280x800.png');
+  summary.screenshots.push(mem.file);
+  const mstats = imageStats(mem.img);
+  check(mstats.std > 20 && mstats.colours > 64, 'the memory lab canvas is not blank',
+        `luminance std ${mstats.std.toFixed(1)}, ${mstats.colours} colours`);
+  const m0 = st.status.memory;
+  const n = m0.rects.next;
+  await clickAt(mpage, n[0] + n[2] / 2, n[1] + n[3] / 2);
+  st = await waitFor(mpage, 'the step button to advance the replay', (x) => x.status.memory.step === m0.step + 1, 10000);
+  check(true, 'the step button advances the replay');
+  const p = m0.rects.play;
+  await clickAt(mpage, p[0] + p[2] / 2, p[1] + p[3] / 2);
+  st = await waitFor(mpage, 'Play to advance the replay', (x) => x.status.memory.step >= m0.step + 3, 10000);
+  check(st.status.memory.replaying || st.status.memory.step > m0.step + 2, 'Play advances the replay', `step ${st.status.memory.step}`);
+  const ne = m0.rects.new_episode;
+  const ck = st.status.memory.checksum;
+  await clickAt(mpage, ne[0] + ne[2] / 2, ne[1] + ne[3] / 2);
+  st = await waitFor(mpage, 'a new memory episode', (x) => x.status.memory.episode_index === m0.episode_index + 1 &&
+                     x.status.memory.checksum !== ck, 10000);
+  check(true, 'New episode changes the memory trace');
+  await sleep(3000);
+  st = await state(mpage);
+  summary.memory = st.status.memory;
+  check(st.status.memory.iterations[0] > 0, 'the memory models train in the page', JSON.stringify(st.status.memory.iterations));
+  const mem2 = await shot(mpage, 'memory-trained-1280x800.png');
+  summary.screenshots.push(mem2.file);
+  checkNoProblems('in the memory lab');
+}
+
+let failed = false;
+try {
+  await main();
+} catch (e) {
+  failed = true;
+  console.error(`FAIL  ${e instanceof TestFailure ? e.message : e.stack}`);
+} finally {
+  summary.checks = checks;
+  writeFileSync(path.join(outDir, 'summary-classification.json'), JSON.stringify(summary, null, 2));
+  if (browser) await browser.close();
+  if (server) server.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,708 @@
+#include "web/app/classification_lab.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <limits>
+
+#include <Eigen/Eigenvalues>
+#include <imgui.h>
+
+#include "core/learners/protonet.h"
+#include "web/app/app.h"
+#include "web/app/app_state.h"
+#include "web/app/lab_widgets.h"
+#include "web/app/plot.h"
+
+namespace metalab::web {
+
+namespace {
+
+constexpr int kGlyphSize = 14;  // page glyphs: 14 x 14 (28 x 28 with Conv4 is too slow to train live)
+constexpr int kTestSteps = 5;   // fomaml: adaptation steps on a new episode
+constexpr double kRefreshWhileTrainingMs = 300;
+constexpr std::uint64_t kEpisodeStream = 0x45504953ULL;  // "EPIS"
+
+const ImU32 kClassColors[10] = {IM_COL32(31, 119, 180, 255), IM_COL32(255, 127, 14, 255), IM_COL32(44, 160, 44, 255),
+                                IM_COL32(214, 39, 40, 255),  IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
+                                IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255), IM_COL32(188, 189, 34, 255),
+                                IM_COL32(23, 190, 207, 255)};
+ImU32 class_color(int k, int alpha = 255) {
+  const ImU32 c = kClassColors[static_cast<std::size_t>(((k % 10) + 10) % 10)];
+  return (c & 0x00FFFFFFu) | (static_cast<ImU32>(alpha) << 24);
+}
+
+int queries_for(const std::string& dataset) { return dataset == "glyphs" ? 5 : 3; }
+
+std::shared_ptr<const ClassificationSource> make_source(AppState& st, const ClassificationLabState& c, int shots,
+                                                         std::string* why) {
+  EpisodeConfig ep;
+  ep.ways = c.ways;
+  ep.shots = shots;
+  ep.queries = queries_for(c.dataset);
+  try {
+    if (c.dataset == "glyphs") {
+      GlyphSourceConfig g;
+      g.glyph.size = kGlyphSize;
+      g.num_classes = 400;
+      g.seed = c.seed;
+      g.split_seed = c.seed;
+      return make_glyph_source(g, ep);
+    }
+    ClassSplitConfig split;
+    split.seed = c.seed;
+    if (c.dataset == "tissue") {
+      const CsvTable* table = genes_table(st.models.assets);
+      if (!table) {
+        *why = st.models.assets.genes_error.empty() ? "waiting for data/tissue_gene_expression.csv"
+                                                     : st.models.assets.genes_error;
+        return nullptr;
+      }
+      LabeledDataset d = dataset_from_table(*table, "tissue");
+      d.source = "tissue expression";
+      split.train_fraction = 0.55;  // 7 tissues: 4 to meta-train, 3 to meta-test
+      return make_dataset_source("tissue", std::move(d), split, ep, true);
+    }
+    if (!c.byo.dataset) {
+      *why = "no data uploaded yet: use \"Upload data...\" (a CSV, or images named class_xxx.png)";
+      return nullptr;
+    }
+    split.train_fraction = 0.5;
+    return make_dataset_source(c.byo.name, *c.byo.dataset, split, ep, !c.byo.dataset->images());
+  } catch (const std::exception& e) {
+    *why = e.what();
+    return nullptr;
+  }
+}
+
+LearnerConfig lab_learner_config(const ClassificationLabState& c, const TaskSource& src, const std::string& learner) {
+  LearnerConfig cfg;
+  cfg.learner = learner;
+  cfg.model.backbone = "mlp";
+  cfg.model.input_dim = src.input_dim();
+  cfg.model.hidden = {64, 32};
+  cfg.model.output_dim = c.ways;
+  cfg.model.classification = true;
+  cfg.outer_lr = 1e-3f;
+  cfg.meta_batch = learner == "fomaml" ? 4 : 2;
+  cfg.inner_lr = 0.1f;
+  cfg.inner_steps = 1;
+  cfg.seed = c.seed;
+  return cfg;
+}
+
+void rebuild(AppState& st, ClassificationLabState& c) {
+  const ClassificationLabState::Key key{c.learner, c.dataset, c.ways, c.shots, c.seed, c.byo.version};
+  if (c.built_for == key && (c.source || !c.error.empty())) {
+    // A missing tissue table may arrive later: retry while waiting for it.
+    if (c.source || c.dataset != "tissue" || !st.models.assets.genes_error.empty() ||
+        !st.models.assets.has(kGenesCsv))
+      return;
+  }
+  c.built_for = key;
+  c.source.reset();
+  c.model.reset();
+  c.nearest.reset();
+  c.error.clear();
+  std::string why;
+  auto src = make_source(st, c, c.shots, &why);
+  if (!src) {
+    c.error = why;
+    return;
+  }
+  try {
+    c.model = make_learner(lab_learner_config(c, *src, c.learner));
+    c.nearest = make_learner(lab_learner_config(c, *src, "nearest"));
+  } catch (const std::exception& e) {
+    c.error = e.what();
+    c.model.reset();
+    return;
+  }
+  c.source = src;
+  c.train_rng = Rng(c.seed * 0x9E3779B97F4A7C15ULL + 17);
+  c.curve_rng = Rng(c.seed + 0xC0FFEE);
+  ++c.version;
+  c.loss_it.clear();
+  c.loss.clear();
+  c.acc.clear();
+  c.episode_for_index = -1;
+  c.shot_sources.assign(ClassificationLabState::kMaxShots, nullptr);
+  c.shot_errors.assign(ClassificationLabState::kMaxShots, "");
+  for (int s = 1; s <= ClassificationLabState::kMaxShots; ++s) {
+    std::string w;
+    c.shot_sources[static_cast<std::size_t>(s - 1)] = s == c.shots ? src : make_source(st, c, s, &w);
+    c.shot_errors[static_cast<std::size_t>(s - 1)] = w;
+  }
+  c.shown.clear();
+  c.shown_nn.clear();
+  c.curve_version = -1;
+  c.shown_iteration = -1;
+}
+
+void train_one(ClassificationLabState& c) {
+  std::vector<Task> batch;
+  for (int i = 0; i < c.model->config().meta_batch; ++i) batch.push_back(c.source->sample(Split::MetaTrain, c.train_rng));
+  const StepStats s = c.model->meta_step(batch);
+  c.loss_it.push_back(static_cast<float>(c.model->iteration()));
+  c.loss.push_back(static_cast<float>(s.loss));
+  c.acc.push_back(static_cast<float>(s.metric));
+  ++c.version;
+}
+
+void tick(AppState& st, ClassificationLabState& c) {
+  c.train_ms = 0;
+  if (!c.playing || !c.model) return;
+  const double t0 = now_ms();
+  const double budget = std::max(1.0, st.models.budget_ms - st.models.train_ms);
+  int n = 0;
+  try {
+    do {
+      const double a = now_ms();
+      train_one(c);
+      ++n;
+      const double one = now_ms() - a;
+      c.iter_ms = c.iter_ms == 0 ? one : 0.9 * c.iter_ms + 0.1 * one;
+    } while (now_ms() - t0 + c.iter_ms < budget);
+  } catch (const std::exception& e) {
+    c.error = std::string("Training stopped: ") + e.what();
+    c.playing = false;
+  }
+  c.train_ms = now_ms() - t0;
+  st.models.train_ms += c.train_ms;  // the next frame's budget accounts for it
+  c.rate_window_s += static_cast<double>(ImGui::GetIO().DeltaTime);
+  c.rate_window_iters += n;
+  if (c.rate_window_s > 0.5) {
+    c.its_per_s = static_cast<double>(c.rate_window_iters) / c.rate_window_s;
+    c.rate_window_s = 0;
+    c.rate_window_iters = 0;
+  }
+}
+
+Matrix embed_rows(const Learner& l, const Matrix& x) {
+  if (const auto* m = dynamic_cast<const MetricLearner*>(&l)) return m->embed(x);
+  ad::NoGradGuard no_grad;
+  return l.model().embed(l.params(), Tensorf(x)).value();
+}
+
+// Predicted labels and their probabilities for a task's queries.
+void classify(const Learner& l, const Task& t, std::vector<int>* pred, std::vector<float>* conf) {
+  const auto path = l.adapt(t, l.iterative() ? kTestSteps : 0);
+  const Matrix logits = path.back()(t.query_x);
+  pred->assign(static_cast<std::size_t>(logits.rows()), 0);
+  if (conf) conf->assign(static_cast<std::size_t>(logits.rows()), 0.0f);
+  for (Eigen::Index i = 0; i < logits.rows(); ++i) {
+    Eigen::Index best = 0;
+    const float mx = logits.row(i).maxCoeff(&best);
+    (*pred)[static_cast<std::size_t>(i)] = static_cast<int>(best);
+    if (conf) {
+      double z = 0;
+      for (Eigen::Index k = 0; k < logits.cols(); ++k) z += std::exp(static_cast<double>(logits(i, k) - mx));
+      (*conf)[static_cast<std::size_t>(i)] = static_cast<float>(1.0 / z);
+    }
+  }
+}
+
+double accuracy_of(const Learner& l, const Task& t) {
+  std::vector<int> p;
+  classify(l, t, &p, nullptr);
+  int ok = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) ok += p[i] == static_cast<int>(t.query_y(static_cast<Eigen::Index>(i), 0));
+  return p.empty() ? 0.0 : static_cast<double>(ok) / static_cast<double>(p.size());
+}
+
+void update_episode(ClassificationLabState& c) {
+  if (!c.model) return;
+  const bool new_episode = c.episode_for_index != c.episode_index;
+  if (!new_episode && c.episode_for_version == c.version) return;
+  if (!new_episode && c.playing && now_ms() - c.episode_at_ms < kRefreshWhileTrainingMs) return;
+  try {
+    if (new_episode) {
+      Rng r(c.seed ^ kEpisodeStream ^ (static_cast<std::uint64_t>(c.episode_index) * 0x100000001B3ULL));
+      c.episode = c.source->sample_episode(Split::MetaTest, r);
+      c.episode_for_index = c.episode_index;
+    }
+    const Task& t = c.episode.task;
+    classify(*c.model, t, &c.predicted, &c.confidence);
+    int ok = 0;
+    for (std::size_t i = 0; i < c.predicted.size(); ++i)
+      ok += c.predicted[i] == static_cast<int>(t.query_y(static_cast<Eigen::Index>(i), 0));
+    c.episode_accuracy = c.predicted.empty() ? 0 : static_cast<double>(ok) / static_cast<double>(c.predicted.size());
+    // PCA of support + query embeddings: the two leading eigenvectors of the covariance.
+    Matrix x(t.support_x.rows() + t.query_x.rows(), t.support_x.cols());
+    x << t.support_x, t.query_x;
+    Matrix e = embed_rows(*c.model, x);
+    const Eigen::RowVectorXf mean = e.colwise().mean();
+    e.rowwise() -= mean;
+    const Eigen::MatrixXd cov = (e.transpose() * e).cast<double>();
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
+    const Eigen::Index d = cov.rows();
+    Eigen::MatrixXd basis(d, 2);
+    for (int j = 0; j < 2; ++j) {
+      Eigen::VectorXd v = Eigen::VectorXd::Zero(d);
+      if (d - 1 - j >= 0) v = eig.eigenvectors().col(d - 1 - j);
+      Eigen::Index arg = 0;
+      v.cwiseAbs().maxCoeff(&arg);
+      if (d > 0 && v(arg) < 0) v = -v;  // a stable orientation
+      basis.col(j) = v;
+    }
+    const Eigen::MatrixXd p = e.cast<double>() * basis;
+    const auto n = static_cast<std::size_t>(p.rows());
+    c.px.resize(n);
+    c.py.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      c.px[i] = static_cast<float>(p(static_cast<Eigen::Index>(i), 0));
+      c.py[i] = static_cast<float>(p(static_cast<Eigen::Index>(i), 1));
+    }
+    const int ways = t.num_classes;
+    c.proto_x.assign(static_cast<std::size_t>(ways), 0.0f);
+    c.proto_y.assign(static_cast<std::size_t>(ways), 0.0f);
+    std::vector<int> cnt(static_cast<std::size_t>(ways), 0);
+    for (Eigen::Index i = 0; i < t.support_x.rows(); ++i) {
+      const int k = static_cast<int>(t.support_y(i, 0));
+      if (k < 0 || k >= ways) continue;
+      c.proto_x[static_cast<std::size_t>(k)] += c.px[static_cast<std::size_t>(i)];
+      c.proto_y[static_cast<std::size_t>(k)] += c.py[static_cast<std::size_t>(i)];
+      ++cnt[static_cast<std::size_t>(k)];
+    }
+    for (int k = 0; k < ways; ++k)
+      if (cnt[static_cast<std::size_t>(k)] > 0) {
+        c.proto_x[static_cast<std::size_t>(k)] /= static_cast<float>(cnt[static_cast<std::size_t>(k)]);
+        c.proto_y[static_cast<std::size_t>(k)] /= static_cast<float>(cnt[static_cast<std::size_t>(k)]);
+      }
+    // Checksum: predictions, confidences and projections.
+    double h = 0;
+    for (std::size_t i = 0; i < c.predicted.size(); ++i) h += (i + 1) * (c.predicted[i] + 0.5 * c.confidence[i]);
+    for (std::size_t i = 0; i < n; ++i) h += 0.001 * (i + 1) * (c.px[i] - 0.5 * c.py[i]);
+    char b[48];
+    std::snprintf(b, sizeof b, "%.6g", h);
+    c.checksum = b;
+  } catch (const std::exception& ex) {
+    c.error = ex.what();
+  }
+  c.episode_for_version = c.version;
+  c.episode_at_ms = now_ms();
+}
+
+// A few meta-test episodes per frame for the accuracy-vs-shots curve.
+void tick_curve(ClassificationLabState& c) {
+  if (!c.model) return;
+  constexpr int K = ClassificationLabState::kMaxShots;
+  if (c.curve_version == -1 || (c.curve_next >= K * ClassificationLabState::kCurveEpisodes && c.curve_version != c.version)) {
+    c.curve_version = c.version;
+    c.curve_next = 0;
+    c.cur_sum.assign(K, 0.0);
+    c.cur_nn_sum.assign(K, 0.0);
+    c.cur_n.assign(K, 0);
+  }
+  if (c.curve_next >= K * ClassificationLabState::kCurveEpisodes) return;
+  const double t0 = now_ms();
+  try {
+    while (c.curve_next < K * ClassificationLabState::kCurveEpisodes && now_ms() - t0 < 1.5) {
+      const int s = c.curve_next % K;
+      ++c.curve_next;
+      const auto& src = c.shot_sources[static_cast<std::size_t>(s)];
+      if (!src) continue;
+      const Task t = src->sample(Split::MetaTest, c.curve_rng);
+      c.cur_sum[static_cast<std::size_t>(s)] += accuracy_of(*c.model, t);
+      c.cur_nn_sum[static_cast<std::size_t>(s)] += accuracy_of(*c.nearest, t);
+      ++c.cur_n[static_cast<std::size_t>(s)];
+    }
+  } catch (const std::exception& e) {
+    c.error = e.what();
+    c.curve_next = K * ClassificationLabState::kCurveEpisodes;
+  }
+  if (c.curve_next >= K * ClassificationLabState::kCurveEpisodes) {
+    c.shown.assign(K, std::numeric_limits<double>::quiet_NaN());
+    c.shown_nn = c.shown;
+    for (int s = 0; s < K; ++s)
+      if (c.cur_n[static_cast<std::size_t>(s)] > 0) {
+        c.shown[static_cast<std::size_t>(s)] = c.cur_sum[static_cast<std::size_t>(s)] / c.cur_n[static_cast<std::size_t>(s)];
+        c.shown_nn[static_cast<std::size_t>(s)] =
+            c.cur_nn_sum[static_cast<std::size_t>(s)] / c.cur_n[static_cast<std::size_t>(s)];
+      }
+    c.shown_iteration = c.model->iteration();
+  }
+}
+
+// --- drawing -----------------------------------------------------------------
+
+void draw_gray_image(ImDrawList* dl, ImVec2 p, float size, const float* px, int h, int w) {
+  const float cw = size / static_cast<float>(w), ch = size / static_cast<float>(h);
+  dl->AddRectFilled(p, ImVec2(p.x + size, p.y + size), IM_COL32(0, 0, 0, 255));
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const float v = std::clamp(px[y * w + x], 0.0f, 1.0f);
+      if (v < 0.03f) continue;
+      const int g = static_cast<int>(v * 255.0f);
+      dl->AddRectFilled(ImVec2(p.x + x * cw, p.y + y * ch), ImVec2(p.x + (x + 1) * cw, p.y + (y + 1) * ch),
+                        IM_COL32(g, g, g, 255));
+    }
+}
+
+// A row of features as a compact heat strip (z-scores, blue - white - red), averaged into bins.
+void draw_heat_strip(ImDrawList* dl, ImVec2 p, float w, float h, const float* v, int n) {
+  const int bins = std::max(1, std::min(n, static_cast<int>(w / 2.0f)));
+  const float bw = w / static_cast<float>(bins);
+  for (int b = 0; b < bins; ++b) {
+    const int lo = b * n / bins, hi = std::max(lo + 1, (b + 1) * n / bins);
+    float m = 0;
+    for (int i = lo; i < hi; ++i) m += v[i];
+    m = std::clamp(m / static_cast<float>(hi - lo) / 2.0f, -1.0f, 1.0f);
+    const int a = static_cast<int>(255 * (1 - std::fabs(m)));
+    const ImU32 col = m > 0 ? IM_COL32(255, a, a, 255) : IM_COL32(a, a, 255, 255);
+    dl->AddRectFilled(ImVec2(p.x + b * bw, p.y), ImVec2(p.x + (b + 1) * bw, p.y + h), col);
+  }
+}
+
+void draw_sample(ImDrawList* dl, const ClassificationSource& src, ImVec2 p, float size, float strip_w, const Matrix& x,
+                 Eigen::Index row) {
+  const Eigen::RowVectorXf r = x.row(row);
+  if (src.images() && src.image_channels() == 1)
+    draw_gray_image(dl, p, size, r.data(), src.image_height(), src.image_width());
+  else if (src.images()) {  // colour images: draw the mean over channels
+    const int ch = src.image_channels(), n = src.image_height() * src.image_width();
+    std::vector<float> g(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      float s = 0;
+      for (int k = 0; k < ch; ++k) s += r(i * ch + k);
+      g[static_cast<std::size_t>(i)] = s / static_cast<float>(ch);
+    }
+    draw_gray_image(dl, p, size, g.data(), src.image_height(), src.image_width());
+  } else {
+    draw_heat_strip(dl, p, strip_w, size, r.data(), static_cast<int>(r.size()));
+  }
+}
+
+void draw_episode(AppState& st, ClassificationLabState& c, float width) {
+  const float fs = ImGui::GetFontSize();
+  const Task& t = c.episode.task;
+  const ClassificationSource& src = *c.source;
+  const bool img = src.images();
+  const int ways = t.num_classes;
+  const int shots = static_cast<int>(t.support_x.rows()) / std::max(1, ways);
+  const int queries = static_cast<int>(t.query_x.rows()) / std::max(1, ways);
+  const int shown_shots = std::min(shots, 5);
+  const float label_w = fs * 5.5f;
+  const float cell = img ? std::clamp((width * 0.45f - label_w) / static_cast<float>(shown_shots) - 4.0f, fs * 1.6f, fs * 3.2f)
+                         : fs * 0.9f;
+  const float strip_w = img ? cell : std::max(fs * 4.0f, (width * 0.45f - label_w) / static_cast<float>(shown_shots) - 4.0f);
+  const float item_w = img ? cell : strip_w;
+  const float q_item_w = img ? cell : strip_w;
+  const float row_h = img ? cell + fs * 0.4f : std::max(cell * 1.0f, fs * 1.0f) * static_cast<float>(std::max(1, queries)) * 0.0f + fs * 1.3f;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 o = ImGui::GetCursorScreenPos();
+  const float qx = o.x + label_w + (item_w + 4.0f) * static_cast<float>(shown_shots) + fs * 1.5f;
+  dl->AddText(ImVec2(o.x, o.y), ImGui::GetColorU32(ImGuiCol_Text), "Support (by class)");
+  dl->AddText(ImVec2(qx, o.y), ImGui::GetColorU32(ImGuiCol_Text), "Queries: prediction, confidence");
+  const float top = o.y + fs * 1.4f;
+  float y = top;
+  const ImU32 good = IM_COL32(40, 170, 60, 255), bad = IM_COL32(220, 40, 40, 255);
+  for (int k = 0; k < ways; ++k) {
+    const float rh = img ? row_h : fs * 1.25f * static_cast<float>(std::max(1, std::max(shots > 5 ? 1 : 1, queries)));
+    char name[64];
+    const int cls = k < static_cast<int>(c.episode.classes.size()) ? c.episode.classes[static_cast<std::size_t>(k)] : k;
+    std::string cname = src.bank().class_name(cls);
+    if (cname.size() > 10) cname = cname.substr(0, 10);
+    std::snprintf(name, sizeof name, "%d: %s", k, cname.c_str());
+    dl->AddRectFilled(ImVec2(o.x, y + 2), ImVec2(o.x + fs * 0.5f, y + fs * 0.9f), class_color(k));
+    dl->AddText(ImVec2(o.x + fs * 0.7f, y), ImGui::GetColorU32(ImGuiCol_Text), name);
+    for (int s = 0; s < shown_shots; ++s) {
+      const ImVec2 p(o.x + label_w + (item_w + 4.0f) * static_cast<float>(s), img ? y : y + fs * 1.2f * 0);
+      if (img) {
+        draw_sample(dl, src, p, cell, strip_w, t.support_x, k * shots + s);
+        dl->AddRect(ImVec2(p.x - 1, p.y - 1), ImVec2(p.x + cell + 1, p.y + cell + 1), class_color(k), 0, 0, 2.0f);
+      } else {
+        draw_sample(dl, src, ImVec2(p.x, y + fs * 0.1f), fs * 0.8f, strip_w, t.support_x, k * shots + s);
+      }
+    }
+    if (shots > shown_shots)
+      dl->AddText(ImVec2(o.x + label_w + (item_w + 4.0f) * static_cast<float>(shown_shots), y),
+                  ImGui::GetColorU32(ImGuiCol_TextDisabled), ("+" + std::to_string(shots - shown_shots)).c_str());
+    // Queries of this class (true class k), each with its prediction.
+    for (int q = 0; q < queries; ++q) {
+      const int row = k * queries + q;
+      if (row >= static_cast<int>(c.predicted.size())) break;
+      const int pred = c.predicted[static_cast<std::size_t>(row)];
+      const bool ok = pred == k;
+      const float qw = img ? cell + fs * 2.6f : q_item_w + fs * 4.0f;
+      ImVec2 p = img ? ImVec2(qx + (qw + 4.0f) * static_cast<float>(q), y)
+                     : ImVec2(qx, y + fs * 1.25f * static_cast<float>(q));
+      if (!img && q > 0 && false) p.y += 0;
+      if (img) {
+        draw_sample(dl, src, p, cell, strip_w, t.query_x, row);
+        dl->AddRect(ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + cell + 2, p.y + cell + 2), ok ? good : bad, 0, 0, 3.0f);
+      } else {
+        draw_sample(dl, src, ImVec2(p.x, p.y + fs * 0.1f), fs * 0.8f, strip_w, t.query_x, row);
+        dl->AddRect(ImVec2(p.x - 2, p.y - 1), ImVec2(p.x + strip_w + 2, p.y + fs * 1.0f), ok ? good : bad, 0, 0, 2.5f);
+      }
+      char lab[32];
+      std::snprintf(lab, sizeof lab, "%d", pred);
+      const float tx = img ? p.x + cell + 4.0f : p.x + strip_w + 6.0f;
+      dl->AddRectFilled(ImVec2(tx, p.y + 2), ImVec2(tx + fs * 0.45f, p.y + fs * 0.9f), class_color(pred));
+      dl->AddText(ImVec2(tx + fs * 0.55f, p.y), ok ? good : bad, lab);
+      std::snprintf(lab, sizeof lab, "%.0f%%", 100.0f * c.confidence[static_cast<std::size_t>(row)]);
+      dl->AddText(ImGui::GetFont(), fs * 0.8f, ImVec2(tx, p.y + fs * 0.95f), ImGui::GetColorU32(ImGuiCol_TextDisabled), lab);
+    }
+    y += img ? rh + fs * 1.0f : rh + fs * 0.3f;
+  }
+  const float h = y - o.y;
+  ImGui::InvisibleButton("episode_view", ImVec2(width, std::max(h, fs * 4.0f)));
+  c.rects.episode = last_item_rect();
+  (void)st;
+}
+
+void draw_embedding(AppState& st, ClassificationLabState& c, ImVec2 size) {
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("embedding_plot", size);
+  c.rects.embedding = last_item_rect();
+  if (c.px.empty()) return;
+  float xmin = 1e30f, xmax = -1e30f, ymin = 1e30f, ymax = -1e30f;
+  for (std::size_t i = 0; i < c.px.size(); ++i) {
+    xmin = std::min(xmin, c.px[i]), xmax = std::max(xmax, c.px[i]);
+    ymin = std::min(ymin, c.py[i]), ymax = std::max(ymax, c.py[i]);
+  }
+  const float padx = std::max(1e-3f, (xmax - xmin) * 0.08f), pady = std::max(1e-3f, (ymax - ymin) * 0.08f);
+  PlotRange r{xmin - padx, xmax + padx, ymin - pady, ymax + pady};
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const LegendItem legend[] = {{"support", LegendItem::Kind::Dot, IM_COL32(120, 120, 120, 255), 4.0f},
+                               {"query (ring: wrong)", LegendItem::Kind::Dot, IM_COL32(120, 120, 120, 120), 4.0f,
+                                IM_COL32(0, 0, 0, 255)},
+                               {"class mean (prototype)", LegendItem::Kind::Dot, IM_COL32(20, 20, 20, 255), 6.0f}};
+  Plot plot(dl, p0, ImVec2(p0.x + size.x, p0.y + size.y), r, PlotColors::from_style(st.ui.dark_theme), "PC 1",
+            "PC 2", legend, 3);
+  // Decision regions: nearest projected prototype on a grid.
+  const int G = 36;
+  const ImVec2 a = plot.inner_min(), b = plot.inner_max();
+  const float gw = (b.x - a.x) / G, gh = (b.y - a.y) / G;
+  const int ways = static_cast<int>(c.proto_x.size());
+  for (int gy = 0; gy < G; ++gy)
+    for (int gx = 0; gx < G; ++gx) {
+      const double x = r.x_min + (gx + 0.5) / G * (r.x_max - r.x_min);
+      const double y = r.y_max - (gy + 0.5) / G * (r.y_max - r.y_min);
+      int best = 0;
+      double bd = 1e300;
+      for (int k = 0; k < ways; ++k) {
+        const double dx = x - c.proto_x[static_cast<std::size_t>(k)], dy = y - c.proto_y[static_cast<std::size_t>(k)];
+        if (dx * dx + dy * dy < bd) bd = dx * dx + dy * dy, best = k;
+      }
+      dl->AddRectFilled(ImVec2(a.x + gx * gw, a.y + gy * gh), ImVec2(a.x + (gx + 1) * gw, a.y + (gy + 1) * gh),
+                        class_color(best, 40));
+    }
+  const Task& t = c.episode.task;
+  const auto ns = static_cast<std::size_t>(t.support_x.rows());
+  const float rad = ImGui::GetFontSize() * 0.28f;
+  for (std::size_t i = 0; i < c.px.size(); ++i) {
+    const ImVec2 q = plot.to_screen(c.px[i], c.py[i]);
+    if (i < ns) {
+      dl->AddCircleFilled(q, rad, class_color(static_cast<int>(t.support_y(static_cast<Eigen::Index>(i), 0))));
+    } else {
+      const std::size_t j = i - ns;
+      const int truth = static_cast<int>(t.query_y(static_cast<Eigen::Index>(j), 0));
+      const bool ok = j < c.predicted.size() && c.predicted[j] == truth;
+      const ImVec2 d(rad * 1.1f, rad * 1.1f);
+      dl->AddRectFilled(ImVec2(q.x - d.x, q.y - d.y), ImVec2(q.x + d.x, q.y + d.y), class_color(truth, 150));
+      if (!ok) dl->AddCircle(q, rad * 2.2f, IM_COL32(220, 40, 40, 255), 0, 2.0f);
+    }
+  }
+  for (int k = 0; k < ways; ++k) {
+    const ImVec2 q = plot.to_screen(c.proto_x[static_cast<std::size_t>(k)], c.proto_y[static_cast<std::size_t>(k)]);
+    const float s = rad * 2.2f;
+    dl->AddTriangleFilled(ImVec2(q.x, q.y - s), ImVec2(q.x - s, q.y + s * 0.8f), ImVec2(q.x + s, q.y + s * 0.8f),
+                          class_color(k));
+    dl->AddTriangle(ImVec2(q.x, q.y - s), ImVec2(q.x - s, q.y + s * 0.8f), ImVec2(q.x + s, q.y + s * 0.8f),
+                    IM_COL32(0, 0, 0, 255), 2.0f);
+  }
+}
+
+void draw_curve(AppState& st, ClassificationLabState& c, ImVec2 size) {
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("shots_plot", size);
+  c.rects.curve = last_item_rect();
+  const LabColors col = LabColors::get(st.ui.dark_theme);
+  const LegendItem legend[] = {{c.learner == "protonet" ? "ProtoNet" : c.learner == "matchingnet" ? "Matching net" : "MAML (first order)",
+                                LegendItem::Kind::Line, col.meta, 2.5f},
+                               {"1-nearest neighbour (raw features)", LegendItem::Kind::Line, col.faint, 2.0f}};
+  Plot plot(ImGui::GetWindowDrawList(), p0, ImVec2(p0.x + size.x, p0.y + size.y),
+            PlotRange{0.5, ClassificationLabState::kMaxShots + 0.5, 0, 1}, PlotColors::from_style(st.ui.dark_theme),
+            "shots per class (K)", "test accuracy", legend, 2);
+  if (c.ways > 0) {
+    const ImVec2 a = plot.to_screen(0.5, 1.0 / c.ways), b = plot.to_screen(ClassificationLabState::kMaxShots + 0.5, 1.0 / c.ways);
+    ImGui::GetWindowDrawList()->AddLine(a, b, col.diagonal, 1.0f);
+  }
+  const auto line = [&](const std::vector<double>& v, ImU32 color) {
+    std::vector<float> xs, ys;
+    for (std::size_t s = 0; s < v.size(); ++s) {
+      xs.push_back(static_cast<float>(s + 1));
+      ys.push_back(static_cast<float>(v[s]));
+    }
+    plot_polyline(plot, xs.data(), ys.data(), static_cast<int>(xs.size()), color, 2.5f);
+    for (std::size_t s = 0; s < v.size(); ++s)
+      if (std::isfinite(ys[s])) ImGui::GetWindowDrawList()->AddCircleFilled(plot.to_screen(xs[s], ys[s]), 3.5f, color);
+  };
+  line(c.shown_nn, col.faint);
+  line(c.shown, col.meta);
+}
+
+void draw_help(const ClassificationLabState& c) {
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(
+      "Each episode is a tiny classification problem about classes the model never saw in training: a few labelled "
+      "examples per class (the support set, left) and new examples to label (the queries, right; green border = "
+      "right, red = wrong, with the model's confidence).");
+  if (c.learner == "protonet")
+    ImGui::TextUnformatted(
+        "Prototypical network: a network maps every example to a point (its embedding). The prototype of a class is "
+        "the mean embedding of its support examples; a query gets the class of the nearest prototype.");
+  else if (c.learner == "matchingnet")
+    ImGui::TextUnformatted(
+        "Matching network: a query is compared with every support example (cosine similarity of embeddings); the "
+        "prediction is an attention-weighted vote of their labels.");
+  else
+    ImGui::TextUnformatted(
+        "First-order MAML: a classifier whose starting weights are meta-learned so that 5 gradient steps on the "
+        "support set are enough. The embedding shown is its last hidden layer before adaptation.");
+  ImGui::TextUnformatted(
+      "Embedding: the support (dots) and query (squares) embeddings projected to 2-D with PCA; triangles are the class "
+      "means, the shading shows which class mean is nearest in this projection. Training pulls each class together "
+      "and the classes apart.");
+  ImGui::TextUnformatted(
+      "In the page, glyphs are 14 x 14 and the embedding is a small MLP (64-32), so that training fits in a frame; "
+      "the native CLI trains Conv4 on 28 x 28.");
+  ImGui::PopTextWrapPos();
+}
+
+}  // namespace
+
+const std::vector<std::string>& classification_learners() {
+  static const std::vector<std::string> v{"protonet", "matchingnet", "fomaml"};
+  return v;
+}
+const std::vector<std::string>& classification_datasets() {
+  static const std::vector<std::string> v{"glyphs", "tissue", "custom"};
+  return v;
+}
+
+void draw_classification_lab(AppState& st) {
+  ClassificationLabState& c = st.classification;
+  const float fs = ImGui::GetFontSize();
+  if (c.dataset == "tissue") c.ways = std::min(c.ways, 3);
+  rebuild(st, c);
+  tick(st, c);
+
+  draw_heading(st, "Classification lab");
+  // Controls.
+  const char* learner_titles[] = {"ProtoNet", "Matching net", "MAML (first order)"};
+  const char* dataset_titles[] = {"Glyphs (synthetic, 14x14)", "Tissue expression", "Your data"};
+  const auto& learners = classification_learners();
+  const auto& datasets = classification_datasets();
+  int li = static_cast<int>(std::find(learners.begin(), learners.end(), c.learner) - learners.begin());
+  int di = static_cast<int>(std::find(datasets.begin(), datasets.end(), c.dataset) - datasets.begin());
+  ImGui::SetNextItemWidth(fs * 9);
+  if (ImGui::Combo("Learner", &li, learner_titles, 3)) c.learner = learners[static_cast<std::size_t>(li)];
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 11);
+  if (ImGui::Combo("Data", &di, dataset_titles, 3)) c.dataset = datasets[static_cast<std::size_t>(di)];
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 5);
+  int max_ways = c.dataset == "tissue" ? 3 : c.dataset == "custom" && c.byo.dataset ? std::max(2, std::min(10, c.byo.dataset->num_classes())) : 10;
+  ImGui::SliderInt("ways", &c.ways, 2, max_ways, "%d", ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 5);
+  ImGui::SliderInt("shots", &c.shots, 1, 10, "%d", ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SameLine();
+  if (ImGui::Button("New episode (E)")) ++c.episode_index;
+  c.rects.new_episode = last_item_rect();
+
+  if (ImGui::Button(c.playing ? "Pause (Space)" : "Train (Space)") && c.model) c.playing = !c.playing;
+  c.rects.play = last_item_rect();
+  ImGui::SameLine();
+  if (ImGui::Button("Step (S)") && c.model) {
+    try { train_one(c); } catch (const std::exception& e) { c.error = e.what(); }
+  }
+  c.rects.step = last_item_rect();
+  ImGui::SameLine();
+  if (ImGui::Button("Reset (R)")) c.built_for = {};
+  c.rects.reset = last_item_rect();
+  if (st.shortcuts.play_pause && c.model) c.playing = !c.playing;
+  if (st.shortcuts.step && c.model) {
+    try { train_one(c); } catch (const std::exception& e) { c.error = e.what(); }
+  }
+  if (st.shortcuts.reset) c.built_for = {};
+  if (st.shortcuts.new_sample) ++c.episode_index;
+  ImGui::SameLine();
+  if (ImGui::Button("Upload data...")) st.page.open_file_dialog = true;
+  c.rects.upload = last_item_rect();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("A CSV (a label column + numeric features) or images named <class>_<anything>.png\n"
+                      "(several at once; 14 x 14 gray in the page). Or drop the files on the page.");
+  if (!c.byo.images.empty()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Clear images")) byo_clear(c.byo);
+  }
+  ImGui::SameLine();
+  if (c.model) {
+    double recent = 0;
+    const std::size_t n = std::min<std::size_t>(50, c.acc.size());
+    for (std::size_t i = c.acc.size() - n; i < c.acc.size(); ++i) recent += c.acc[i];
+    ImGui::Text("iteration %ld   train acc %.0f%%   %.0f it/s", c.model->iteration(),
+                n ? 100.0 * recent / static_cast<double>(n) : 0.0, c.playing ? c.its_per_s : 0.0);
+  }
+  if (!c.byo.error.empty() && draw_banner(st, BannerKind::Error, c.byo.error, "byo_error", true)) c.byo.error.clear();
+  if (!c.byo.message.empty() && draw_banner(st, BannerKind::Info, c.byo.message, "byo_msg", true)) c.byo.message.clear();
+  if (!c.error.empty()) {
+    draw_banner(st, BannerKind::Warning, c.error, "cl_error", false);
+    if (!c.model) return;
+  }
+  if (!c.model) return;
+  update_episode(c);
+  tick_curve(c);
+
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float left_w = std::max(fs * 20.0f, avail * 0.56f);
+  ImGui::BeginChild("cl_left", ImVec2(left_w, 0), false);
+  ImGui::Text("Meta-test episode %d: %d-way %d-shot, %s classes never trained on.  Accuracy %.0f%%", c.episode_index,
+              c.episode.task.num_classes, c.shots, c.dataset.c_str(), 100.0 * c.episode_accuracy);
+  draw_episode(st, c, left_w - fs);
+  if (ImGui::CollapsingHeader("What am I looking at?", c.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+    draw_help(c);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("cl_right", ImVec2(0, 0), false);
+  const float rw = ImGui::GetContentRegionAvail().x;
+  const float ph = std::max(fs * 10.0f, (ImGui::GetContentRegionAvail().y - fs * 3.0f) * 0.55f);
+  ImGui::TextUnformatted("Embedding (PCA of support + query embeddings)");
+  draw_embedding(st, c, ImVec2(rw, ph));
+  ImGui::Text("Accuracy vs shots (%d meta-test episodes each, model at iteration %ld)",
+              ClassificationLabState::kCurveEpisodes, c.shown_iteration);
+  draw_curve(st, c, ImVec2(rw, std::max(fs * 8.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f)));
+  ImGui::EndChild();
+}
+
+std::string classification_status_json(const AppState& st) {
+  const ClassificationLabState& c = st.classification;
+  std::string curve = "[";
+  for (std::size_t i = 0; i < c.shown.size(); ++i) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%s%.4f", i ? "," : "", std::isfinite(c.shown[i]) ? c.shown[i] : -1.0);
+    curve += b;
+  }
+  curve += "]";
+  char b[512];
+  std::snprintf(b, sizeof b,
+                ",\"classification\":{\"learner\":\"%s\",\"dataset\":\"%s\",\"ways\":%d,\"shots\":%d,\"seed\":%llu,"
+                "\"episode_index\":%d,\"iteration\":%ld,\"playing\":%s,\"episode_accuracy\":%.4f,\"train_ms\":%.3f,"
+                "\"its_per_s\":%.1f,\"ready\":%s,",
+                c.learner.c_str(), c.dataset.c_str(), c.ways, c.shots, static_cast<unsigned long long>(c.seed),
+                c.episode_index, c.model ? c.model->iteration() : 0L, c.playing ? "true" : "false", c.episode_accuracy,
+                c.train_ms, c.its_per_s, c.model && !c.px.empty() ? "true" : "false");
+  return std::string(b) + "\"checksum\":\"" + c.checksum + "\",\"curve\":" + curve + ",\"error\":\"" +
+         json_escape(c.error) + "\",\"byo\":{\"name\":\"" + json_escape(c.byo.name) + "\",\"error\":\"" +
+         json_escape(c.byo.error) + "\",\"message\":\"" + json_escape(c.byo.message) +
+         "\",\"uploads\":" + std::to_string(c.byo.uploads) + ",\"version\":" + std::to_string(c.byo.version) +
+         "},\"rects\":{\"episode\":" + json_rect(c.rects.episode) + ",\"embedding\":" + json_rect(c.rects.embedding) +
+         ",\"curve\":" + json_rect(c.rects.curve) + ",\"new_episode\":" + json_rect(c.rects.new_episode) +
+         ",\"play\":" + json_rect(c.rects.play) + "}}";
+}
+
+}  // namespace metalab::web

@@ -1,0 +1,100 @@
+// The classification lab: few-shot classification with prototypical and
+// matching networks and first-order MAML, on synthetic glyphs (14 x 14 in the
+// page, MLP embedding: a Conv4 on 28 x 28 images is too slow to train live in
+// WebAssembly), tissue expression profiles, or the user's own data (byo_data.h).
+//
+// Panels: the episode (support by class, queries with prediction, confidence
+// and a green/red border), the embedding (PCA of support and query
+// embeddings, prototypes, nearest-prototype regions), accuracy vs shots
+// (1..10, averaged over meta-test episodes, computed a few episodes per frame)
+// and live training inside the frame budget.
+//
+// The state lives in ClassificationLabState (AppState::classification); this
+// header does not include app_state.h so that app_state.h can include it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/common/rng.h"
+#include "core/learners/learner.h"
+#include "core/tasks/episodes.h"
+#include "web/app/byo_data.h"
+#include "web/app/lab_state.h"
+
+namespace metalab::web {
+
+struct AppState;
+
+struct ClassificationLabState {
+  // What the user controls (also in the URL hash).
+  std::string learner = "protonet";  // protonet, matchingnet, fomaml
+  std::string dataset = "glyphs";    // glyphs, tissue, custom (uploaded)
+  int ways = 5, shots = 1;
+  std::uint64_t seed = 1;
+  int episode_index = 0;  // "New episode" presses
+  bool playing = false;
+  bool show_help = true;
+
+  // The model and its data (rebuilt when the key changes).
+  struct Key {
+    std::string learner, dataset;
+    int ways = 0, shots = 0;
+    std::uint64_t seed = 0;
+    long data_version = -1;
+    bool operator==(const Key& o) const {
+      return learner == o.learner && dataset == o.dataset && ways == o.ways && shots == o.shots && seed == o.seed &&
+             data_version == o.data_version;
+    }
+  } built_for;
+  std::shared_ptr<const ClassificationSource> source;
+  std::unique_ptr<Learner> model;
+  std::unique_ptr<Learner> nearest;  // 1-NN on raw features, for the shots curve
+  Rng train_rng;                     // draws the training episodes
+  long version = 0;                  // bumps when the weights change
+  std::vector<float> loss_it, loss, acc;  // training curve (per iteration)
+  double iter_ms = 0, train_ms = 0, its_per_s = 0;
+  double rate_window_s = 0;
+  long rate_window_iters = 0;
+  std::string error, notice;
+
+  // The episode shown, and what the model says about it.
+  Episode episode;
+  long episode_for_index = -1, episode_for_version = -1;
+  double episode_at_ms = 0;
+  std::vector<int> predicted;
+  std::vector<float> confidence;
+  double episode_accuracy = 0;
+  // Embedding view: projections (support rows then query rows), prototypes.
+  std::vector<float> px, py, proto_x, proto_y;
+  std::string checksum;  // of predictions + projections (browser test)
+
+  // Accuracy vs shots (1..10): sums over meta-test episodes.
+  static constexpr int kMaxShots = 10, kCurveEpisodes = 12;
+  std::vector<std::shared_ptr<const ClassificationSource>> shot_sources;  // per shot count; null if impossible
+  std::vector<std::string> shot_errors;
+  std::vector<double> cur_sum, cur_nn_sum;
+  std::vector<int> cur_n;
+  std::vector<double> shown, shown_nn;  // last complete curve (NaN: not possible)
+  long curve_version = -1;              // model version the current accumulation is for
+  long shown_iteration = -1;
+  int curve_next = 0;
+  Rng curve_rng;
+
+  ByoData byo;  // uploaded data
+
+  struct Rects {
+    LabRect episode, embedding, curve, new_episode, play, step, reset, upload;
+  } rects;
+};
+
+void draw_classification_lab(AppState& state);
+// ,"classification":{...} (with the leading comma)
+std::string classification_status_json(const AppState& state);
+// Learners and datasets of the lab (for the URL hash).
+const std::vector<std::string>& classification_learners();
+const std::vector<std::string>& classification_datasets();
+
+}  // namespace metalab::web
