@@ -583,7 +583,7 @@ void draw_regression_lab(AppState& st) {
   if (!st.page.last_error.empty() && draw_banner(st, BannerKind::Error, st.page.last_error, "io_err", true))
     st.page.last_error.clear();
 
-  if (!s.ready()) {
+  if (!s.ready() || s.task != r.task) {  // just switched task: the other session is set up next frame
     ImGui::TextWrapped("Preparing %s ...", task_title(r.task));
     return;
   }
