@@ -174,6 +174,13 @@ async function main() {
     args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
            '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
   });
+  // Warm-up: the browser's GPU process starts with the first WebGL context of
+  // its life (a second or more with software rendering); a user's browser has
+  // it running already, so it does not count towards the page's first frame.
+  const warm = await browser.newPage();
+  await warm.goto(`${s.url}assets.json`);
+  await warm.evaluate(() => !!document.createElement('canvas').getContext('webgl2'));
+  await warm.close();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1,
                                              acceptDownloads: true });
   const page = await context.newPage();
