@@ -258,7 +258,8 @@ void apply_json_config(CLI::App& app, const std::string& path, const std::vector
 std::string fmt(double v, int precision) {
   if (std::isnan(v)) return "nan";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  if (std::isfinite(v) && std::fabs(v) >= 1e5) std::snprintf(buf, sizeof buf, "%.*e", precision > 2 ? 2 : precision, v);
+  else std::snprintf(buf, sizeof buf, "%.*f", precision, v);
   return buf;
 }
 
