@@ -24,7 +24,7 @@ std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
 
 std::string HelpFormatter::make_option_desc(const CLI::Option* opt) const {
   std::string d = opt->get_description();
-  if (opt->get_items_expected_max() == 0) return d + " (off by default)";
+  if (opt->get_items_expected_max() == 0) return opt->get_single_name() == "help" ? d : d + " (off by default)";
   const std::string def = opt->get_default_str();
   if (!def.empty() && def != "[]") d += " (default: " + def + ")";
   return d;
