@@ -212,11 +212,12 @@ int run_train(CLI::App& app, TrainFlags& f) {
   if (!csv_path.empty()) extra["data.csv"] = csv_path;
 
   const TaskSource& src = trainer->source();
+  const auto desc = src.description();
   std::printf("%s %s on %s tasks (%s): model %s, inner lr %g x %d step%s, outer %s lr %g, meta-batch %d, seed %llu, "
               "%d thread%s\n",
               resuming ? "resuming" : "training", cfg.learner.c_str(), src.name().c_str(),
-              ("K=" + get_metadata_or(trainer->checkpoint(), "task.support", "?") + " support, " +
-               get_metadata_or(trainer->checkpoint(), "task.query", "?") + " query")
+              ("K=" + (desc.count("task.support") ? desc.at("task.support") : std::string("?")) + " support, " +
+               (desc.count("task.query") ? desc.at("task.query") : std::string("?")) + " query")
                   .c_str(),
               describe_model(cfg).c_str(), static_cast<double>(cfg.inner_lr), cfg.inner_steps,
               cfg.inner_steps == 1 ? "" : "s", cfg.outer_optimizer.c_str(), static_cast<double>(cfg.outer_lr),
