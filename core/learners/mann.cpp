@@ -2,6 +2,7 @@
 // learner that trains them on episodes (mann.h).
 #include "core/learners/mann.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -535,6 +536,53 @@ MemoryTrace MannLearner::record_episode(const Matrix& x, const std::vector<int>&
     }
   }
   return trace;
+}
+
+MemoryTrace MannLearner::record_episode(const SequenceEpisode& e) const {
+  return record_episode(e.x, e.labels, e.instance);
+}
+
+StepStats MannLearner::train_on(const SequenceEpisodeSource& source, Rng& rng) {
+  if (source.config().ways != net_.config().num_classes)
+    throw std::invalid_argument(config_.learner + ": episodes have " + std::to_string(source.config().ways) +
+                                " ways, the network " + std::to_string(net_.config().num_classes) + " outputs");
+  std::vector<Matrix> xs;
+  std::vector<std::vector<int>> ys;
+  for (int b = 0; b < config_.meta_batch; ++b) {
+    SequenceEpisode e = source.sample_episode(Split::MetaTrain, rng);
+    xs.push_back(std::move(e.x));
+    ys.push_back(std::move(e.labels));
+  }
+  return train_sequences(xs, ys);
+}
+
+InstanceAccuracy evaluate_by_instance(const MannLearner& learner, const SequenceEpisodeSource& source, Split split,
+                                      int episodes, Rng& rng, int batch) {
+  if (episodes < 1 || batch < 1) throw std::invalid_argument("evaluate_by_instance: episodes and batch must be >= 1");
+  InstanceAccuracy acc(source.config().instances);
+  for (int done = 0; done < episodes;) {
+    const int n = std::min(batch, episodes - done);
+    std::vector<SequenceEpisode> eps;
+    std::vector<Matrix> xs;
+    std::vector<std::vector<int>> ys;
+    for (int b = 0; b < n; ++b) {
+      eps.push_back(source.sample_episode(split, rng));
+      xs.push_back(eps.back().x);
+      ys.push_back(eps.back().labels);
+    }
+    const std::vector<Matrix> logits = learner.predict_sequences(xs, ys);
+    for (int b = 0; b < n; ++b) {
+      std::vector<int> predicted;
+      for (Eigen::Index t = 0; t < logits[static_cast<std::size_t>(b)].rows(); ++t) {
+        Eigen::Index best;
+        logits[static_cast<std::size_t>(b)].row(t).maxCoeff(&best);
+        predicted.push_back(static_cast<int>(best));
+      }
+      acc.add(eps[static_cast<std::size_t>(b)], predicted);
+    }
+    done += n;
+  }
+  return acc;
 }
 
 void MannLearner::save_extra(Checkpoint& ckpt) const { save_optimizer_state(*optimizer_, ckpt); }

@@ -50,6 +50,7 @@
 #include "core/learners/learner.h"
 #include "core/learners/memory.h"
 #include "core/optim/optimizers.h"
+#include "core/tasks/sequence_episodes.h"
 
 namespace metalab {
 
@@ -185,6 +186,11 @@ class MannLearner : public Learner {
   // Replays one episode, recording memory and heads at every step.
   MemoryTrace record_episode(const Matrix& x, const std::vector<int>& labels,
                              const std::vector<int>& instance = {}) const;
+  MemoryTrace record_episode(const SequenceEpisode& episode) const;
+
+  // One BPTT update on config().meta_batch fresh meta-train episodes of source
+  // (drawn from rng in order, so a seed gives the same run).
+  StepStats train_on(const SequenceEpisodeSource& source, Rng& rng);
 
  protected:
   void save_extra(Checkpoint& ckpt) const override;
@@ -198,5 +204,10 @@ class MannLearner : public Learner {
   ParamsF params_;
   std::unique_ptr<optim::Optimizer<float>> optimizer_;
 };
+
+// Santoro et al.'s table: accuracy by presentation over `episodes` fresh
+// episodes of a split (run `batch` at a time; no training).
+InstanceAccuracy evaluate_by_instance(const MannLearner& learner, const SequenceEpisodeSource& source, Split split,
+                                      int episodes, Rng& rng, int batch = 50);
 
 }  // namespace metalab
