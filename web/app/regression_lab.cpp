@@ -517,7 +517,7 @@ void draw_regression_lab(AppState& st) {
   draw_heading(st, title);
 
   // --- controls ---
-  ImGui::SetNextItemWidth(fs * 12.0f);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("Promoter -> expression").x + ImGui::GetFrameHeight() + fs);
   if (ImGui::BeginCombo("##task", task_title(r.task))) {
     for (const std::string& t : lab_tasks())
       if (ImGui::Selectable(task_title(t), t == r.task) && t != r.task) {

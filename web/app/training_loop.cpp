@@ -247,13 +247,14 @@ bool adopt_shipped_if_untouched(TrainingSession& s, AssetStore& assets) {
 bool session_set_hyper(TrainingSession& s, const LabHyper& hp, AssetStore& assets, std::string* error) {
   if (s.ready() && hp == s.hp) return true;
   const LabHyper old = s.hp;
-  if (!s.ready() || !hp.same_architecture(old)) {
+  const bool was_ready = s.ready();
+  if (!was_ready || !hp.same_architecture(old)) {
     s.hp = hp;
     if (!session_reset(s, assets, true, error)) {
       s.hp = old;
       return false;
     }
-    if (!hp.same_architecture(old) && s.ready()) {
+    if (was_ready && !hp.same_architecture(old)) {
       std::string what;
       if (hp.learner != old.learner) what = std::string("Learner changed to ") + learner_title(hp.learner);
       else what = "Network changed to " + std::to_string(hp.depth) + " x " + std::to_string(hp.width);
