@@ -10,6 +10,7 @@
 #include <imgui.h>
 
 #include "core/learners/protonet.h"
+#include "core/tasks/sequence_episodes.h"  // CachedBank
 #include "web/app/app.h"
 #include "web/app/app_state.h"
 #include "web/app/lab_widgets.h"
@@ -35,7 +36,7 @@ ImU32 class_color(int k, int alpha = 255) {
 
 int queries_for(const std::string& dataset) { return dataset == "glyphs" ? 5 : 3; }
 
-std::shared_ptr<const ClassificationSource> make_source(AppState& st, const ClassificationLabState& c, int shots,
+std::shared_ptr<const ClassificationSource> make_source(AppState& st, ClassificationLabState& c, int shots,
                                                          std::string* why) {
   EpisodeConfig ep;
   ep.ways = c.ways;
@@ -43,12 +44,20 @@ std::shared_ptr<const ClassificationSource> make_source(AppState& st, const Clas
   ep.queries = queries_for(c.dataset);
   try {
     if (c.dataset == "glyphs") {
+      // As make_glyph_source, but the meta-test classes are rendered once and
+      // kept (evaluation episodes then cost no rendering; training renders on demand).
       GlyphSourceConfig g;
       g.glyph.size = kGlyphSize;
-      g.num_classes = 400;
+      g.num_classes = 300;
       g.seed = c.seed;
       g.split_seed = c.seed;
-      return make_glyph_source(g, ep);
+      g.validate();
+      ClassSplit split = split_classes(g.num_classes, g.train_fraction, g.validation_fraction, g.split_seed);
+      if (!c.glyph_bank || c.glyph_bank_seed != c.seed) {
+        c.glyph_bank = std::make_shared<CachedBank>(std::make_shared<GlyphBank>(g), split.test);
+        c.glyph_bank_seed = c.seed;
+      }
+      return std::make_shared<ClassificationSource>("glyphs", c.glyph_bank, std::move(split), ep);
     }
     ClassSplitConfig split;
     split.seed = c.seed;
@@ -655,8 +664,13 @@ void draw_classification_lab(AppState& st) {
     if (!c.model) return;
   }
   if (!c.model) return;
+  double t = now_ms();
   update_episode(c);
+  c.ms_episode = 0.9 * c.ms_episode + 0.1 * (now_ms() - t);
+  t = now_ms();
   tick_curve(c);
+  c.ms_curve = 0.9 * c.ms_curve + 0.1 * (now_ms() - t);
+  t = now_ms();
 
   const float avail = ImGui::GetContentRegionAvail().x;
   const float left_w = std::max(fs * 20.0f, avail * 0.56f);
@@ -664,6 +678,7 @@ void draw_classification_lab(AppState& st) {
   ImGui::Text("Meta-test episode %d: %d-way %d-shot, %s classes never trained on.  Accuracy %.0f%%", c.episode_index,
               c.episode.task.num_classes, c.shots, c.dataset.c_str(), 100.0 * c.episode_accuracy);
   draw_episode(st, c, left_w - fs);
+  c.ms_draw_episode = 0.9 * c.ms_draw_episode + 0.1 * (now_ms() - t);
   if (ImGui::CollapsingHeader("What am I looking at?", c.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     draw_help(c);
   ImGui::EndChild();
@@ -672,7 +687,9 @@ void draw_classification_lab(AppState& st) {
   const float rw = ImGui::GetContentRegionAvail().x;
   const float ph = std::max(fs * 10.0f, (ImGui::GetContentRegionAvail().y - fs * 3.0f) * 0.55f);
   ImGui::TextUnformatted("Embedding (PCA of support + query embeddings)");
+  t = now_ms();
   draw_embedding(st, c, ImVec2(rw, ph));
+  c.ms_draw_embedding = 0.9 * c.ms_draw_embedding + 0.1 * (now_ms() - t);
   ImGui::Text("Accuracy vs shots (%d meta-test episodes each, model at iteration %ld)",
               ClassificationLabState::kCurveEpisodes, c.shown_iteration);
   draw_curve(st, c, ImVec2(rw, std::max(fs * 8.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f)));
@@ -692,10 +709,12 @@ std::string classification_status_json(const AppState& st) {
   std::snprintf(b, sizeof b,
                 ",\"classification\":{\"learner\":\"%s\",\"dataset\":\"%s\",\"ways\":%d,\"shots\":%d,\"seed\":%llu,"
                 "\"episode_index\":%d,\"iteration\":%ld,\"playing\":%s,\"episode_accuracy\":%.4f,\"train_ms\":%.3f,"
-                "\"its_per_s\":%.1f,\"ready\":%s,",
+                "\"its_per_s\":%.1f,\"ready\":%s,\"ms\":{\"episode\":%.2f,\"curve\":%.2f,\"draw_episode\":%.2f,"
+                "\"draw_embedding\":%.2f,\"iteration\":%.2f},",
                 c.learner.c_str(), c.dataset.c_str(), c.ways, c.shots, static_cast<unsigned long long>(c.seed),
                 c.episode_index, c.model ? c.model->iteration() : 0L, c.playing ? "true" : "false", c.episode_accuracy,
-                c.train_ms, c.its_per_s, c.model && !c.px.empty() ? "true" : "false");
+                c.train_ms, c.its_per_s, c.model && !c.px.empty() ? "true" : "false", c.ms_episode, c.ms_curve,
+                c.ms_draw_episode, c.ms_draw_embedding, c.iter_ms);
   return std::string(b) + "\"checksum\":\"" + c.checksum + "\",\"curve\":" + curve + ",\"error\":\"" +
          json_escape(c.error) + "\",\"byo\":{\"name\":\"" + json_escape(c.byo.name) + "\",\"error\":\"" +
          json_escape(c.byo.error) + "\",\"message\":\"" + json_escape(c.byo.message) +

@@ -51,11 +51,15 @@ struct ClassificationLabState {
   } built_for;
   std::shared_ptr<const ClassificationSource> source;
   std::unique_ptr<Learner> model;
+  std::shared_ptr<const ExampleBank> glyph_bank;  // meta-test glyphs rendered once
+  std::uint64_t glyph_bank_seed = 0;
   std::unique_ptr<Learner> nearest;  // 1-NN on raw features, for the shots curve
   Rng train_rng;                     // draws the training episodes
   long version = 0;                  // bumps when the weights change
   std::vector<float> loss_it, loss, acc;  // training curve (per iteration)
   double iter_ms = 0, train_ms = 0, its_per_s = 0;
+  // Where a frame's time goes (moving averages, ms; in the status JSON).
+  double ms_episode = 0, ms_curve = 0, ms_draw_episode = 0, ms_draw_embedding = 0;
   double rate_window_s = 0;
   long rate_window_iters = 0;
   std::string error, notice;

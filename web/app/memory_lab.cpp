@@ -16,7 +16,7 @@ namespace metalab::web {
 
 namespace {
 
-constexpr int kSize = 14, kWays = 3, kInstances = 6, kEvalEpisodes = 24;
+constexpr int kSize = 14, kWays = 3, kInstances = 6, kEvalEpisodes = 12;
 const char* const kArch[3] = {"mann", "lstm", "feedforward"};
 const char* const kArchTitle[3] = {"MANN (LSTM + memory)", "LSTM", "Feed-forward"};
 constexpr std::uint64_t kEpisodeStream = 0x4D454D4FULL;  // "MEMO"
@@ -43,7 +43,7 @@ void build(MemoryLabState& m) {
       c.model.input_dim = kSize * kSize;
       c.model.output_dim = kWays;
       c.model.classification = true;
-      c.model.hidden = {a == 2 ? 64 : 48};
+      c.model.hidden = {a == 2 ? 64 : 32};
       c.memory_slots = 24;
       c.memory_width = 16;
       c.read_heads = 1;
@@ -136,12 +136,12 @@ void update_trace(MemoryLabState& m) {
   m.trace_at_ms = now_ms();
 }
 
-// Accuracy by presentation: one model per frame, every 1.5 s while training.
+// Accuracy by presentation: one model at a time, every 2 s while training.
 void update_accuracy(MemoryLabState& m) {
   if (!m.models[0]) return;
   const int a = m.eval_next;
   if (m.eval_iteration[a] == m.models[a]->iteration()) return;
-  if (now_ms() - m.eval_at_ms < 500 && !m.by_instance[a].empty()) return;
+  if (now_ms() - m.eval_at_ms < 2000 && !m.by_instance[a].empty()) return;
   try {
     Rng r(m.seed ^ kEvalStream);
     std::vector<SequenceEpisode> eps;

@@ -4,7 +4,9 @@
 // time), and its accuracy by presentation compared with an LSTM and a
 // feed-forward network. All three are small and trained in the page (a few
 // iterations per frame inside the budget): 14 x 14 glyphs, 3-way episodes of
-// 6 presentations per class, 24 memory slots of width 16, one read head.
+// 6 presentations per class, controller of 32 units, 24 memory slots of width
+// 16, one read head. A training iteration can take longer than a frame's
+// budget in WebAssembly; it then runs every few frames (the mean stays in budget).
 #pragma once
 
 #include <cstdint>
