@@ -28,9 +28,9 @@ COMMON=(--learner maml --support 10 --query 10 --hidden 40,40 --activation relu 
         --log-every 1000 --progress lines)
 
 # Synthetic promoter -> expression (k-mer features, 100 cell types split 70/15/15 with task seed 0).
-"$METALAB" train --task promoter "${COMMON[@]}" --iterations 10000 --out "$WORK/promoter-maml.safetensors"
+"$METALAB" train --task promoter "${COMMON[@]}" --iterations 3000 --out "$WORK/promoter-maml.safetensors"
 # Real tissue expression: 20 top-variance landmark genes -> one held-out gene per task.
-"$METALAB" train --task genes --csv assets/data/tissue_gene_expression.csv "${COMMON[@]}" --iterations 10000 \
+"$METALAB" train --task genes --csv assets/data/tissue_gene_expression.csv "${COMMON[@]}" --iterations 4000 \
   --out "$WORK/genes-maml.safetensors"
 
 # Small copies for the page: weights, config and task description only.
