@@ -49,7 +49,14 @@ std::pair<Index, Index> broadcast_shape(const char* op, const Tensor<T>& a, cons
 template <typename T>
 Mat<T> expand_value(const Mat<T>& v, Index rows, Index cols) {
   if (v.rows() == rows && v.cols() == cols) return v;
-  return v.replicate(rows / v.rows(), cols / v.cols());
+  // Row, column and scalar broadcasts as plain copies: Eigen's generic
+  // replicate() computes an index modulo per element (several times slower).
+  Mat<T> out(rows, cols);
+  if (v.rows() == 1 && v.cols() == 1) out.setConstant(v(0, 0));
+  else if (v.rows() == 1 && v.cols() == cols) out.rowwise() = v.row(0);
+  else if (v.cols() == 1 && v.rows() == rows) out.colwise() = v.col(0);
+  else out = v.replicate(rows / v.rows(), cols / v.cols());
+  return out;
 }
 
 // Applies an elementwise binary function with broadcasting.
@@ -63,6 +70,10 @@ Mat<T> broadcast_apply(const char* op, const Tensor<T>& a, const Tensor<T>& b, F
     out.array() = f(av.array(), bv.array());
   } else if (av.rows() == rows && av.cols() == cols && bv.rows() == 1 && bv.cols() == cols) {
     for (Index i = 0; i < rows; ++i) out.row(i).array() = f(av.row(i).array(), bv.row(0).array());
+  } else if (av.rows() == rows && av.cols() == cols && bv.rows() == rows && bv.cols() == 1) {
+    // A column broadcast across the columns (per-row scales: normalize_rows, masks).
+    using RowArray = Eigen::Array<T, 1, Eigen::Dynamic>;
+    for (Index i = 0; i < rows; ++i) out.row(i).array() = f(av.row(i).array(), RowArray::Constant(cols, bv(i, 0)));
   } else {
     const Mat<T> ae = expand_value(av, rows, cols);
     const Mat<T> be = expand_value(bv, rows, cols);
@@ -457,7 +468,7 @@ Tensor<T> expand(const Tensor<T>& a, Index rows, Index cols) {
   const bool ok = (a.rows() == rows || a.rows() == 1) && (a.cols() == cols || a.cols() == 1);
   if (!ok) throw ShapeError("expand: cannot expand " + a.shape_string() + " to " + shape_of(rows, cols));
   if (a.rows() == rows && a.cols() == cols) return a;
-  Mat<T> v = a.value().replicate(rows / a.rows(), cols / a.cols());
+  Mat<T> v = expand_value(a.value(), rows, cols);
   return make_result<T>(std::move(v), "expand", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(reduce_to(g, in[0].rows(), in[0].cols()));
