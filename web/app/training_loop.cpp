@@ -17,6 +17,11 @@ namespace {
 constexpr int kValEvery = 50;   // iterations between validations
 constexpr int kValTasks = 20;   // meta-validation tasks (drawn once from the seed)
 constexpr int kQuery = 10;      // query points per task
+// An iteration costlier than the frame budget runs, then the loop rests for as
+// many frames as it overran (so most frames stay light), but at least one frame
+// and at most this long (slow frames, e.g. software rendering, would otherwise
+// stall training for seconds).
+constexpr double kMaxRestMs = 250;
 
 TrainerOptions trainer_options() {
   TrainerOptions o;
@@ -398,8 +403,12 @@ int tick_training(TrainingSession& s, double dt_s, double budget_ms) {
     if (max_n <= 0) return 0;
   }
   if (s.skip_frames > 0) {  // one iteration costs more than a frame's budget: rest between them
-    --s.skip_frames;
-    return 0;
+    if (s.rested < 1 || now_ms() - s.rest_start_ms < kMaxRestMs) {
+      --s.skip_frames;
+      ++s.rested;
+      return 0;
+    }
+    s.skip_frames = 0;
   }
   const double t0 = now_ms();
   int done = 0;
@@ -407,7 +416,11 @@ int tick_training(TrainingSession& s, double dt_s, double budget_ms) {
   s.last_tick_ms = now_ms() - t0;
   if (level.per_second > 0) s.credit -= done;
   s.rate_window_iters += done;
-  if (s.iter_ms > budget_ms) s.skip_frames = std::min(30, static_cast<int>(std::ceil(s.iter_ms / budget_ms)) - 1);
+  if (done > 0 && s.iter_ms > budget_ms) {
+    s.skip_frames = std::min(30, static_cast<int>(std::ceil(s.iter_ms / budget_ms)) - 1);
+    s.rested = 0;
+    s.rest_start_ms = now_ms();
+  }
   return done;
 }
 

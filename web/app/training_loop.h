@@ -112,7 +112,9 @@ struct TrainingSession {
   // Timing (wall clock, milliseconds).
   double iter_ms = 0;        // moving average of one iteration (meta-learner + pretrain)
   double credit = 0;         // iterations owed by the speed limit
-  int skip_frames = 0;       // when one iteration exceeds the budget: frames to rest
+  int skip_frames = 0;       // when one iteration exceeds the budget: frames to rest...
+  int rested = 0;            // ...frames rested so far...
+  double rest_start_ms = 0;  // ...and since when (a rest never outlasts kMaxRestMs after its first frame)
   double rate_window_s = 0;  // for iterations/s
   long rate_window_iters = 0;
   double its_per_s = 0;

@@ -20,6 +20,7 @@
 //   workStats()   {n, median, p90, max, glMedian} of workMs
 //   assetsLoaded  names of the assets handed to the app
 //   lastDownload  {name, size} of the last checkpoint download
+//   mainMs        time from navigation start to main() (download + compile + instantiate)
 (function () {
   'use strict';
   var canvas = document.getElementById('canvas');
@@ -180,6 +181,7 @@
     });
   }
   Module.metalabStart = function () {
+    metalab.mainMs = Math.round(performance.now());  // wasm compiled and instantiated, main() running
     passHash();
     window.addEventListener('hashchange', passHash);
     var input = document.getElementById('upload');
