@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <exception>
+#include <set>
 
 #include "core/io/csv.h"
 
@@ -63,10 +64,23 @@ void byo_receive(ByoData& byo, const std::string& file_name, const std::string& 
     if (ext == "csv") {
       const CsvTable table = parse_csv_string(bytes, name);
       if (table.num_rows() < 2) throw DataError(name + ": needs a header and at least two data rows");
+      // The label: among the text columns, the one with the fewest distinct
+      // values that still has at least two (an id column is all distinct).
       std::vector<std::string> text_cols = non_numeric_columns(table);
       std::string label = text_cols.empty() ? table.columns.at(0) : text_cols.front();
+      std::size_t best = 0;
+      for (const std::string& col : text_cols) {
+        const int ci = table.column_index(col);
+        std::set<std::string> distinct;
+        for (const auto& row : table.rows) distinct.insert(row[static_cast<std::size_t>(ci)]);
+        if (distinct.size() >= 2 && distinct.size() < table.rows.size() && (best == 0 || distinct.size() < best)) {
+          best = distinct.size();
+          label = col;
+        }
+      }
       std::vector<std::string> exclude;
-      for (std::size_t i = 1; i < text_cols.size(); ++i) exclude.push_back(text_cols[i]);
+      for (const std::string& col : text_cols)
+        if (col != label) exclude.push_back(col);
       LabeledDataset d = dataset_from_table(table, label, -1, exclude);
       d.source = name;
       d.validate();

@@ -1,8 +1,9 @@
 // Bring your own data: files uploaded into the classification lab.
 //
-//   CSV   one row per example: a label column (the first column whose cells
-//         are not all numbers, else the first column) and numeric features;
-//         other text columns (ids) are ignored.
+//   CSV   one row per example: a label column (of the columns whose cells are
+//         not all numbers, the one with the fewest distinct values, at least
+//         two; else the first column) and numeric features; other text
+//         columns (ids) are ignored.
 //   PNG / JPEG images, several files at once: the class is the part of the
 //         file name before the first '_' (cat_01.png, cat_02.png, dog_1.png...),
 //         or the folder when the name has one (cat/01.png). Images are

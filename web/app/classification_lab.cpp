@@ -595,7 +595,9 @@ const std::vector<std::string>& classification_datasets() {
 void draw_classification_lab(AppState& st) {
   ClassificationLabState& c = st.classification;
   const float fs = ImGui::GetFontSize();
+  // Half the classes go to meta-test: at most that many ways (tissue: 3 of 7).
   if (c.dataset == "tissue") c.ways = std::min(c.ways, 3);
+  if (c.dataset == "custom" && c.byo.dataset) c.ways = std::clamp(c.ways, 2, std::max(2, c.byo.dataset->num_classes() / 2));
   rebuild(st, c);
   tick(st, c);
 
@@ -614,7 +616,7 @@ void draw_classification_lab(AppState& st) {
   if (ImGui::Combo("Data", &di, dataset_titles, 3)) c.dataset = datasets[static_cast<std::size_t>(di)];
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 5);
-  int max_ways = c.dataset == "tissue" ? 3 : c.dataset == "custom" && c.byo.dataset ? std::max(2, std::min(10, c.byo.dataset->num_classes())) : 10;
+  int max_ways = c.dataset == "tissue" ? 3 : c.dataset == "custom" && c.byo.dataset ? std::max(2, std::min(10, c.byo.dataset->num_classes() / 2)) : 10;
   ImGui::SliderInt("ways", &c.ways, 2, max_ways, "%d", ImGuiSliderFlags_AlwaysClamp);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 5);
