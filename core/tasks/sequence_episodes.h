@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "core/io/csv.h"
 #include "core/tasks/episodes.h"
 
 namespace metalab {
@@ -94,6 +95,11 @@ class SequenceEpisodeSource : public TaskSource {
   // Notes about the data: classes left out (too few examples), duplicate rows dropped.
   const std::vector<std::string>& warnings() const { return warnings_; }
   void add_warning(std::string note) { warnings_.push_back(std::move(note)); }
+  // Replaces description() by exactly these entries (make_sequence_source's options).
+  void set_description(std::map<std::string, std::string> d) {
+    extra_ = std::move(d);
+    exact_description_ = true;
+  }
   Standardization standardization;  // set for tables (empty otherwise)
 
  private:
@@ -103,6 +109,7 @@ class SequenceEpisodeSource : public TaskSource {
   ClassSplit split_;
   SequenceEpisodeConfig config_;
   std::map<std::string, std::string> extra_;
+  bool exact_description_ = false;
   std::array<std::vector<int>, 3> usable_;
   std::vector<std::string> warnings_;
 };
@@ -146,6 +153,30 @@ std::unique_ptr<SequenceEpisodeSource> make_table_sequence_source(const std::str
                                                                   const SequenceEpisodeConfig& config,
                                                                   double train_fraction, double validation_fraction,
                                                                   std::uint64_t seed);
+
+// One factory from string options, like make_regression_source
+// (core/tasks/regression_sources.h), so that the CLI, a JSON config and a
+// checkpoint's "task.*" metadata describe a sequence source the same way.
+// description() of the result returns "task.name" plus "task.<option>" for
+// every option below, so make_sequence_source(task_options_from_metadata(...))
+// rebuilds exactly the distribution a checkpoint was trained on.
+// Names and options (defaults in brackets):
+//   every source     ways [5], instances [10], query_per_class [1]
+//   glyph-sequences  glyph_size [20], glyph_classes [1600], glyph_drawings [20],
+//                    glyph_seed [1], split_seed [1], train_fraction [0.75],
+//                    validation_fraction [0.05], cache true|false [true]
+//   table-sequences  label: the label column [guessed: the one non-numeric column],
+//                    split_seed [0], train_fraction [0.5], validation_fraction [0],
+//                    rows, features: checks that the table is the one a
+//                    checkpoint was trained on (written by description())
+// `table` is the parsed CSV for table-sequences (required there). Throws
+// std::invalid_argument naming the option for an unknown name or option or a
+// malformed value, DataError for bad data.
+const std::vector<std::string>& sequence_source_names();
+bool is_sequence_source(const std::string& name);
+std::unique_ptr<SequenceEpisodeSource> make_sequence_source(const std::string& name,
+                                                            const std::map<std::string, std::string>& options,
+                                                            const CsvTable* table = nullptr);
 
 // Accuracy by presentation number (Santoro et al. 2016, table 1): for each k,
 // the fraction of correct predictions at the k-th presentation of a class,

@@ -207,6 +207,56 @@ TEST(MannEpisodes, TissueRowsAreSplitByRowAndStandardisedWithMetaTrainRows) {
   EXPECT_EQ(e.steps(), 25);
 }
 
+std::map<std::string, std::string> strip_task_prefix(const std::map<std::string, std::string>& description) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : description)
+    if (k.rfind("task.", 0) == 0 && k != "task.name") out[k.substr(5)] = v;
+  return out;
+}
+
+TEST(MannEpisodes, FactoryOptionsRoundTripThroughTheDescription) {
+  const std::map<std::string, std::string> options{{"glyph_classes", "40"}, {"glyph_size", "12"},
+                                                   {"glyph_drawings", "12"}, {"ways", "3"},
+                                                   {"instances", "4"},       {"train_fraction", "0.6"},
+                                                   {"validation_fraction", "0.1"}, {"cache", "false"}};
+  auto src = make_sequence_source("glyph-sequences", options);
+  const auto d = src->description();
+  EXPECT_EQ(d.at("task.name"), "glyph-sequences");
+  EXPECT_EQ(src->name(), "glyph-sequences");
+  auto again = make_sequence_source(d.at("task.name"), strip_task_prefix(d));
+  EXPECT_EQ(again->description(), d);
+  Rng a(3), b(3);
+  EXPECT_EQ(src->sample_episode(Split::MetaTest, a).x, again->sample_episode(Split::MetaTest, b).x);
+  // Defaults: the paper's 5-way, 10-instance episodes of 20 x 20 glyphs.
+  const auto defaults = make_sequence_source("glyph-sequences", {{"glyph_classes", "30"}, {"cache", "false"}});
+  EXPECT_EQ(defaults->input_dim(), 400);
+  EXPECT_EQ(defaults->config().steps(), 50);
+  // Errors name the option.
+  try {
+    make_sequence_source("glyph-sequences", {{"glyph_sise", "12"}});
+    FAIL() << "expected an error for an unknown option";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("glyph_sise"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(make_sequence_source("glyph-sequences", {{"ways", "two"}}), std::invalid_argument);
+  EXPECT_THROW(make_sequence_source("glyph-sequences", {{"ways", "1"}}), std::invalid_argument);
+  EXPECT_THROW(make_sequence_source("sequences", {}), std::invalid_argument);
+  EXPECT_TRUE(is_sequence_source("table-sequences"));
+  EXPECT_FALSE(is_sequence_source("glyphs"));
+
+  // A table: the label column is guessed, and a different table is refused.
+  const CsvTable table = load_csv_file(std::string(METALAB_SOURCE_DIR) + "/assets/data/tissue_gene_expression.csv");
+  auto tissue = make_sequence_source("table-sequences", {{"instances", "5"}}, &table);
+  const auto td = tissue->description();
+  EXPECT_EQ(td.at("task.label"), "tissue");
+  EXPECT_EQ(td.at("task.rows"), "189");
+  EXPECT_EQ(make_sequence_source("table-sequences", strip_task_prefix(td), &table)->description(), td);
+  auto changed = strip_task_prefix(td);
+  changed["features"] = "20";
+  EXPECT_THROW(make_sequence_source("table-sequences", changed, &table), std::invalid_argument);
+  EXPECT_THROW(make_sequence_source("table-sequences", {}, nullptr), std::invalid_argument);
+}
+
 TEST(MannEpisodes, AccuracyByPresentationWithIntervals) {
   // Two ways, two presentations each: labels 0 1 0 1, instances 1 1 2 2.
   SequenceEpisode e;
