@@ -163,7 +163,8 @@ void tick(AppState& st, ClassificationLabState& c) {
   c.train_ms = 0;
   if (!c.playing || !c.model) return;
   const double t0 = now_ms();
-  const double budget = std::max(1.0, st.models.budget_ms - st.models.train_ms);
+  // What the other labs' training left of the budget, at most 4 ms (headroom for slow machines).
+  const double budget = std::clamp(st.models.budget_ms - st.models.train_ms, 1.0, 4.0);
   int n = 0;
   try {
     do {
@@ -392,8 +393,12 @@ void draw_episode(AppState& st, ClassificationLabState& c, float width) {
   const int shots = static_cast<int>(t.support_x.rows()) / std::max(1, ways);
   const int queries = static_cast<int>(t.query_x.rows()) / std::max(1, ways);
   const int shown_shots = std::min(shots, 5);
-  const float label_w = fs * 5.5f;
-  const float cell = img ? std::clamp((width * 0.45f - label_w) / static_cast<float>(shown_shots) - 4.0f, fs * 1.6f, fs * 3.2f)
+  const float label_w = fs * 6.5f;
+  // Support and query images share the row: label, shots, a gap, queries with their prediction text.
+  const float cell = img ? std::clamp((width - label_w - fs * 1.5f - 4.0f * static_cast<float>(shown_shots) -
+                                       (fs * 2.6f + 4.0f) * static_cast<float>(queries)) /
+                                          static_cast<float>(shown_shots + queries),
+                                      fs * 1.2f, fs * 3.2f)
                          : fs * 0.9f;
   const float strip_w = img ? cell : std::max(fs * 4.0f, (width * 0.45f - label_w) / static_cast<float>(shown_shots) - 4.0f);
   const float item_w = img ? cell : strip_w;
@@ -412,7 +417,7 @@ void draw_episode(AppState& st, ClassificationLabState& c, float width) {
     char name[64];
     const int cls = k < static_cast<int>(c.episode.classes.size()) ? c.episode.classes[static_cast<std::size_t>(k)] : k;
     std::string cname = src.bank().class_name(cls);
-    if (cname.size() > 10) cname = cname.substr(0, 10);
+    if (cname.size() > 9) cname = cname.substr(0, 9);
     std::snprintf(name, sizeof name, "%d: %s", k, cname.c_str());
     dl->AddRectFilled(ImVec2(o.x, y + 2), ImVec2(o.x + fs * 0.5f, y + fs * 0.9f), class_color(k));
     dl->AddText(ImVec2(o.x + fs * 0.7f, y), ImGui::GetColorU32(ImGuiCol_Text), name);
@@ -692,8 +697,8 @@ void draw_classification_lab(AppState& st) {
   t = now_ms();
   draw_embedding(st, c, ImVec2(rw, ph));
   c.ms_draw_embedding = 0.9 * c.ms_draw_embedding + 0.1 * (now_ms() - t);
-  ImGui::Text("Accuracy vs shots (%d meta-test episodes each, model at iteration %ld)",
-              ClassificationLabState::kCurveEpisodes, c.shown_iteration);
+  ImGui::Text("Accuracy vs shots (%d test episodes each, iteration %ld)", ClassificationLabState::kCurveEpisodes,
+              c.shown_iteration);
   draw_curve(st, c, ImVec2(rw, std::max(fs * 8.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f)));
   ImGui::EndChild();
 }
