@@ -415,7 +415,8 @@ void draw_genes_tab(AppState& st, GeneLabState& g) {
         "Real data: expression of %d genes in %d human tissue samples (assets/data/tissue_gene_expression.csv). "
         "The inputs are %d landmark genes (the most variable ones); each task asks for one other gene. "
         "Meta-training sees many target genes; this one is held out. From K samples, each model adapts to "
-        "predict the gene in the other samples: measured across, predicted up (log expression).",
+        "predict the gene in the other samples: measured across, predicted up (log expression). The MSE in the "
+        "legend is in standardised units (one shared scale for all genes, from meta-training data).",
         gd.num_genes(), gd.num_samples(), static_cast<int>(gd.landmarks().size()));
     ImGui::Spacing();
     ImGui::TextWrapped("%s", update_rule_text(s->hp.learner));
