@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "native/cli/classification_tasks.h"
+
 namespace metalab::cli {
 
 std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
@@ -33,12 +35,18 @@ std::string HelpFormatter::make_option_desc(const CLI::Option* opt) const {
 void TaskFlags::add_to(CLI::App& app) {
   const std::string g = "Task";
   app.add_option("--task", task, "task distribution: sinusoid (Finn et al.), promoter (synthetic promoter -> "
-                                 "expression, one task per cell type) or genes (landmark genes -> one target gene "
-                                 "per task, from --csv)")
-      ->check(CLI::IsMember({"sinusoid", "promoter", "genes"}))
+                                 "expression, one task per cell type), genes (landmark genes -> one target gene "
+                                 "per task, from --csv); few-shot classification: glyphs (synthetic characters), csv (rows of --csv, classes "
+                                 "from --label-column), images (--images DIR: one folder per class), idx (--idx-images, "
+                                 "--idx-labels); glyph-sequences or table-sequences (episodes for the "
+                                 "memory network: 5-way sequences with labels one step late, of synthetic glyphs or "
+                                 "of the rows of --csv; see --task-option)")
+      ->check(CLI::IsMember({"sinusoid", "promoter", "genes", "glyphs", "csv", "images", "idx", "glyph-sequences",
+                              "table-sequences"}))
       ->group(g);
   app.add_option("--csv", csv, "genes: expression table, samples x genes, label columns allowed (e.g. "
-                               "assets/data/tissue_gene_expression.csv)")
+                               "assets/data/tissue_gene_expression.csv); csv and table-sequences: a table with a label "
+                               "column")
       ->group(g);
   app.add_option("--support", support, "K: support examples per task (what a learner adapts on)")
       ->check(CLI::PositiveNumber)
@@ -68,6 +76,25 @@ void TaskFlags::add_to(CLI::App& app) {
       ->group(g);
   app.add_option("--task-seed", task_seed, "seed of the task split (promoter: cell types; genes: target genes)")
       ->group(g);
+  app.add_option("--ways", ways, "classification: N, classes per meta-training episode")
+      ->check(CLI::Range(2, 1000))->group(g);
+  app.add_option("--shots", shots, "classification: K, support examples per class in meta-training episodes")
+      ->check(CLI::PositiveNumber)->group(g);
+  app.add_option("--queries", queries, "classification: query examples per class in meta-training episodes")
+      ->check(CLI::PositiveNumber)->group(g);
+  app.add_option("--test-ways", test_ways, "classification: N of validation and test episodes; 0 = --ways")
+      ->check(CLI::Range(0, 1000))->group(g);
+  app.add_option("--test-shots", test_shots, "classification: K of validation and test episodes; 0 = --shots")
+      ->check(CLI::NonNegativeNumber)->group(g);
+  app.add_option("--test-queries", test_queries, "classification: queries per class of test episodes; 0 = --queries")
+      ->check(CLI::NonNegativeNumber)->group(g);
+  app.add_option("--label-column", label_column, "csv: the column holding the class of each row")->group(g);
+  app.add_option("--images", images, "images: root folder, one sub-folder of images per class")->group(g);
+  app.add_option("--idx-images", idx_images, "idx: IDX image file (.gz allowed), e.g. train-images-idx3-ubyte.gz")
+      ->group(g);
+  app.add_option("--idx-labels", idx_labels, "idx: IDX label file (.gz allowed)")->group(g);
+  app.add_option("--image-size", image_size, "glyphs and images: side of the (square) images in pixels")
+      ->check(CLI::Range(4, 512))->group(g);
   app.add_option("--task-option", task_options, "any other task setting as key=value (repeatable), e.g. "
                                                 "amplitude=0.1,5 phase=0,3.14 for sinusoid, noise_sd=0.2 for promoter")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
@@ -86,8 +113,24 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given) const {
     if (!only_given || given(flag)) o[key] = value;
   };
   const bool genes = task == "genes", promoter = task == "promoter";
-  put("--support", "support", std::to_string(support), true);
-  put("--query", "query", std::to_string(query), true);
+  const bool sequences = is_sequence_source(task);  // sizes via --task-option ways=, instances=, query_per_class=
+  const bool cls = is_classification_task(task);
+  put("--support", "support", std::to_string(support), !sequences && !cls);
+  put("--query", "query", std::to_string(query), !sequences && !cls);
+  put("--ways", "ways", std::to_string(ways), cls);
+  put("--shots", "shots", std::to_string(shots), cls);
+  put("--queries", "queries", std::to_string(queries), cls);
+  put("--test-ways", "test_ways", std::to_string(test_ways), cls);
+  put("--test-shots", "test_shots", std::to_string(test_shots), cls);
+  put("--test-queries", "test_queries", std::to_string(test_queries), cls);
+  put("--label-column", "label", label_column, task == "csv");
+  put("--images", "images", images, task == "images");
+  put("--idx-images", "idx_images", idx_images, task == "idx");
+  put("--idx-labels", "idx_labels", idx_labels, task == "idx");
+  if (given("--image-size")) {
+    if (task != "glyphs" && task != "images") throw CliError("--image-size does not apply to --task " + task);
+    o[task == "glyphs" ? "glyph_size" : "image_size"] = std::to_string(image_size);
+  }
   put("--landmarks", "landmarks", landmarks, genes);
   put("--landmark-choice", "landmark_choice", landmark_choice, genes);
   put("--target-scaling", "target_scaling", target_scaling, genes);
@@ -96,10 +139,11 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given) const {
   put("--cell-types", "cell_types", std::to_string(cell_types), promoter);
   put("--sequence-length", "sequence_length", std::to_string(sequence_length), promoter);
   if (given("--task-seed")) {
-    if (!genes && !promoter) throw CliError("--task-seed does not apply to --task " + task);
-    o[genes ? "split_seed" : "seed"] = std::to_string(task_seed);
+    if (!genes && !promoter && !sequences && !cls) throw CliError("--task-seed does not apply to --task " + task);
+    o[promoter ? "seed" : "split_seed"] = std::to_string(task_seed);
   }
-  if (given("--csv") && !genes) throw CliError("--csv does not apply to --task " + task + " (only to genes)");
+  if (given("--csv") && !genes && task != "table-sequences" && task != "csv")
+    throw CliError("--csv does not apply to --task " + task + " (only to genes, csv and table-sequences)");
   for (const std::string& kv : task_options) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -122,11 +166,17 @@ std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::
   const auto name_it = options.find("name");
   const std::string name = name_it == options.end() ? "" : name_it->second;
   std::optional<CsvTable> table;
-  if (name == "genes") {
-    if (csv_path.empty()) throw CliError(what + ": genes tasks need the expression table: give --csv FILE");
+  if (name == "genes" || name == "table-sequences" || name == "csv") {
+    if (csv_path.empty()) throw CliError(what + ": " + name + " tasks need a table: give --csv FILE");
     table = read_csv(csv_path);
   }
+  if (is_classification_task(name)) return make_classification_task(options, table ? &*table : nullptr, csv_path);
   try {
+    if (is_sequence_source(name)) {
+      TaskOptions rest = options;
+      rest.erase("name");
+      return std::shared_ptr<TaskSource>(make_sequence_source(name, rest, table ? &*table : nullptr));
+    }
     return std::shared_ptr<TaskSource>(make_regression_source(options, table ? &*table : nullptr));
   } catch (const DataError& e) {
     throw CliError(e.what());

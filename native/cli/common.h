@@ -16,6 +16,7 @@
 #include "core/io/csv.h"
 #include "core/io/safetensors.h"
 #include "core/tasks/regression_sources.h"
+#include "core/tasks/sequence_episodes.h"
 
 namespace metalab::cli {
 
@@ -54,6 +55,12 @@ struct TaskFlags {
   int sequence_length = 100;
   std::uint64_t task_seed = 0;
   std::vector<std::string> task_options;  // key=value
+  // Classification episodes (glyphs, csv, images, idx).
+  int ways = 5, shots = 1, queries = 15, test_ways = 0, test_shots = 0, test_queries = 0;
+  std::string label_column;
+  std::string images;
+  std::string idx_images, idx_labels;
+  int image_size = 28;
 
   // Registers the flags on a subcommand (group "Task").
   void add_to(CLI::App& app);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/eval/evaluate.h"
+#include "core/learners/mann.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"
 #include "native/cli/thread_pool.h"
@@ -119,7 +120,11 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     e.file = file;
     entries.push_back(std::move(e));
   }
-  if (!f.no_scratch && learner.kind() != "scratch") {
+  // Metric learners adapt in one shot: no steps to report, and a network
+  // trained from scratch on the support set is not their baseline.
+  const bool one_shot = !learner.iterative();
+  if (one_shot && app.count("--steps") == 0) f.steps = 0;
+  if (!f.no_scratch && learner.kind() != "scratch" && !one_shot) {
     LearnerConfig sc = learner.config();
     sc.learner = "scratch";
     Entry e;
@@ -151,6 +156,26 @@ int run_eval(CLI::App& app, EvalFlags& f) {
       throw CliError(e.name + " (" + (e.file.empty() ? "scratch" : e.file) + "): " + ex.what());
     }
   }
+
+  // Memory network and its baselines on sequence episodes: also Santoro et
+  // al.'s accuracy by presentation, on --tasks fresh episodes of the split.
+  std::vector<std::pair<std::string, InstanceAccuracy>> by_presentation;
+  if (const auto* seq = dynamic_cast<const SequenceEpisodeSource*>(source.get())) {
+    for (const Entry& e : entries) {
+      const auto* m = dynamic_cast<const MannLearner*>(e.learner.get());
+      if (!m) continue;
+      Rng rng(f.seed);
+      try {
+        by_presentation.emplace_back(e.name, evaluate_by_instance(*m, *seq, split, f.tasks, rng));
+      } catch (const std::invalid_argument& ex) {
+        throw CliError(e.name + " (" + e.file + "): " + ex.what());
+      }
+    }
+  }
+  std::vector<int> presentations;
+  if (!by_presentation.empty())
+    for (int k : {1, 2, 3, 4, 5, 10})
+      if (k <= by_presentation[0].second.instances()) presentations.push_back(k);
 
   const bool cls = learner.model().config().classification;
   const std::string quantity = cls ? "query accuracy" : "query MSE";
@@ -184,6 +209,20 @@ int run_eval(CLI::App& app, EvalFlags& f) {
       ls.push_back(le);
     }
     j["learners"] = ls;
+    if (!by_presentation.empty()) {
+      nlohmann::ordered_json bp = nlohmann::ordered_json::array();
+      for (const auto& [name, acc] : by_presentation) {
+        nlohmann::ordered_json le;
+        le["name"] = name;
+        le["episodes"] = acc.episodes();
+        nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+        for (int k = 1; k <= acc.instances(); ++k)
+          rows.push_back({{"presentation", k}, {"accuracy", acc.accuracy(k)}, {"half_width", acc.ci95(k)}});
+        le["accuracy"] = rows;
+        bp.push_back(le);
+      }
+      j["by_presentation"] = bp;
+    }
     if (!f.json_out.empty()) {
       std::ofstream out(f.json_out);
       if (!out) throw CliError("--json-out " + f.json_out + ": cannot write there");
@@ -195,10 +234,17 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     }
   }
 
-  std::printf("%s on %d %s %s tasks (K=%s support, %s query; seed %llu); %s after 0..%d adaptation steps\n",
-              f.checkpoint.c_str(), f.tasks, split_name(split), source->name().c_str(),
-              desc.count("task.support") ? desc.at("task.support").c_str() : "?",
-              desc.count("task.query") ? desc.at("task.query").c_str() : "?",
+  auto d = [&](const char* k) { return desc.count(k) ? desc.at(k) : std::string("?"); };
+  std::string shape = "K=" + d("task.support") + " support, " + d("task.query") + " query";
+  if (cls && desc.count("task.ways")) {
+    auto test = [&](const char* k, const char* train) { return d(k) == "0" ? d(train) : d(k); };
+    shape = (split == Split::MetaTrain ? d("task.ways") : test("task.test_ways", "task.ways")) + "-way " +
+            (split == Split::MetaTrain ? d("task.shots") : test("task.test_shots", "task.shots")) + "-shot, " +
+            (split == Split::MetaTrain ? d("task.queries") : test("task.test_queries", "task.queries")) +
+            " queries per class";
+  }
+  std::printf("%s on %d %s %s tasks (%s; seed %llu); %s after 0..%d adaptation steps\n", f.checkpoint.c_str(),
+              f.tasks, split_name(split), source->name().c_str(), shape.c_str(),
               static_cast<unsigned long long>(f.seed), quantity.c_str(), f.steps);
   std::printf("mean +- half-width of the 95%% confidence interval (Student t, n = %d)\n", f.tasks);
   const int width = 22;
@@ -213,6 +259,22 @@ int run_eval(CLI::App& app, EvalFlags& f) {
       std::printf("  %*s", width, cell.c_str());
     }
     std::printf("\n");
+  }
+  if (!by_presentation.empty()) {
+    std::printf("\naccuracy by presentation of a class in %d %s episodes (Santoro et al. 2016, table 1; seed %llu)\n",
+                f.tasks, split_name(split), static_cast<unsigned long long>(f.seed));
+    std::printf("mean +- half-width of the 95%% interval over episodes\n");
+    std::printf("%12s", "presentation");
+    for (const auto& [name, acc] : by_presentation) std::printf("  %*s", width, name.c_str());
+    std::printf("\n");
+    for (int k : presentations) {
+      std::printf("%12d", k);
+      for (const auto& [name, acc] : by_presentation) {
+        const std::string cell = fmt(100 * acc.accuracy(k), 3) + "% +- " + fmt(100 * acc.ci95(k), 2) + "%";
+        std::printf("  %*s", width, cell.c_str());
+      }
+      std::printf("\n");
+    }
   }
   return kExitOk;
 }

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/learners/trainer.h"
+#include "native/cli/classification_tasks.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"
 #include "native/cli/progress.h"
@@ -29,6 +30,7 @@ struct TrainFlags {
   TaskFlags task;
   LearnerConfig learner;  // defaults shown in --help
   std::string hidden = "40,40";
+  std::string backbone = "auto";
   std::string config_file;
   long iterations = 1000;
   int threads = 1;
@@ -51,8 +53,10 @@ const std::vector<std::string>& fixed_by_checkpoint() {
       "--learner", "--inner-lr", "--inner-steps", "--outer-lr", "--outer-optimizer", "--meta-batch", "--hidden",
       "--activation", "--first-order", "--grad-clip", "--metasgd-init-lr", "--reptile-epsilon", "--scratch-lr",
       "--seed", "--task", "--support", "--query", "--landmarks", "--landmark-choice", "--target-scaling",
-      "--features", "--kmer-max", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
-      "--val-every", "--val-tasks", "--val-steps"};
+      "--features", "--kmer-max", "--ways", "--shots", "--queries", "--test-ways", "--test-shots", "--test-queries",
+      "--label-column", "--images", "--idx-images", "--idx-labels", "--image-size", "--backbone", "--distance", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
+      "--val-every", "--val-tasks", "--val-steps", "--memory-slots", "--memory-width", "--read-heads",
+      "--usage-decay"};
   return f;
 }
 
@@ -75,6 +79,9 @@ std::vector<int> parse_hidden(const std::string& text) {
 }
 
 std::string describe_model(const LearnerConfig& c) {
+  if (c.model.backbone == "conv4")
+    return "conv4 " + std::to_string(c.model.image_height) + "x" + std::to_string(c.model.image_width) + "x" +
+           std::to_string(c.model.image_channels) + " -> " + std::to_string(c.model.output_dim);
   std::string s = std::to_string(c.model.input_dim);
   for (int h : c.model.hidden) s += "-" + std::to_string(h);
   return s + "-" + std::to_string(c.model.output_dim) + " " + c.model.activation;
@@ -168,6 +175,31 @@ int run_train(CLI::App& app, TrainFlags& f) {
     cfg.model.input_dim = source->input_dim();
     cfg.model.output_dim = source->output_dim();
     cfg.model.classification = source->classification();
+    const auto* cls_source = dynamic_cast<const ClassificationTaskSource*>(source.get());
+    if (cls_source) {
+      const bool conv = f.backbone == "conv4" || (f.backbone == "auto" && source->images());
+      if (conv) {
+        if (!source->images()) throw CliError("--backbone conv4: --task " + f.task.task + " has no images");
+        cfg.model.backbone = "conv4";
+        cfg.model.image_height = source->image_height();
+        cfg.model.image_width = source->image_width();
+        cfg.model.image_channels = source->image_channels();
+      }
+      cfg.pretrain_classes = static_cast<int>(cls_source->inner().class_split().train.size());
+      // No validation episodes without enough validation classes (e.g. a table's few classes).
+      const auto& val = cls_source->inner().usable_classes(Split::MetaValidation);
+      if (static_cast<int>(val.size()) < cls_source->inner().episodes().ways_for(Split::MetaValidation)) {
+        if (app.count("--val-every") > 0 && f.val_every > 0)
+          throw CliError("--val-every: --task " + f.task.task + " has " + std::to_string(val.size()) +
+                         " usable validation classes, fewer than the episodes' ways (set --task-option "
+                         "validation_fraction=...)");
+        f.val_every = 0;
+      }
+    } else if (app.count("--backbone") > 0 && f.backbone != "mlp" && f.backbone != "auto") {
+      throw CliError("--backbone " + f.backbone + " applies to classification tasks only");
+    } else if (app.count("--distance") > 0) {
+      throw CliError("--distance applies to classification tasks only");
+    }
     try {
       cfg.validate();
     } catch (const std::invalid_argument& e) {
@@ -213,12 +245,19 @@ int run_train(CLI::App& app, TrainFlags& f) {
 
   const TaskSource& src = trainer->source();
   const auto desc = src.description();
+  auto d = [&](const char* k) { return desc.count(k) ? desc.at(k) : std::string("?"); };
+  const std::string shape =
+      src.classification()
+          ? d("task.ways") + "-way " + d("task.shots") + "-shot, " + d("task.queries") + " queries per class" +
+                (d("task.test_ways") != "0" || d("task.test_shots") != "0"
+                     ? "; test " + (d("task.test_ways") == "0" ? d("task.ways") : d("task.test_ways")) + "-way " +
+                           (d("task.test_shots") == "0" ? d("task.shots") : d("task.test_shots")) + "-shot"
+                     : std::string())
+          : "K=" + d("task.support") + " support, " + d("task.query") + " query";
   std::printf("%s %s on %s tasks (%s): model %s, inner lr %g x %d step%s, outer %s lr %g, meta-batch %d, seed %llu, "
               "%d thread%s\n",
               resuming ? "resuming" : "training", cfg.learner.c_str(), src.name().c_str(),
-              ("K=" + (desc.count("task.support") ? desc.at("task.support") : std::string("?")) + " support, " +
-               (desc.count("task.query") ? desc.at("task.query") : std::string("?")) + " query")
-                  .c_str(),
+              shape.c_str(),
               describe_model(cfg).c_str(), static_cast<double>(cfg.inner_lr), cfg.inner_steps,
               cfg.inner_steps == 1 ? "" : "s", cfg.outer_optimizer.c_str(), static_cast<double>(cfg.outer_lr),
               cfg.meta_batch, static_cast<unsigned long long>(cfg.seed), f.threads, f.threads == 1 ? "" : "s");
@@ -327,8 +366,12 @@ Runner register_train(CLI::App& root) {
   LearnerConfig& c = f->learner;
   app->add_option("--learner", c.learner,
                   "maml (second order), fomaml (first order), metasgd (learned per-parameter step sizes), anil "
-                  "(adapt the head only), reptile, pretrain (joint training + fine-tuning), scratch (no meta-training)")
-      ->check(CLI::IsMember({"maml", "fomaml", "metasgd", "anil", "reptile", "pretrain", "scratch"}))
+                  "(adapt the head only), reptile, pretrain (joint training + fine-tuning), scratch (no meta-training); "
+                  "on classification tasks also protonet (prototypical networks), matchingnet (matching networks), "
+                  "nearest (nearest neighbour in pixel/feature space, no training); on sequence tasks: mann (LSTM controller + external memory, Santoro et al. 2016), lstm, "
+                  "feedforward (its baselines; --hidden is the LSTM size, e.g. 200)")
+      ->check(CLI::IsMember({"maml", "fomaml", "metasgd", "anil", "reptile", "pretrain", "scratch", "protonet",
+                             "matchingnet", "nearest", "mann", "lstm", "feedforward"}))
       ->group(gl);
   app->add_option("--inner-lr", c.inner_lr, "alpha: inner-loop (and fine-tuning) SGD step size")
       ->check(CLI::PositiveNumber)->group(gl);
@@ -339,6 +382,12 @@ Runner register_train(CLI::App& root) {
       ->check(CLI::IsMember({"adam", "sgd", "rmsprop"}))->group(gl);
   app->add_option("--meta-batch", c.meta_batch, "tasks per meta-iteration")->check(CLI::PositiveNumber)->group(gl);
   app->add_option("--hidden", f->hidden, "hidden layer sizes of the MLP, comma-separated")->group(gl);
+  app->add_option("--backbone", f->backbone,
+                  "classification: auto (conv4 for images, the MLP for table rows), mlp or conv4 (4 conv blocks, "
+                  "Vinyals et al.)")
+      ->check(CLI::IsMember({"auto", "mlp", "conv4"}))->group(gl);
+  app->add_option("--distance", c.distance, "protonet, matchingnet, nearest: euclidean or cosine")
+      ->check(CLI::IsMember({"euclidean", "cosine"}))->group(gl);
   app->add_option("--activation", c.model.activation, "hidden activation: relu, tanh, sigmoid or none")
       ->check(CLI::IsMember({"relu", "tanh", "sigmoid", "none"}))->group(gl);
   app->add_flag("--first-order", c.first_order, "MAML family: drop second-order terms (maml becomes fomaml)")->group(gl);
@@ -350,6 +399,12 @@ Runner register_train(CLI::App& root) {
       ->check(CLI::PositiveNumber)->group(gl);
   app->add_option("--scratch-lr", c.scratch_lr, "scratch baseline: Adam step size on the support set")
       ->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--memory-slots", c.memory_slots, "mann: memory rows N")->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--memory-width", c.memory_width, "mann: memory columns M")->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--read-heads", c.read_heads, "mann: read heads R (each with an LRUA write head)")
+      ->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--usage-decay", c.usage_decay, "mann: decay gamma of the usage weights")
+      ->check(CLI::Range(0.0, 1.0))->group(gl);
   app->add_option("--seed", c.seed, "seed of the initial weights and of the training task stream")->group(gl);
   f->task.add_to(*app);
   const std::string gr = "Run";
