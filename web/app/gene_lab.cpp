@@ -158,6 +158,21 @@ void draw_adapt_controls(AppState& st, GeneLabState& g, const std::string& meta_
   (void)st;
 }
 
+// Play / pause of the shown model's meta-training (Space), with its iteration count.
+void draw_training_toggle(AppState& st, TrainingSession& s) {
+  if (st.shortcuts.play_pause) s.playing = !s.playing;
+  if (st.shortcuts.step) {
+    s.playing = false;
+    step_training(s);
+  }
+  ImGui::SameLine();
+  if (ImGui::Button(s.playing ? "Pause (Space)" : "Train (Space)")) s.playing = !s.playing;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Meta-train this model here (the Regression lab shows its loss curves and settings)");
+  ImGui::SameLine();
+  ImGui::TextDisabled("%s, iteration %ld", learner_title(s.hp.learner), s.iteration());
+}
+
 // Sequences as coloured bases, planted motifs boxed and labelled, TSS at the right.
 void draw_sequences(AppState& st, const PromoterDistribution& pd, const PromoterTask& t, float width) {
   const float fs = ImGui::GetFontSize();
@@ -330,8 +345,7 @@ void draw_promoter_tab(AppState& st, GeneLabState& g) {
   draw_weight_strip(st, g, pd, ImGui::GetContentRegionAvail().x);
   if (ImGui::Button("New cell type (N)")) ++g.promoter_index;
   g.rects.new_cell_type = last_item_rect();
-  ImGui::SameLine();
-  ImGui::TextDisabled("model: %s, iteration %ld", learner_title(s->hp.learner), s->iteration());
+  draw_training_toggle(st, *s);
   ImGui::Spacing();
   if (ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::TextWrapped(
@@ -347,7 +361,7 @@ void draw_promoter_tab(AppState& st, GeneLabState& g) {
     ImGui::Spacing();
     ImGui::TextWrapped("%s", update_rule_text(s->hp.learner));
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Train this model in the Regression lab (task: Promoter -> expression).");
+    ImGui::TextWrapped("Its loss curves and settings: Regression lab, task Promoter -> expression.");
     ImGui::PopStyleColor();
   }
   ImGui::EndChild();
@@ -396,7 +410,7 @@ void draw_genes_tab(AppState& st, GeneLabState& g) {
                      static_cast<int>(gv.task.support_rows.size()), static_cast<int>(gv.task.query_rows.size()));
   if (ImGui::Button("New gene (N)")) ++g.gene_index;
   g.rects.new_gene = last_item_rect();
-  ImGui::TextDisabled("model: %s, iteration %ld", learner_title(s->hp.learner), s->iteration());
+  draw_training_toggle(st, *s);
   ImGui::Spacing();
   if (ImGui::CollapsingHeader("Support samples", 0)) {
     for (std::size_t i = 0; i < gv.task.support_rows.size(); ++i) {
@@ -421,7 +435,7 @@ void draw_genes_tab(AppState& st, GeneLabState& g) {
     ImGui::Spacing();
     ImGui::TextWrapped("%s", update_rule_text(s->hp.learner));
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Train this model in the Regression lab (task: Tissue gene expression).");
+    ImGui::TextWrapped("Its loss curves and settings: Regression lab, task Tissue gene expression.");
     ImGui::PopStyleColor();
   }
   ImGui::EndChild();

@@ -350,7 +350,7 @@ void draw_gradient_panel(AppState& st, const RegressionLabState& r, const Traini
     return;
   }
   const double mx = std::max(r.grad.exact_norm, r.grad.first_order_norm);
-  const float bar_w = std::max(fs * 6.0f, ImGui::GetContentRegionAvail().x - fs * 11.0f);
+  const float bar_w = std::max(fs * 6.0f, ImGui::GetContentRegionAvail().x - fs * 12.5f);
   char b[96];
   std::snprintf(b, sizeof b, "exact (2nd order)  %.4g", r.grad.exact_norm);
   draw_value_bar(mx > 0 ? static_cast<float>(r.grad.exact_norm / mx) : 0.0f, bar_w, col.meta, b);
@@ -358,7 +358,10 @@ void draw_gradient_panel(AppState& st, const RegressionLabState& r, const Traini
   draw_value_bar(mx > 0 ? static_cast<float>(r.grad.first_order_norm / mx) : 0.0f, bar_w, col.scratch, b);
   std::snprintf(b, sizeof b, "cosine  %.4f", r.grad.cosine);
   draw_value_bar(static_cast<float>(std::max(0.0, r.grad.cosine)), bar_w, col.truth, b);
-  ImGui::TextDisabled("norms of grad_theta L_query(theta'); %.1f ms to compute both", r.grad_ms);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("Norms of the meta-gradient grad_theta L_query(theta') of the held-out task, exact and "
+                     "first-order, and the cosine between them (%.1f ms for both).", r.grad_ms);
+  ImGui::PopStyleColor();
 }
 
 void draw_help(AppState& st, const TrainingSession& s) {
