@@ -16,7 +16,8 @@
 //   6. while training MAML on sinusoids, the median wasm work per frame over
 //      300 frames (measured in the page) is under 12 ms;
 //   7. a downloaded checkpoint, uploaded again, restores the same predictions;
-//      a corrupted upload shows an error and changes nothing;
+//      a corrupted upload, or a checkpoint of another kind of model, shows an
+//      error and changes nothing;
 //   8. URL state: a link's settings are applied; a change in the page updates
 //      the hash; reloading that URL restores the same state; a bad value falls
 //      back to the default with a notice naming the key;
@@ -326,6 +327,20 @@ async function main() {
   st = await state(page);
   check(st.status.regression.checksum === good.checksum && st.status.regression.iteration === good.iteration,
         'a corrupted upload changes nothing', `checksum ${good.checksum} -> ${st.status.regression.checksum}`);
+  // A valid safetensors file that holds another kind of model (a prototypical network on glyphs).
+  const header = JSON.stringify({ __metadata__: { learner: 'protonet', 'task.name': 'glyphs' },
+                                  w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } });
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(header)));
+  await page.setInputFiles('#upload', { name: 'protonet-glyphs.safetensors', mimeType: 'application/octet-stream',
+                                        buffer: Buffer.concat([len, Buffer.from(header), Buffer.alloc(4)]) });
+  st = await waitFor(page, 'the mismatched upload to be processed', (x) => x.status.page.uploads === uploads0 + 3, 20000);
+  check(st.status.page.last_error.includes('protonet') || st.status.page.last_error.includes('glyphs'),
+        'a checkpoint of another kind of model shows an error', st.status.page.last_error);
+  await waitFrames(page, 3);
+  st = await state(page);
+  check(st.status.regression.checksum === good.checksum && st.status.regression.task === 'sinusoid',
+        'a mismatched upload changes nothing', `checksum ${good.checksum} -> ${st.status.regression.checksum}`);
   const errShot = await shot(page, 'labs-upload-error.png');
   summary.screenshots.push(errShot.file);
   checkNoProblems('after checkpoint download and upload');
