@@ -372,6 +372,11 @@ Tensor<T> relu(const Tensor<T>& a) {
   Mat<T> v = a.value().cwiseMax(T(0));
   return make_result<T>(std::move(v), "relu", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+                          if (!GradMode::enabled()) {  // plain values: g where the input was positive
+                            Mat<T> d = (in[0].value().array() > T(0)).select(g.value(), T(0));
+                            gi.push_back(Tensor<T>(std::move(d)));
+                            return;
+                          }
                           auto mask = std::make_shared<const Mat<T>>(
                               (in[0].value().array() > T(0)).template cast<T>().matrix());
                           gi.push_back(mul_constant_shared(g, std::move(mask)));
@@ -926,6 +931,11 @@ Tensor<T> max_pool2(const Tensor<T>& x, const ImageShape& s) {
                      static_cast<Index>(s.batch) * oh * ow, c);
 }
 
+// Batch norm is one fused node: the forward pass and, when no graph is being
+// recorded (ordinary training), the backward pass run as tight loops over the
+// [rows, C] matrix without materialising the intermediate broadcasts. With
+// create_graph (second-order MAML through a Conv4), the backward is recomputed
+// from differentiable operations instead, so it can be differentiated again.
 template <typename T>
 BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, T eps) {
   require_defined("batch_norm", x);
@@ -934,14 +944,70 @@ BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, 
   if (gamma.rows() != 1 || gamma.cols() != x.cols()) shape_fail("batch_norm", x, gamma, "gamma must be 1 x (input columns)");
   if (beta.rows() != 1 || beta.cols() != x.cols()) shape_fail("batch_norm", x, beta, "beta must be 1 x (input columns)");
   if (x.rows() < 2) throw ShapeError("batch_norm: training needs at least 2 rows, got " + x.shape_string());
-  const Tensor<T> mu = col_mean(x);
-  const Tensor<T> centered = sub(x, mu);
-  const Tensor<T> var = col_mean(square(centered));
-  const Tensor<T> inv_std = pow(add_scalar(var, eps), T(-0.5));
+  const Mat<T>& xv = x.value();
+  const Index n = xv.rows(), c = xv.cols();
+  // Two-pass mean and variance in double for accuracy over large batches.
+  Eigen::Matrix<double, 1, Eigen::Dynamic> mean = Eigen::Matrix<double, 1, Eigen::Dynamic>::Zero(c);
+  for (Index i = 0; i < n; ++i) mean += xv.row(i).template cast<double>();
+  mean /= static_cast<double>(n);
+  Eigen::Matrix<double, 1, Eigen::Dynamic> var = Eigen::Matrix<double, 1, Eigen::Dynamic>::Zero(c);
+  for (Index i = 0; i < n; ++i) var += (xv.row(i).template cast<double>() - mean).array().square().matrix();
+  var /= static_cast<double>(n);
+  auto stats = std::make_shared<std::pair<Mat<T>, Mat<T>>>();  // (mean, 1 / sqrt(var + eps)), 1 x C
+  stats->first = mean.template cast<T>();
+  stats->second = (var.array() + static_cast<double>(eps)).rsqrt().matrix().template cast<T>();
+  const Mat<T> scale = stats->second.cwiseProduct(gamma.value());
+  Mat<T> y(n, c);
+  for (Index i = 0; i < n; ++i)
+    y.row(i).array() = (xv.row(i) - stats->first).array() * scale.row(0).array() + beta.value().row(0).array();
   BatchNormResult<T> r;
-  r.output = add(mul(mul(centered, inv_std), gamma), beta);
-  r.batch_mean = mu.value();
-  r.batch_var = var.value();
+  r.batch_mean = stats->first;
+  r.batch_var = var.template cast<T>();
+  r.output = make_result<T>(
+      std::move(y), "batch_norm", {x, gamma, beta},
+      [stats, eps](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
+        const T count = static_cast<T>(in[0].rows());
+        if (GradMode::enabled()) {  // differentiable closed form (create_graph)
+          const Tensor<T> centered = sub(in[0], col_mean(in[0]));
+          const Tensor<T> inv_std = pow(add_scalar(col_mean(square(centered)), eps), T(-0.5));
+          const Tensor<T> xhat = mul(centered, inv_std);
+          const Tensor<T> sum_g = col_sum(g);
+          const Tensor<T> sum_gx = col_sum(mul(g, xhat));
+          gi.push_back(if_needed(in, 0, [&] {
+            return mul(mul_scalar(mul(in[1], inv_std), T(1) / count),
+                       sub(sub(mul_scalar(g, count), sum_g), mul(xhat, sum_gx)));
+          }));
+          gi.push_back(if_needed(in, 1, [&] { return sum_gx; }));
+          gi.push_back(if_needed(in, 2, [&] { return sum_g; }));
+          return;
+        }
+        const Mat<T>& xv = in[0].value();
+        const Mat<T>& gv = g.value();
+        const Mat<T>& mu = stats->first;
+        const Mat<T>& inv_std = stats->second;
+        const Index rows = xv.rows(), cols = xv.cols();
+        Mat<T> sum_g = Mat<T>::Zero(1, cols), sum_gx = Mat<T>::Zero(1, cols);
+        for (Index i = 0; i < rows; ++i) {
+          sum_g += gv.row(i);
+          sum_gx.array() += gv.row(i).array() * (xv.row(i) - mu).array();
+        }
+        sum_gx.array() *= inv_std.array();  // sum of g * xhat
+        if (in[0].requires_grad()) {
+          // dx = gamma * inv_std / N * (N g - sum(g) - xhat * sum(g xhat))
+          const Mat<T> a = in[1].value().cwiseProduct(inv_std);
+          const Mat<T> mean_g = sum_g / count;
+          const Mat<T> b = sum_gx.cwiseProduct(inv_std) / count;
+          Mat<T> dx(rows, cols);
+          for (Index i = 0; i < rows; ++i)
+            dx.row(i).array() =
+                a.row(0).array() * (gv.row(i).array() - mean_g.row(0).array() - (xv.row(i) - mu).array() * b.row(0).array());
+          gi.push_back(Tensor<T>(std::move(dx)));
+        } else {
+          gi.push_back(Tensor<T>());
+        }
+        gi.push_back(in[1].requires_grad() ? Tensor<T>(sum_gx) : Tensor<T>());
+        gi.push_back(in[2].requires_grad() ? Tensor<T>(sum_g) : Tensor<T>());
+      });
   return r;
 }
 
@@ -958,6 +1024,15 @@ Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tens
     throw ShapeError("batch_norm: running mean " + shape_of(running_mean.rows(), running_mean.cols()) + " and variance " +
                      shape_of(running_var.rows(), running_var.cols()) + " must be 1 x (input columns) for input " +
                      x.shape_string());
+  if (!GradMode::enabled() || !(x.requires_grad() || gamma.requires_grad() || beta.requires_grad())) {
+    // Nothing to record: one fused pass (evaluation episodes).
+    const Mat<T> scale = (running_var.array() + eps).rsqrt().matrix().cwiseProduct(gamma.value());
+    const Mat<T> shift = beta.value() - running_mean.cwiseProduct(scale);
+    Mat<T> y(x.rows(), x.cols());
+    for (Index i = 0; i < x.rows(); ++i)
+      y.row(i).array() = x.value().row(i).array() * scale.row(0).array() + shift.row(0).array();
+    return Tensor<T>(std::move(y));
+  }
   const Tensor<T> inv_std(((running_var.array() + eps).rsqrt()).matrix());
   const Tensor<T> centered = sub(x, Tensor<T>(running_mean));
   return add(mul(mul(centered, inv_std), gamma), beta);

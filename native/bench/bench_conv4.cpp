@@ -6,9 +6,13 @@
 #include <benchmark/benchmark.h>
 
 #include "core/common/rng.h"
+#include "native/data/malloc_tuning.h"
 #include "core/nn/layers.h"
 
 namespace {
+
+// Large matrices stay in the heap between iterations (see malloc_tuning.h).
+const bool kMallocTuned = (metalab::tune_malloc_for_large_tensors(), true);
 
 using namespace metalab;
 using Tensorf = ad::Tensor<float>;

@@ -9,8 +9,12 @@
 
 #include "core/learners/learner.h"
 #include "core/tasks/episodes.h"
+#include "native/data/malloc_tuning.h"
 
 namespace {
+
+// Large matrices stay in the heap between iterations (see malloc_tuning.h).
+const bool kMallocTuned = (metalab::tune_malloc_for_large_tensors(), true);
 
 using namespace metalab;
 

@@ -198,8 +198,9 @@ TEST(ProtoNet, BeatsRawNearestNeighbourOnGlyphs) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "glyphs 5-way 1-shot, 200 test episodes: protonet " << acc_proto << ", raw nearest neighbour "
             << acc_nn << " (" << seconds << " s)\n";
+  // The budget is fixed (300 episodes of 16 x 16 glyphs, a 3-block Conv4 of 32
+  // channels): about 10 s on an idle core. Timing is reported, never asserted.
   EXPECT_GT(acc_proto, acc_nn + 0.05);
-  EXPECT_LT(seconds, 60.0);  // budget; typically well under 20 s when the machine is idle
 }
 
 }  // namespace

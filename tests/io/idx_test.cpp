@@ -1,0 +1,80 @@
+#include "core/io/idx.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace metalab {
+namespace {
+
+std::string bytes(std::initializer_list<int> v) {
+  std::string s;
+  for (int b : v) s += static_cast<char>(b);
+  return s;
+}
+
+template <typename F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const FormatError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Idx, ParsesImagesAndLabels) {
+  // 2 images of 2 x 3 pixels.
+  const std::string img = bytes({0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255});
+  const IdxArray a = parse_idx_images(img, "img");
+  EXPECT_EQ(a.dims, (std::vector<std::int64_t>{2, 2, 3}));
+  EXPECT_EQ(a.count(), 2);
+  EXPECT_EQ(a.item_size(), 6);
+  EXPECT_EQ(a.data.back(), 255);
+  const IdxArray l = parse_idx_labels(bytes({0, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9}), "lab");
+  EXPECT_EQ(l.dims, (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(l.data, (std::vector<std::uint8_t>{7, 0, 9}));
+  // Round trip through the writer.
+  EXPECT_EQ(write_idx(a), img);
+}
+
+TEST(Idx, RejectsTruncatedFiles) {
+  const std::string full = bytes({0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8});
+  for (std::size_t n = 0; n < full.size(); ++n) {
+    EXPECT_THROW(parse_idx(full.substr(0, n), "cut"), FormatError) << n << " bytes";
+  }
+  const std::string m = error_of([&] { parse_idx(full.substr(0, full.size() - 1), "cut.idx"); });
+  EXPECT_NE(m.find("cut.idx"), std::string::npos) << m;
+  EXPECT_NE(m.find("truncated"), std::string::npos) << m;
+  EXPECT_NE(error_of([&] { parse_idx(full.substr(0, 10), "h"); }).find("truncated header"), std::string::npos);
+  // Extra bytes after the data are an error too.
+  EXPECT_NE(error_of([&] { parse_idx(full + "x", "long"); }).find("after the"), std::string::npos);
+}
+
+TEST(Idx, RejectsBadMagicAndTypes) {
+  // A gzip header (the file was not decompressed).
+  const std::string m = error_of([] { parse_idx(bytes({0x1f, 0x8b, 8, 0, 0, 0, 0, 0}), "train.gz"); });
+  EXPECT_NE(m.find("bad magic"), std::string::npos) << m;
+  EXPECT_NE(m.find("gzip"), std::string::npos) << m;
+  // Float elements (type 0x0D) are not supported.
+  EXPECT_NE(error_of([] { parse_idx(bytes({0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0}), "f"); }).find("element type"),
+            std::string::npos);
+  // Labels where images are expected, and the reverse.
+  const std::string labels = bytes({0, 0, 8, 1, 0, 0, 0, 1, 5});
+  EXPECT_NE(error_of([&] { parse_idx_images(labels, "l"); }).find("0x801"), std::string::npos);
+  const std::string images = bytes({0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 5});
+  EXPECT_NE(error_of([&] { parse_idx_labels(images, "i"); }).find("not a label file"), std::string::npos);
+  // Zero dimensions and absurd ranks.
+  EXPECT_THROW(parse_idx(bytes({0, 0, 8, 1, 0, 0, 0, 0}), "z"), FormatError);
+  EXPECT_THROW(parse_idx(bytes({0, 0, 8, 0}), "r0"), FormatError);
+  EXPECT_THROW(parse_idx(bytes({0, 0, 8, 9, 0, 0, 0, 1}), "r9"), FormatError);
+}
+
+TEST(Idx, HugeDimensionsDoNotAllocate) {
+  // The header claims 4e9 x 4e9 x 4e9 bytes: rejected as truncated, no allocation.
+  const std::string h = bytes({0, 0, 8, 3, 0xEE, 0x6B, 0x28, 0, 0xEE, 0x6B, 0x28, 0, 0xEE, 0x6B, 0x28, 0, 1});
+  EXPECT_NE(error_of([&] { parse_idx(h, "big"); }).find("truncated"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace metalab

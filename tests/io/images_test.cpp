@@ -1,0 +1,222 @@
+#include "core/io/images.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+// PNG and JPEG fixtures are written at test time with stb_image_write (libstb-dev).
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+
+namespace metalab {
+namespace {
+
+void append(void* ctx, void* data, int size) {
+  static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+// A w x h image with `channels` channels whose byte at (y, x, c) is f(y, x, c).
+template <typename F>
+std::string png(int w, int h, int channels, F f) {
+  std::vector<unsigned char> px(static_cast<std::size_t>(w * h * channels));
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < channels; ++c) px[static_cast<std::size_t>((y * w + x) * channels + c)] = f(y, x, c);
+  std::string out;
+  stbi_write_png_to_func(append, &out, w, h, channels, px.data(), w * channels);
+  return out;
+}
+std::string gray(int w, int h, unsigned char v) {
+  return png(w, h, 1, [v](int, int, int) { return v; });
+}
+
+template <typename F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+ImageLoadOptions size(int s) {
+  ImageLoadOptions o;
+  o.height = o.width = s;
+  return o;
+}
+
+TEST(Images, ClassesFromFoldersSortedWithGroups) {
+  const std::vector<ImageFile> files{{"latin/b/2.png", gray(4, 4, 255)},
+                                     {"latin/b/1.png", gray(4, 4, 0)},
+                                     {"greek/alpha/x.png", gray(4, 4, 51)},
+                                     {"latin/a/z.png", gray(4, 4, 102)}};
+  const ImageSet s = load_images_from_memory(files, size(2));
+  EXPECT_EQ(s.class_names, (std::vector<std::string>{"greek/alpha", "latin/a", "latin/b"}));
+  EXPECT_EQ(s.class_groups, (std::vector<std::string>{"greek", "latin", "latin"}));
+  EXPECT_EQ(s.labels, (std::vector<int>{0, 1, 2, 2}));
+  EXPECT_EQ(s.files[2], "latin/b/1.png");  // sorted within a class
+  ASSERT_EQ(s.images.rows(), 4);
+  ASSERT_EQ(s.images.cols(), 4);
+  EXPECT_EQ(s.channels, 1);
+  EXPECT_NEAR(s.images(0, 0), 0.2f, 1e-6);
+  EXPECT_NEAR(s.images(3, 3), 1.0f, 1e-6);
+}
+
+TEST(Images, AreaResizeAndInversion) {
+  // 4 x 4: each 2 x 2 block has one value; shrinking to 2 x 2 averages blocks.
+  const std::string img = png(4, 4, 1, [](int y, int x, int) { return static_cast<unsigned char>(((y / 2) * 2 + x / 2) * 60); });
+  ImageLoadOptions o = size(2);
+  const ImageSet s = load_images_from_memory({{"c/i.png", img}}, o);
+  EXPECT_NEAR(s.images(0, 0), 0.0f, 1e-6);
+  EXPECT_NEAR(s.images(0, 1), 60 / 255.0f, 1e-6);
+  EXPECT_NEAR(s.images(0, 2), 120 / 255.0f, 1e-6);
+  EXPECT_NEAR(s.images(0, 3), 180 / 255.0f, 1e-6);
+  o.invert = true;
+  EXPECT_NEAR(load_images_from_memory({{"c/i.png", img}}, o).images(0, 3), 1 - 180 / 255.0f, 1e-6);
+  // Odd ratios (5 -> 2) still average to the constant of a constant image.
+  const ImageSet c = load_images_from_memory({{"c/i.png", gray(5, 5, 200)}}, o);
+  EXPECT_NEAR(c.images.maxCoeff(), 1 - 200 / 255.0f, 1e-5);
+  EXPECT_NEAR(c.images.minCoeff(), 1 - 200 / 255.0f, 1e-5);
+}
+
+TEST(Images, BilinearEnlargeKeepsCornersAndRange) {
+  DecodedImage d{2, 2, 1, {0.0f, 1.0f, 1.0f, 0.0f}};
+  const Matrix m = resize_image(d, 4, 4);
+  EXPECT_NEAR(m(0, 0), 0.0f, 1e-6);
+  EXPECT_NEAR(m(0, 3), 1.0f, 1e-6);
+  EXPECT_NEAR(m(0, 1), 0.25f, 1e-6);
+  EXPECT_GE(m.minCoeff(), 0.0f);
+  EXPECT_LE(m.maxCoeff(), 1.0f);
+}
+
+TEST(Images, RotationAugmentationMakesNewClasses) {
+  // A single bright pixel at the top-left corner.
+  const std::string img = png(3, 3, 1, [](int y, int x, int) { return static_cast<unsigned char>(y == 0 && x == 0 ? 255 : 0); });
+  ImageLoadOptions o = size(3);
+  o.rotations = true;
+  const ImageSet s = load_images_from_memory({{"a/1.png", img}, {"b/1.png", img}}, o);
+  EXPECT_EQ(s.class_names, (std::vector<std::string>{"a", "a@90", "a@180", "a@270", "b", "b@90", "b@180", "b@270"}));
+  EXPECT_EQ(s.class_base, (std::vector<int>{0, 0, 0, 0, 4, 4, 4, 4}));
+  EXPECT_EQ(s.labels, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
+  // Clockwise: top-left -> top-right -> bottom-right -> bottom-left.
+  EXPECT_FLOAT_EQ(s.images(0, 0), 1.0f);
+  EXPECT_FLOAT_EQ(s.images(1, 2), 1.0f);
+  EXPECT_FLOAT_EQ(s.images(2, 8), 1.0f);
+  EXPECT_FLOAT_EQ(s.images(3, 6), 1.0f);
+  ImageLoadOptions bad = o;
+  bad.width = 4;
+  EXPECT_THROW(load_images_from_memory({{"a/1.png", img}}, bad), std::invalid_argument);
+}
+
+TEST(Images, RgbAndJpeg) {
+  const std::string rgb = png(2, 2, 3, [](int, int, int c) { return static_cast<unsigned char>(c == 0 ? 255 : 0); });
+  const ImageSet s = load_images_from_memory({{"red/1.png", rgb}}, size(2));
+  EXPECT_EQ(s.channels, 3);
+  EXPECT_EQ(s.images.cols(), 12);
+  EXPECT_NEAR(s.images(0, 0), 1.0f, 1e-6);
+  EXPECT_NEAR(s.images(0, 1), 0.0f, 1e-6);
+  std::vector<unsigned char> px(8 * 8, 128);
+  std::string jpg;
+  stbi_write_jpg_to_func(append, &jpg, 8, 8, 1, px.data(), 95);
+  const ImageSet j = load_images_from_memory({{"c/1.jpg", jpg}}, size(4));
+  EXPECT_NEAR(j.images(0, 5), 128 / 255.0f, 0.02);
+}
+
+TEST(Images, InconsistentChannelsRejectedUnlessConverted) {
+  const std::vector<ImageFile> files{{"a/1.png", gray(2, 2, 10)},
+                                     {"a/2.png", png(2, 2, 3, [](int, int, int) { return 90; })}};
+  const std::string m = error_of([&] { load_images_from_memory(files, size(2), "up"); });
+  EXPECT_NE(m.find("different channel counts"), std::string::npos) << m;
+  EXPECT_NE(m.find("a/1.png"), std::string::npos) << m;
+  EXPECT_NE(m.find("a/2.png"), std::string::npos) << m;
+  ImageLoadOptions o = size(2);
+  o.channels = 1;
+  EXPECT_EQ(load_images_from_memory(files, o).channels, 1);
+}
+
+TEST(Images, NonImageFilesAreNamed) {
+  const std::string m = error_of([] {
+    load_images_from_memory({{"a/1.png", gray(2, 2, 1)}, {"a/notes.txt", "hello, world"}}, size(2), "up");
+  });
+  EXPECT_NE(m.find("a/notes.txt"), std::string::npos) << m;
+  EXPECT_NE(m.find("not a PNG or JPEG"), std::string::npos) << m;
+  EXPECT_NE(error_of([] { load_images_from_memory({{"a/empty.png", ""}}, size(2)); }).find("a/empty.png"),
+            std::string::npos);
+  // A truncated PNG.
+  const std::string cut = gray(8, 8, 3).substr(0, 40);
+  EXPECT_NE(error_of([&] { load_images_from_memory({{"a/cut.png", cut}}, size(2)); }).find("a/cut.png"), std::string::npos);
+}
+
+TEST(Images, LayoutErrors) {
+  EXPECT_NE(error_of([] { load_images_from_memory({}, size(2), "up"); }).find("no images"), std::string::npos);
+  EXPECT_NE(error_of([] { load_images_from_memory({{"loose.png", gray(2, 2, 1)}}, size(2)); }).find("not inside a class folder"),
+            std::string::npos);
+  const std::string mixed = error_of([] {
+    load_images_from_memory({{"a/1.png", gray(2, 2, 1)}, {"a/b/2.png", gray(2, 2, 1)}}, size(2));
+  });
+  EXPECT_NE(mixed.find("both images and subfolders"), std::string::npos) << mixed;
+  // Hidden files (and folders) are ignored.
+  const ImageSet s = load_images_from_memory(
+      {{"a/1.png", gray(2, 2, 1)}, {"a/.DS_Store", "junk"}, {".git/x/1.png", "junk"}}, size(2));
+  EXPECT_EQ(s.images.rows(), 1);
+}
+
+class ImageFolder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = std::filesystem::temp_directory_path() /
+           ("metalab_images_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root);
+  }
+  void TearDown() override { std::filesystem::remove_all(root); }
+  void write(const std::string& rel, const std::string& bytes) {
+    const auto p = root / rel;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << bytes;
+  }
+  std::filesystem::path root;
+};
+
+TEST_F(ImageFolder, LoadsATree) {
+  write("background/latin/a/1.png", gray(6, 6, 255));
+  write("background/latin/a/2.png", gray(6, 6, 0));
+  write("evaluation/greek/b/1.png", gray(6, 6, 128));
+  const ImageSet s = load_image_folder(root.string(), size(3));
+  EXPECT_EQ(s.class_names, (std::vector<std::string>{"background/latin/a", "evaluation/greek/b"}));
+  EXPECT_EQ(s.class_groups, (std::vector<std::string>{"background/latin", "evaluation/greek"}));
+  EXPECT_EQ(s.images.rows(), 3);
+}
+
+TEST_F(ImageFolder, EmptyRootAndEmptyClassFolder) {
+  EXPECT_NE(error_of([&] { read_image_folder(root.string()); }).find("the folder is empty"), std::string::npos);
+  write("a/1.png", gray(2, 2, 1));
+  std::filesystem::create_directories(root / "b");
+  const std::string m = error_of([&] { read_image_folder(root.string()); });
+  EXPECT_NE(m.find("empty class folder"), std::string::npos) << m;
+  EXPECT_NE(m.find("/b"), std::string::npos) << m;
+  EXPECT_NE(error_of([&] { read_image_folder((root / "missing").string()); }).find("not a folder"), std::string::npos);
+}
+
+TEST_F(ImageFolder, FilesInTheRootOrMixedFolders) {
+  write("a/1.png", gray(2, 2, 1));
+  write("stray.png", gray(2, 2, 1));
+  EXPECT_NE(error_of([&] { read_image_folder(root.string()); }).find("stray.png"), std::string::npos);
+  std::filesystem::remove(root / "stray.png");
+  write("a/sub/2.png", gray(2, 2, 1));
+  EXPECT_NE(error_of([&] { read_image_folder(root.string()); }).find("both images and subfolders"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace metalab
