@@ -236,12 +236,14 @@ int run_eval(CLI::App& app, EvalFlags& f) {
 
   auto d = [&](const char* k) { return desc.count(k) ? desc.at(k) : std::string("?"); };
   std::string shape = "K=" + d("task.support") + " support, " + d("task.query") + " query";
-  if (cls && desc.count("task.ways")) {
+  if (desc.count("task.shots")) {
     auto test = [&](const char* k, const char* train) { return d(k) == "0" ? d(train) : d(k); };
     shape = (split == Split::MetaTrain ? d("task.ways") : test("task.test_ways", "task.ways")) + "-way " +
             (split == Split::MetaTrain ? d("task.shots") : test("task.test_shots", "task.shots")) + "-shot, " +
             (split == Split::MetaTrain ? d("task.queries") : test("task.test_queries", "task.queries")) +
             " queries per class";
+  } else if (desc.count("task.instances")) {
+    shape = d("task.ways") + "-way, " + d("task.instances") + " instances per class";
   }
   std::printf("%s on %d %s %s tasks (%s; seed %llu); %s after 0..%d adaptation steps\n", f.checkpoint.c_str(),
               f.tasks, split_name(split), source->name().c_str(), shape.c_str(),

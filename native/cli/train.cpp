@@ -176,6 +176,15 @@ int run_train(CLI::App& app, TrainFlags& f) {
     cfg.model.output_dim = source->output_dim();
     cfg.model.classification = source->classification();
     const auto* cls_source = dynamic_cast<const ClassificationTaskSource*>(source.get());
+    const bool metric = cfg.learner == "protonet" || cfg.learner == "matchingnet" || cfg.learner == "nearest";
+    const bool memory = cfg.learner == "mann" || cfg.learner == "lstm" || cfg.learner == "feedforward";
+    if (metric && !cls_source)
+      throw CliError("--learner " + cfg.learner + " needs few-shot classification episodes: --task glyphs, csv, "
+                     "images or idx (not " + f.task.task + ")");
+    if (memory && !is_sequence_source(f.task.task))
+      throw CliError("--learner " + cfg.learner + " reads episodes as sequences: use --task " +
+                     (f.task.task == "csv" ? std::string("table-sequences") : std::string("glyph-sequences")) +
+                     " (not " + f.task.task + ")");
     if (cls_source) {
       const bool conv = f.backbone == "conv4" || (f.backbone == "auto" && source->images());
       if (conv) {
@@ -247,12 +256,13 @@ int run_train(CLI::App& app, TrainFlags& f) {
   const auto desc = src.description();
   auto d = [&](const char* k) { return desc.count(k) ? desc.at(k) : std::string("?"); };
   const std::string shape =
-      src.classification()
+      desc.count("task.shots")
           ? d("task.ways") + "-way " + d("task.shots") + "-shot, " + d("task.queries") + " queries per class" +
                 (d("task.test_ways") != "0" || d("task.test_shots") != "0"
                      ? "; test " + (d("task.test_ways") == "0" ? d("task.ways") : d("task.test_ways")) + "-way " +
                            (d("task.test_shots") == "0" ? d("task.shots") : d("task.test_shots")) + "-shot"
                      : std::string())
+          : desc.count("task.instances") ? d("task.ways") + "-way, " + d("task.instances") + " instances per class"
           : "K=" + d("task.support") + " support, " + d("task.query") + " query";
   std::printf("%s %s on %s tasks (%s): model %s, inner lr %g x %d step%s, outer %s lr %g, meta-batch %d, seed %llu, "
               "%d thread%s\n",

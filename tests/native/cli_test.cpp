@@ -301,3 +301,54 @@ TEST_F(Cli, InspectMetaGradientWritesBothGradients) {
 }
 
 }  // namespace
+
+// Few-shot classification: a tiny glyph ProtoNet trains, and eval reports the
+// query accuracy with its interval on test episodes of other ways and shots.
+TEST_F(Cli, GlyphProtonetTrainThenEvalAccuracy) {
+  const std::string ckpt =
+      train("proto.safetensors", "--learner protonet --task glyphs --image-size 8 --backbone mlp --task-option "
+                                 "glyph_classes=40 --ways 3 --shots 1 --queries 2 --test-ways 2 --test-shots 2");
+  const Result r = run("eval " + ckpt + " --tasks 50 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["quantity"], "accuracy");
+  EXPECT_EQ(j["task"]["name"], "glyphs");
+  EXPECT_EQ(j["task"]["test_ways"], "2");
+  ASSERT_EQ(j["learners"].size(), 1u);  // no scratch baseline for a one-shot learner
+  const auto& m = j["learners"][0]["metric"][0];
+  EXPECT_EQ(m["n"], 50);
+  EXPECT_GE(m["mean"].get<double>(), 0.0);
+  EXPECT_LE(m["mean"].get<double>(), 1.0);
+  EXPECT_GT(m["half_width"].get<double>(), 0.0);
+  const Result table = run("eval " + ckpt + " --tasks 20");
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("2-way 2-shot"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("query accuracy"), std::string::npos) << table.out;
+}
+
+TEST_F(Cli, ClassificationCsvErrorsNameTheColumnAndFile) {
+  write_file(path("t.csv"), "a,b,kind\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n");
+  expect_error("train --task csv --csv t.csv --label-column tissue --learner protonet", "--label-column tissue: no "
+                                                                                          "such column in t.csv");
+  expect_error("train --task csv --csv t.csv --learner protonet", "--label-column");
+  expect_error("train --task glyphs --support 5", "--support does not apply to --task glyphs");
+  expect_error("train --task sinusoid --learner protonet", "--learner protonet needs few-shot classification");
+  expect_error("train --task glyphs --learner mann", "use --task glyph-sequences");
+}
+
+// MAML on a table's rows: N-way heads, a scratch baseline, accuracy at 0..S steps.
+TEST_F(Cli, CsvMamlClassificationRoundTrip) {
+  std::string csv = "f1,f2,label\n";
+  for (int c = 0; c < 6; ++c)
+    for (int i = 0; i < 6; ++i) csv += std::to_string(c) + "," + std::to_string(i % 3 + c) + ",c" + std::to_string(c) + "\n";
+  write_file(path("six.csv"), csv);
+  const std::string ckpt = train("m.safetensors", "--learner maml --task csv --csv six.csv --label-column label "
+                                                  "--ways 2 --shots 2 --queries 2 --task-option train_fraction=0.5");
+  const Result r = run("eval " + ckpt + " --tasks 30 --steps 2 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["quantity"], "accuracy");
+  ASSERT_EQ(j["learners"].size(), 2u);  // maml and scratch
+  EXPECT_EQ(j["learners"][1]["name"], "scratch");
+  EXPECT_EQ(j["learners"][0]["metric"].size(), 3u);
+}
