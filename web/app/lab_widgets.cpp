@@ -66,7 +66,8 @@ void plot_log_curve(const Plot& plot, const std::vector<float>& xs, const std::v
   }
 }
 
-bool draw_banner(const AppState& st, BannerKind kind, const std::string& text, const char* id, bool closable) {
+bool draw_banner(const AppState& st, BannerKind kind, const std::string& text, const char* id, bool closable,
+                 float width) {
   const bool dark = st.ui.dark_theme;
   ImVec4 bg, fg;
   switch (kind) {
@@ -84,7 +85,7 @@ bool draw_banner(const AppState& st, BannerKind kind, const std::string& text, c
       break;
   }
   const float fs = ImGui::GetFontSize();
-  const float w = ImGui::GetContentRegionAvail().x;
+  const float w = width > 0 ? std::min(width, ImGui::GetContentRegionAvail().x) : ImGui::GetContentRegionAvail().x;
   const float close_w = closable ? fs * 1.6f : 0.0f;
   const float wrap = w - fs * 0.8f - close_w;
   const ImVec2 ts = ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap);

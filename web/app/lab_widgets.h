@@ -26,7 +26,9 @@ void plot_log_curve(const Plot& plot, const std::vector<float>& xs, const std::v
 // A coloured box with wrapped text across the available width; returns true
 // when its close button was pressed (only if closable).
 enum class BannerKind { Info, Warning, Error };
-bool draw_banner(const AppState& st, BannerKind kind, const std::string& text, const char* id, bool closable);
+// width <= 0: the available width.
+bool draw_banner(const AppState& st, BannerKind kind, const std::string& text, const char* id, bool closable,
+                 float width = 0.0f);
 
 // The last item's screen rectangle.
 LabRect last_item_rect();

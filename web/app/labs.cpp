@@ -67,9 +67,11 @@ std::string labs_status_json(const AppState& st) {
 }
 
 void draw_page_notices(AppState& st) {
-  if (!st.page.url_notice.empty() &&
-      draw_banner(st, BannerKind::Warning, st.page.url_notice, "url_notice", true))
-    st.page.url_notice.clear();
+  if (st.page.url_notice.empty()) return;
+  // Leave the top-right corner to the frame-time overlay.
+  const float overlay = st.ui.show_frame_stats ? ImGui::GetFontSize() * 24.0f : 0.0f;
+  const float w = ImGui::GetContentRegionAvail().x - overlay;
+  if (draw_banner(st, BannerKind::Warning, st.page.url_notice, "url_notice", true, w)) st.page.url_notice.clear();
 }
 
 }  // namespace metalab::web

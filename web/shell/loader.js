@@ -152,19 +152,20 @@
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.json();
     }).then(function (names) {
-      names.sort(function (a, b) { return (a.indexOf('checkpoints/') === 0 ? 0 : 1) - (b.indexOf('checkpoints/') === 0 ? 0 : 1); });
-      var chain = Promise.resolve();
-      names.forEach(function (name) {
-        chain = chain.then(function () {
-          return fetch(name).then(function (r) {
-            if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + name);
-            return r.arrayBuffer();
-          }).then(function (buf) {
-            passFile('asset', name, buf);
-            metalab.assetsLoaded.push(name);
-          });
+      // All checkpoints at once (they are small), then the data.
+      var ckpts = names.filter(function (n) { return n.indexOf('checkpoints/') === 0; });
+      var rest = names.filter(function (n) { return n.indexOf('checkpoints/') !== 0; });
+      var load = function (name) {
+        return fetch(name).then(function (r) {
+          if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + name);
+          return r.arrayBuffer();
+        }).then(function (buf) {
+          passFile('asset', name, buf);
+          metalab.assetsLoaded.push(name);
         });
-      });
+      };
+      var chain = Promise.all(ckpts.map(load));
+      rest.forEach(function (name) { chain = chain.then(function () { return load(name); }); });
       return chain;
     }).catch(function (e) {
       if (leaving) return;
