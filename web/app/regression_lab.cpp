@@ -536,7 +536,7 @@ void draw_regression_lab(AppState& st) {
     ImGui::EndCombo();
   }
   r.rects.task_combo = last_item_rect();
-  ImGui::SameLine();
+  same_line_if_fits(fs * 10.0f);
   ImGui::SetNextItemWidth(fs * 10.0f);
   if (ImGui::BeginCombo("##learner", learner_title(r.edit.learner))) {
     for (const std::string& l : lab_learners())
@@ -544,25 +544,25 @@ void draw_regression_lab(AppState& st) {
     ImGui::EndCombo();
   }
   r.rects.learner_combo = last_item_rect();
-  ImGui::SameLine();
+  same_line_if_fits(ImGui::CalcTextSize("Pause (Space)").x + style.FramePadding.x * 2);
   const char* play_label = s.playing ? "Pause (Space)" : " Play (Space)";
   if (ImGui::Button(play_label, ImVec2(ImGui::CalcTextSize("Pause (Space)").x + style.FramePadding.x * 2, 0)) && s.ready())
     s.playing = !s.playing;
   r.rects.play = last_item_rect();
-  ImGui::SameLine();
+  same_line_if_fits(ImGui::CalcTextSize("Step (S)").x + style.FramePadding.x * 2);
   if (ImGui::Button("Step (S)") && s.ready()) {
     s.playing = false;
     step_training(s);
   }
   r.rects.step = last_item_rect();
-  ImGui::SameLine();
+  same_line_if_fits(ImGui::CalcTextSize("Reset (R)").x + style.FramePadding.x * 2);
   if (ImGui::Button("Reset (R)") && s.ready()) {
     std::string err;
     s.playing = false;
     if (session_reset(s, models.assets, false, &err)) s.notice = "Training reset: fresh random initialisation.";
   }
   r.rects.reset = last_item_rect();
-  ImGui::SameLine();
+  same_line_if_fits(ImGui::CalcTextSize("Speed").x + style.ItemSpacing.x + fs * 6.0f);
   ImGui::TextUnformatted("Speed");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 6.0f);
