@@ -1,0 +1,73 @@
+#!/bin/sh
+# Reproduces the memory-augmented network results (core/learners/mann.h):
+#
+#   1. Santoro et al. 2016's table on synthetic glyphs: 5-way episodes of 10
+#      presentations per class (50 steps), 20 x 20 glyphs, 1,600 glyph classes
+#      (1,200 meta-train, 80 meta-validation, 320 meta-test, split by seed),
+#      labels reshuffled every episode. The MANN (LSTM controller of 200 units,
+#      memory 128 x 40, 4 read heads, LRUA writes) and its two baselines (the
+#      same LSTM without memory; a feed-forward network that sees x_t and
+#      y_{t-1} only), each trained the same way: BPTT over whole episodes,
+#      16 episodes per batch, Adam 1e-3, gradient norm clipped at 10, one thread.
+#      Then accuracy by presentation on 1,000 meta-test episodes.
+#   2. The same on rows of the tissue expression table (7 tissues, 500 genes):
+#      5-way episodes of 5 presentations, rows split 50/50 by seed into
+#      meta-train and meta-test samples (every tissue is in both; 7 tissues are
+#      too few for disjoint class splits), genes standardised with meta-train
+#      rows' statistics.
+#   3. The small checkpoint the page's memory lab can load
+#      (assets/checkpoints/mann-glyphs14.safetensors).
+#
+# Usage: scripts/mann-results.sh [BUILD_DIR [OUT_DIR]]
+#   BUILD_DIR defaults to build/native-release (cmake --preset native-release &&
+#   cmake --build build/native-release -j2 --target metalab), OUT_DIR to
+#   results/mann. Wall times on the shared 2-core machine are in the report
+#   (the MANN run: about an hour).
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${1:-build/native-release}
+OUT=${2:-results/mann}
+METALAB=$BUILD/native/metalab
+mkdir -p "$OUT"
+
+common="--grad-clip 10 --meta-batch 16 --outer-optimizer adam --outer-lr 0.001 --seed 1 --val-every 500 \
+  --val-tasks 100 --log-every 100 --progress lines"
+glyphs="--task glyph-sequences"
+memory="--memory-slots 128 --memory-width 40 --read-heads 4 --usage-decay 0.95"
+
+# 1. Glyphs: MANN and baselines (5,000 iterations = 80,000 episodes each).
+$METALAB train --learner mann --hidden 200 $memory $glyphs $common --iterations 5000 \
+  --metrics "$OUT/mann-glyphs.jsonl" --out "$OUT/mann-glyphs.safetensors"
+$METALAB train --learner lstm --hidden 200 $glyphs $common --iterations 5000 \
+  --metrics "$OUT/lstm-glyphs.jsonl" --out "$OUT/lstm-glyphs.safetensors"
+$METALAB train --learner feedforward --hidden 200 $glyphs $common --iterations 5000 \
+  --metrics "$OUT/feedforward-glyphs.jsonl" --out "$OUT/feedforward-glyphs.safetensors"
+$METALAB eval "$OUT/mann-glyphs.safetensors" --baseline "$OUT/lstm-glyphs.safetensors" \
+  --baseline "$OUT/feedforward-glyphs.safetensors" --no-scratch --tasks 1000 --steps 0 --seed 7 \
+  --json-out "$OUT/glyphs-eval.json" | tee "$OUT/glyphs-eval.txt"
+
+# 2. Tissue expression rows.
+# No validation: with half the rows in meta-test, a validation split would leave
+# too few samples of most tissues for 5 presentations.
+tissue="--task table-sequences --csv assets/data/tissue_gene_expression.csv --task-option instances=5 \
+  --task-option train_fraction=0.5 --task-seed 1"
+tcommon="--grad-clip 10 --meta-batch 16 --outer-optimizer adam --outer-lr 0.001 --seed 1 --val-every 0 \
+  --log-every 100 --progress lines"
+$METALAB train --learner mann --hidden 200 $memory $tissue $tcommon --iterations 2000 \
+  --metrics "$OUT/mann-tissue.jsonl" --out "$OUT/mann-tissue.safetensors"
+$METALAB train --learner lstm --hidden 200 $tissue $tcommon --iterations 2000 \
+  --metrics "$OUT/lstm-tissue.jsonl" --out "$OUT/lstm-tissue.safetensors"
+$METALAB train --learner feedforward --hidden 200 $tissue $tcommon --iterations 2000 \
+  --metrics "$OUT/feedforward-tissue.jsonl" --out "$OUT/feedforward-tissue.safetensors"
+$METALAB eval "$OUT/mann-tissue.safetensors" --baseline "$OUT/lstm-tissue.safetensors" \
+  --baseline "$OUT/feedforward-tissue.safetensors" --no-scratch --tasks 1000 --steps 0 --seed 7 \
+  --json-out "$OUT/tissue-eval.json" | tee "$OUT/tissue-eval.txt"
+
+# 3. A small MANN for the page (14 x 14 glyphs, controller 100, memory 64 x 32,
+#    4 heads; 800 KB once exported without the optimizer state).
+$METALAB train --learner mann --hidden 100 --memory-slots 64 --memory-width 32 --read-heads 4 $glyphs \
+  --task-option glyph_size=14 $common --iterations 4000 --metrics "$OUT/mann-glyphs14.jsonl" \
+  --out "$OUT/mann-glyphs14.safetensors"
+$METALAB export "$OUT/mann-glyphs14.safetensors" assets/checkpoints/mann-glyphs14.safetensors
+$METALAB eval assets/checkpoints/mann-glyphs14.safetensors --no-scratch --tasks 1000 --steps 0 --seed 7 \
+  | tee "$OUT/glyphs14-eval.txt"
