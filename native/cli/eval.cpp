@@ -272,8 +272,9 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     for (int k : presentations) {
       std::printf("%12d", k);
       for (const auto& [name, acc] : by_presentation) {
-        const std::string cell = fmt(100 * acc.accuracy(k), 3) + "% +- " + fmt(100 * acc.ci95(k), 2) + "%";
-        std::printf("  %*s", width, cell.c_str());
+        char cell[48];
+        std::snprintf(cell, sizeof cell, "%.1f%% +- %.1f%%", 100 * acc.accuracy(k), 100 * acc.ci95(k));
+        std::printf("  %*s", width, cell);
       }
       std::printf("\n");
     }
