@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -259,7 +260,9 @@ TEST_P(MannGradients, WholeEpisodeGradientsMatchCentralDifferences) {
   EXPECT_EQ(checked, params.num_elements());
   // Every parameter tensor takes part (a zero gradient would hide a broken path).
   for (std::size_t i = 0; i < params.size(); ++i) EXPECT_GT(g[i].value().cwiseAbs().maxCoeff(), 0) << params.name(i);
-  RecordProperty("worst_scaled_error", std::to_string(worst));
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2e", worst);
+  RecordProperty("worst_scaled_error", text);
 }
 
 INSTANTIATE_TEST_SUITE_P(Archs, MannGradients,
