@@ -83,40 +83,37 @@ Tensor<T>& Tensor<T>::set_requires_grad(bool on) {
   return *this;
 }
 
-template <typename T>
-Tensor<T> make_result(Mat<T>&& value, const char* op, const std::vector<Tensor<T>>& inputs,
-                      typename Node<T>::Backward backward) {
+namespace {
+// Records inputs and the backward rule only if grad mode is on and some input
+// requires grad; shared by both make_result overloads.
+template <typename T, typename It>
+Tensor<T> make_result_from(Mat<T>&& value, const char* op, It first, It last, typename Node<T>::Backward backward) {
   auto node = new_node<T>();
   node->value = std::move(value);
   node->op = op;
   if (GradMode::enabled()) {
     bool any = false;
-    for (const auto& in : inputs) any = any || in.requires_grad();
+    for (It it = first; it != last; ++it) any = any || it->requires_grad();
     if (any) {
       node->requires_grad = true;
-      node->inputs = inputs;
+      node->inputs.assign(first, last);
       node->backward = std::move(backward);
     }
   }
   return Tensor<T>::from_node(std::move(node));
 }
+}  // namespace
+
+template <typename T>
+Tensor<T> make_result(Mat<T>&& value, const char* op, const std::vector<Tensor<T>>& inputs,
+                      typename Node<T>::Backward backward) {
+  return make_result_from<T>(std::move(value), op, inputs.begin(), inputs.end(), std::move(backward));
+}
 
 template <typename T>
 Tensor<T> make_result(Mat<T>&& value, const char* op, std::initializer_list<Tensor<T>> inputs,
                       typename Node<T>::Backward backward) {
-  auto node = new_node<T>();
-  node->value = std::move(value);
-  node->op = op;
-  if (GradMode::enabled()) {
-    bool any = false;
-    for (const auto& in : inputs) any = any || in.requires_grad();
-    if (any) {
-      node->requires_grad = true;
-      node->inputs.assign(inputs.begin(), inputs.end());
-      node->backward = std::move(backward);
-    }
-  }
-  return Tensor<T>::from_node(std::move(node));
+  return make_result_from<T>(std::move(value), op, inputs.begin(), inputs.end(), std::move(backward));
 }
 
 template <typename T>
