@@ -45,7 +45,7 @@ struct Options {
   int ways = 5, shots = 1, queries = 15, test_ways = 0, test_queries = 0;
   std::vector<int> test_shots;
   int episodes = 1000, test_episodes = 1000, meta_batch = 1, maml_meta_batch = 4;
-  int maml_steps = 3, pretrain_steps = 100;
+  int maml_steps = 3, maml_train_steps = 1, pretrain_steps = 100;
   float maml_inner_lr = 0.4f, outer_lr = 0.001f;
   std::vector<int> hidden{64, 64};
   std::vector<std::string> train_classes, test_classes, exclude;
@@ -59,7 +59,7 @@ struct Options {
   std::cerr << "classification_results: " << why
             << "\noptions: --data glyphs|csv:PATH:LABEL|fashion-mnist:DIR|images:ROOT --learners a,b,..."
                " --ways N --shots K --queries Q --test-ways N --test-shots K1,K2 --test-queries Q --episodes E"
-               " --test-episodes T --meta-batch B --maml-meta-batch B --maml-steps S --maml-inner-lr A"
+               " --test-episodes T --meta-batch B --maml-meta-batch B --maml-steps S --maml-train-steps S --maml-inner-lr A"
                " --pretrain-steps S --outer-lr L --hidden 64,64 --train-classes a,b --test-classes c,d"
                " --exclude col,col --train-fraction F --split-seed S --seed S --glyph-classes C --glyph-size S"
                " --invert --rotations\n";
@@ -92,6 +92,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--meta-batch") o.meta_batch = std::stoi(value());
     else if (a == "--maml-meta-batch") o.maml_meta_batch = std::stoi(value());
     else if (a == "--maml-steps") o.maml_steps = std::stoi(value());
+    else if (a == "--maml-train-steps") o.maml_train_steps = std::stoi(value());
     else if (a == "--maml-inner-lr") o.maml_inner_lr = std::stof(value());
     else if (a == "--pretrain-steps") o.pretrain_steps = std::stoi(value());
     else if (a == "--outer-lr") o.outer_lr = std::stof(value());
@@ -181,7 +182,7 @@ LearnerConfig learner_config(const Options& o, const ClassificationSource& src, 
   c.meta_batch = o.meta_batch;
   if (name == "maml" || name == "fomaml" || name == "metasgd" || name == "anil" || name == "reptile") {
     c.inner_lr = o.maml_inner_lr;
-    c.inner_steps = 1;
+    c.inner_steps = o.maml_train_steps;  // inner steps while meta-training (test: --maml-steps)
     c.meta_batch = o.maml_meta_batch;
   }
   if (name == "pretrain") {
