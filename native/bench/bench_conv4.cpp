@@ -3,6 +3,7 @@
 // (5-way 1-shot with 15 queries per class). Target: forward + backward under
 // 150 ms on one core. Run:
 //   build/native-release/native/bench_conv4 --benchmark_min_time=2
+#include <Eigen/Core>
 #include <benchmark/benchmark.h>
 
 #include "core/common/rng.h"
@@ -10,6 +11,10 @@
 #include "core/nn/layers.h"
 
 namespace {
+
+// One core unless a benchmark says otherwise: OpenMP builds would otherwise
+// let Eigen's larger products use every core.
+const bool kOneMatrixThread = (Eigen::setNbThreads(1), true);
 
 // Large matrices stay in the heap between iterations (see malloc_tuning.h).
 const bool kMallocTuned = (metalab::tune_malloc_for_large_tensors(), true);

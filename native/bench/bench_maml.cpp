@@ -2,6 +2,7 @@
 // sinusoid setup: MLP 1-40-40-1 ReLU, 25 tasks of 10 support + 10 query
 // points, 1 inner SGD step, Adam outer step. Run:
 //   build/native-release/native/bench_maml --benchmark_min_time=2
+#include <Eigen/Core>
 #include <benchmark/benchmark.h>
 
 #include <thread>
@@ -11,6 +12,10 @@
 #include "native/cli/thread_pool.h"
 
 namespace {
+
+// One core unless a benchmark says otherwise: OpenMP builds would otherwise
+// let Eigen's larger products use every core.
+const bool kOneMatrixThread = (Eigen::setNbThreads(1), true);
 
 using namespace metalab;
 

@@ -6,6 +6,7 @@
 // block-diagonal products) versus one graph per episode, and the baselines.
 // Run:
 //   build/native-release/native/bench_mann --benchmark_min_time=2
+#include <Eigen/Core>
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -16,6 +17,10 @@
 #include "core/tasks/sequence_episodes.h"
 
 namespace {
+
+// One core unless a benchmark says otherwise: OpenMP builds would otherwise
+// let Eigen's larger products use every core.
+const bool kOneMatrixThread = (Eigen::setNbThreads(1), true);
 
 using namespace metalab;
 

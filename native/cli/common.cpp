@@ -1,8 +1,10 @@
 #include "native/cli/common.h"
 
+#include <Eigen/Core>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -314,5 +316,7 @@ std::string fmt(double v, int precision) {
 }
 
 bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+void set_matrix_product_threads(int threads) { Eigen::setNbThreads(std::max(1, threads)); }
 
 }  // namespace metalab::cli

@@ -98,4 +98,11 @@ void apply_json_config(CLI::App& app, const std::string& path, const std::vector
 std::string fmt(double v, int precision = 4);
 bool stdout_is_terminal();
 
+// Threads go where the work is. Several tasks per meta-batch are spread over
+// the CLI's thread pool, one task per thread, and every matrix product stays
+// on its own thread; a single large task per step (a Conv4 episode of
+// ProtoNet) is spread inside Eigen's matrix products instead (OpenMP builds;
+// a no-op otherwise). Never both, so the cores are not oversubscribed.
+void set_matrix_product_threads(int threads);
+
 }  // namespace metalab::cli

@@ -148,6 +148,7 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     throw CliError(e.what());
   }
   ThreadPool pool(f.threads);
+  set_matrix_product_threads(1);  // the pool adapts one task per thread
   const ParallelFor parallel = f.threads > 1 ? pool.parallel_for() : ParallelFor(sequential_for);
   for (Entry& e : entries) {
     try {

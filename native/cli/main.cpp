@@ -20,6 +20,7 @@
 #include "core/learners/learner.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"
+#include "native/data/malloc_tuning.h"
 
 namespace {
 
@@ -36,6 +37,9 @@ std::string command_name(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace metalab::cli;
+  // Conv4 episodes allocate and free multi-megabyte matrices every step; keep
+  // them in the heap (half the time of a Conv4 pass, see malloc_tuning.h).
+  metalab::tune_malloc_for_large_tensors();
   CLI::App app{"metalab: few-shot meta-learning (MAML, first-order MAML, Meta-SGD, ANIL, Reptile) and their "
                "baselines from the command line. Run 'metalab COMMAND --help' for the flags of a command.",
                "metalab"};

@@ -195,6 +195,9 @@ int run_train(CLI::App& app, TrainFlags& f) {
         cfg.model.image_channels = source->image_channels();
       }
       cfg.pretrain_classes = static_cast<int>(cls_source->inner().class_split().train.size());
+      // Metric learners update after every episode (Snell et al., Vinyals et al.);
+      // the meta-batch of 25 suits the MAML family on regression, not them.
+      if (metric && app.count("--meta-batch") == 0) cfg.meta_batch = 1;
       // No validation episodes without enough validation classes (e.g. a table's few classes).
       const auto& val = cls_source->inner().usable_classes(Split::MetaValidation);
       if (static_cast<int>(val.size()) < cls_source->inner().episodes().ways_for(Split::MetaValidation)) {
@@ -237,8 +240,10 @@ int run_train(CLI::App& app, TrainFlags& f) {
   check_writable(f.out, "--out");
   for (const auto& b : baseline_files) check_writable(b, "--out (baseline)");
 
-  ThreadPool pool(f.threads);
-  if (f.threads > 1) trainer->set_parallel(pool.parallel_for());
+  const bool tasks_in_parallel = f.threads > 1 && trainer->learner().config().meta_batch > 1;
+  ThreadPool pool(tasks_in_parallel ? f.threads : 1);
+  if (tasks_in_parallel) trainer->set_parallel(pool.parallel_for());
+  set_matrix_product_threads(tasks_in_parallel ? 1 : f.threads);
 
   std::ofstream metrics;
   if (!f.metrics.empty()) {
@@ -390,7 +395,7 @@ Runner register_train(CLI::App& root) {
   app->add_option("--outer-lr", c.outer_lr, "beta: outer (meta) optimizer step size")->check(CLI::PositiveNumber)->group(gl);
   app->add_option("--outer-optimizer", c.outer_optimizer, "outer optimizer: adam, sgd or rmsprop")
       ->check(CLI::IsMember({"adam", "sgd", "rmsprop"}))->group(gl);
-  app->add_option("--meta-batch", c.meta_batch, "tasks per meta-iteration")->check(CLI::PositiveNumber)->group(gl);
+  app->add_option("--meta-batch", c.meta_batch, "tasks per meta-iteration (1 for protonet and matchingnet)")->check(CLI::PositiveNumber)->group(gl);
   app->add_option("--hidden", f->hidden, "hidden layer sizes of the MLP, comma-separated")->group(gl);
   app->add_option("--backbone", f->backbone,
                   "classification: auto (conv4 for images, the MLP for table rows), mlp or conv4 (4 conv blocks, "
@@ -420,7 +425,7 @@ Runner register_train(CLI::App& root) {
   const std::string gr = "Run";
   app->add_option("--iterations", f->iterations, "meta-iterations to train for (in total, when resuming)")
       ->check(CLI::PositiveNumber)->group(gr);
-  app->add_option("--threads", f->threads, "threads for the meta-batch (results are identical for any number)")
+  app->add_option("--threads", f->threads, "threads: one task of the meta-batch per thread (weights identical for any number), or, with one task per step (protonet, matchingnet), inside its matrix products (weights equal up to rounding)")
       ->check(CLI::Range(1, 256))->group(gr);
   app->add_option("--out", f->out, "checkpoint file (safetensors); default: LEARNER-TASK.safetensors, or the "
                                    "--resume file")->group(gr);

@@ -7,37 +7,13 @@
 #include <string>
 #include <vector>
 
-// PNG and JPEG fixtures are written at test time with stb_image_write (libstb-dev).
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_STATIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
+#include "tests/support/png_fixture.h"
 
 namespace metalab {
 namespace {
 
-void append(void* ctx, void* data, int size) {
-  static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
-}
-
-// A w x h image with `channels` channels whose byte at (y, x, c) is f(y, x, c).
-template <typename F>
-std::string png(int w, int h, int channels, F f) {
-  std::vector<unsigned char> px(static_cast<std::size_t>(w * h * channels));
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int c = 0; c < channels; ++c) px[static_cast<std::size_t>((y * w + x) * channels + c)] = f(y, x, c);
-  std::string out;
-  stbi_write_png_to_func(append, &out, w, h, channels, px.data(), w * channels);
-  return out;
-}
-std::string gray(int w, int h, unsigned char v) {
-  return png(w, h, 1, [v](int, int, int) { return v; });
-}
+using test::gray;
+using test::png;
 
 template <typename F>
 std::string error_of(F f) {
