@@ -111,8 +111,11 @@ void draw_frame_stats(const AppState& st) {
   int n = std::snprintf(buf, sizeof buf, "%.1f ms  %.0f fps  (work %.1f ms, GL %.1f ms)", st.stats.frame_ms,
                         st.stats.frame_ms > 0 ? 1000.0f / st.stats.frame_ms : 0.0f,
                         std::max(0.0f, st.stats.cpu_ms - st.stats.gl_ms), st.stats.gl_ms);
-  if (st.models.its_per_s > 0 && n > 0 && n < static_cast<int>(sizeof buf))
-    std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "  %.0f it/s", st.models.its_per_s);
+  // Meta-iterations per second of everything training now, whichever lab it belongs to.
+  const double its = st.models.its_per_s + (st.classification.playing ? st.classification.its_per_s : 0.0) +
+                     (st.memory.training ? st.memory.its_per_s : 0.0);
+  if (its > 0 && n > 0 && n < static_cast<int>(sizeof buf))
+    std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "  %.0f it/s", its);
   const float fs = ImGui::GetFontSize();
   const ImVec2 ts = ImGui::CalcTextSize(buf);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
