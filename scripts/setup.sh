@@ -24,7 +24,8 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 NATIVE_PKGS=(cmake make g++ pkg-config libeigen3-dev libsdl2-dev libgl-dev googletest libgtest-dev
              libgmock-dev libcli11-dev nlohmann-json3-dev libstb-dev libbenchmark-dev zlib1g-dev
              dpkg-dev ca-certificates)
-WEB_PKGS=(emscripten nodejs npm chromium fonts-dejavu-core)
+# dataset-fashion-mnist: the page ships 100 images a class of its test set.
+WEB_PKGS=(emscripten nodejs npm chromium fonts-dejavu-core dataset-fashion-mnist)
 PKGS=("${NATIVE_PKGS[@]}")
 [[ $NATIVE_ONLY -eq 0 ]] && PKGS+=("${WEB_PKGS[@]}")
 

@@ -9,6 +9,7 @@
 #include <Eigen/Eigenvalues>
 #include <imgui.h>
 
+#include "core/io/idx.h"
 #include "core/learners/protonet.h"
 #include "core/tasks/sequence_episodes.h"  // CachedBank
 #include "web/app/app.h"
@@ -34,7 +35,19 @@ ImU32 class_color(int k, int alpha = 255) {
   return (c & 0x00FFFFFFu) | (static_cast<ImU32>(alpha) << 24);
 }
 
-int queries_for(const std::string& dataset) { return dataset == "glyphs" ? 5 : 3; }
+int queries_for(const std::string& dataset) { return dataset == "glyphs" || dataset == "fashion" ? 5 : 3; }
+
+// The Fashion-MNIST subset the page fetches (web/CMakeLists.txt writes it from
+// Debian's dataset-fashion-mnist: 100 test images a class, uncompressed IDX).
+constexpr const char* kFashionImages = "data/fashion-mnist-images.idx";
+constexpr const char* kFashionLabels = "data/fashion-mnist-labels.idx";
+
+// Data the page fetches after start-up may still be on its way.
+bool waiting_for_asset(const AppState& st, const std::string& dataset) {
+  if (dataset == "tissue") return st.models.assets.genes_error.empty() && !st.models.assets.has(kGenesCsv);
+  if (dataset == "fashion") return !st.models.assets.has(kFashionImages) || !st.models.assets.has(kFashionLabels);
+  return false;
+}
 
 std::shared_ptr<const ClassificationSource> make_source(AppState& st, ClassificationLabState& c, int shots,
                                                          std::string* why) {
@@ -64,7 +77,7 @@ std::shared_ptr<const ClassificationSource> make_source(AppState& st, Classifica
     if (c.dataset == "tissue") {
       const CsvTable* table = genes_table(st.models.assets);
       if (!table) {
-        *why = st.models.assets.genes_error.empty() ? "waiting for data/tissue_gene_expression.csv"
+        *why = st.models.assets.genes_error.empty() ? std::string("waiting for ") + kGenesCsv
                                                      : st.models.assets.genes_error;
         return nullptr;
       }
@@ -72,6 +85,19 @@ std::shared_ptr<const ClassificationSource> make_source(AppState& st, Classifica
       d.source = "tissue expression";
       split.train_fraction = 0.55;  // 7 tissues: 4 to meta-train, 3 to meta-test
       return make_dataset_source("tissue", std::move(d), split, ep, true);
+    }
+    if (c.dataset == "fashion") {
+      const auto& files = st.models.assets.files;
+      const auto images = files.find(kFashionImages), labels = files.find(kFashionLabels);
+      if (images == files.end() || labels == files.end()) {
+        *why = std::string("waiting for ") + kFashionImages + " (a page built without Debian's dataset-fashion-mnist has none)";
+        return nullptr;
+      }
+      LabeledDataset d = dataset_from_idx(parse_idx_images(images->second, kFashionImages),
+                                          parse_idx_labels(labels->second, kFashionLabels), fashion_mnist_class_names());
+      d.source = "Fashion-MNIST";
+      split.train_fraction = 0.5;  // 10 classes: 5 to meta-train, 5 to meta-test
+      return make_dataset_source("fashion", std::move(d), split, ep, false);
     }
     if (!c.byo.dataset) {
       *why = "no data uploaded yet: use \"Upload data...\" (a CSV, or images named class_xxx.png)";
@@ -104,10 +130,9 @@ LearnerConfig lab_learner_config(const ClassificationLabState& c, const TaskSour
 void rebuild(AppState& st, ClassificationLabState& c) {
   const ClassificationLabState::Key key{c.learner, c.dataset, c.ways, c.shots, c.seed, c.byo.version};
   if (c.built_for == key && (c.source || !c.error.empty())) {
-    // A missing tissue table may arrive later: retry while waiting for it.
-    if (c.source || c.dataset != "tissue" || !st.models.assets.genes_error.empty() ||
-        !st.models.assets.has(kGenesCsv))
-      return;
+    // Data that was still on its way: build again once it has arrived.
+    const bool was_waiting = c.error.rfind("waiting for", 0) == 0;
+    if (c.source || !was_waiting || waiting_for_asset(st, c.dataset)) return;
   }
   c.built_for = key;
   c.source.reset();
@@ -582,7 +607,8 @@ void draw_help(const ClassificationLabState& c) {
       "and the classes apart.");
   ImGui::TextUnformatted(
       "In the page, glyphs are 14 x 14 and the embedding is a small MLP (64-32), so that training fits in a frame; "
-      "the native CLI trains Conv4 on 28 x 28.");
+      "the native CLI trains Conv4 on 28 x 28. Fashion-MNIST: 100 photos of each of 10 clothing classes; 5 classes "
+      "meta-train, the other 5 are the test episodes' classes.");
   ImGui::PopTextWrapPos();
 }
 
@@ -593,7 +619,7 @@ const std::vector<std::string>& classification_learners() {
   return v;
 }
 const std::vector<std::string>& classification_datasets() {
-  static const std::vector<std::string> v{"glyphs", "tissue", "custom"};
+  static const std::vector<std::string> v{"glyphs", "fashion", "tissue", "custom"};
   return v;
 }
 
@@ -602,6 +628,7 @@ void draw_classification_lab(AppState& st) {
   const float fs = ImGui::GetFontSize();
   // Half the classes go to meta-test: at most that many ways (tissue: 3 of 7).
   if (c.dataset == "tissue") c.ways = std::min(c.ways, 3);
+  if (c.dataset == "fashion") c.ways = std::min(c.ways, 5);
   if (c.dataset == "custom" && c.byo.dataset) c.ways = std::clamp(c.ways, 2, std::max(2, c.byo.dataset->num_classes() / 2));
   rebuild(st, c);
   tick(st, c);
@@ -609,7 +636,7 @@ void draw_classification_lab(AppState& st) {
   draw_heading(st, "Classification lab");
   // Controls.
   const char* learner_titles[] = {"ProtoNet", "Matching net", "MAML (first order)"};
-  const char* dataset_titles[] = {"Glyphs (synthetic, 14x14)", "Tissue expression", "Your data"};
+  const char* dataset_titles[] = {"Glyphs (synthetic, 14x14)", "Fashion-MNIST", "Tissue expression", "Your data"};
   const auto& learners = classification_learners();
   const auto& datasets = classification_datasets();
   int li = static_cast<int>(std::find(learners.begin(), learners.end(), c.learner) - learners.begin());
@@ -618,10 +645,10 @@ void draw_classification_lab(AppState& st) {
   if (ImGui::Combo("Learner", &li, learner_titles, 3)) c.learner = learners[static_cast<std::size_t>(li)];
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 11);
-  if (ImGui::Combo("Data", &di, dataset_titles, 3)) c.dataset = datasets[static_cast<std::size_t>(di)];
+  if (ImGui::Combo("Data", &di, dataset_titles, IM_ARRAYSIZE(dataset_titles))) c.dataset = datasets[static_cast<std::size_t>(di)];
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 5);
-  int max_ways = c.dataset == "tissue" ? 3 : c.dataset == "custom" && c.byo.dataset ? std::max(2, std::min(10, c.byo.dataset->num_classes() / 2)) : 10;
+  int max_ways = c.dataset == "tissue" ? 3 : c.dataset == "fashion" ? 5 : c.dataset == "custom" && c.byo.dataset ? std::max(2, std::min(10, c.byo.dataset->num_classes() / 2)) : 10;
   ImGui::SliderInt("ways", &c.ways, 2, max_ways, "%d", ImGuiSliderFlags_AlwaysClamp);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 5);

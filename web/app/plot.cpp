@@ -68,7 +68,10 @@ Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange 
   const float legend_row_h = fs * 1.4f;
   const int rows =
       legend_items > 0 ? layout_legend(legend, legend_items, outer_min.x + left, outer_max.x - right, nullptr) : 0;
-  const float top = rows > 0 ? fs * 0.4f + rows * legend_row_h : fs * 0.6f;
+  // A y title wider than a short symbol ("y") would cover the tick labels at
+  // its height: it goes on a row of its own above the plot's top-left corner.
+  const bool y_title_above = y_title && ImGui::CalcTextSize(y_title).x > fs * 1.4f;
+  const float top = (rows > 0 ? fs * 0.4f + rows * legend_row_h : fs * 0.6f) + (y_title_above ? fs * 1.3f : 0.0f);
   inner_min_ = ImVec2(std::floor(outer_min.x + left), std::floor(outer_min.y + top));
   inner_max_ = ImVec2(std::floor(std::max(inner_min_.x + 10.0f, outer_max.x - right)),
                       std::floor(std::max(inner_min_.y + 10.0f, outer_max.y - bottom)));
@@ -107,7 +110,7 @@ Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange 
   }
   dl_->AddRect(inner_min_, inner_max_, colors.frame);
 
-  // Axis titles: x as decided above, y left of the tick labels.
+  // Axis titles: x as decided above, y left of the tick labels or above them.
   if (x_title) {
     if (x_title_inline)
       dl_->AddText(ImVec2(inner_max_.x - x_title_w, inner_max_.y + fs * 0.35f), text, x_title);
@@ -116,7 +119,10 @@ Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange 
   }
   if (y_title) {
     const ImVec2 ts = ImGui::CalcTextSize(y_title);
-    dl_->AddText(ImVec2(outer_min.x + fs * 0.4f, inner_min_.y + (h - ts.y) * 0.5f), text, y_title);
+    if (y_title_above)
+      dl_->AddText(ImVec2(outer_min.x + fs * 0.4f, inner_min_.y - fs * 1.35f), text, y_title);
+    else
+      dl_->AddText(ImVec2(outer_min.x + fs * 0.4f, inner_min_.y + (h - ts.y) * 0.5f), text, y_title);
   }
 
   dl_->PushClipRect(inner_min_, inner_max_, true);
