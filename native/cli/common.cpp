@@ -255,20 +255,24 @@ std::vector<std::string> json_to_args(const nlohmann::json& v, const std::string
 
 }  // namespace
 
-void apply_json_config(CLI::App& app, const std::string& path, const std::vector<std::string>& excluded) {
+nlohmann::json read_json_file(const std::string& flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw CliError("--config " + path + ": cannot open the file (does it exist?)");
+  if (!in) throw CliError(flag + " " + path + ": cannot open the file (does it exist?)");
   std::stringstream buf;
   buf << in.rdbuf();
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(buf.str());
+    return nlohmann::json::parse(buf.str());
   } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's messages start with "[json.exception.parse_error.101] ": keep what follows.
     std::string what = e.what();
     const auto colon = what.find("] ");
-    throw CliError("--config " + path + ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon + 2)) +
+    throw CliError(flag + " " + path + ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon + 2)) +
                    ")");
   }
+}
+
+void apply_json_config(CLI::App& app, const std::string& path, const std::vector<std::string>& excluded) {
+  const nlohmann::json j = read_json_file("--config", path);
   if (!j.is_object()) throw CliError("--config " + path + ": expected a JSON object of settings");
   for (const auto& [raw_key, value] : j.items()) {
     const std::string key = normalise_key(raw_key);

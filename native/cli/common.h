@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <map>
@@ -87,6 +88,10 @@ std::string baseline_path(const std::string& out, const std::string& baseline);
 // A path relative to the directory of `base` (unless absolute).
 std::string sibling_path(const std::string& base, const std::string& name);
 std::string file_name(const std::string& path);
+
+// The JSON document in `path`; CliError "FLAG PATH: ..." if it cannot be read
+// or parsed (with nlohmann's position of the error).
+nlohmann::json read_json_file(const std::string& flag, const std::string& path);
 
 // Applies a JSON config file to a parsed subcommand: every key is the long
 // name of one of its options ("inner_lr" or "inner-lr"); an option given on

@@ -54,18 +54,7 @@ Matrix read_rows(const nlohmann::json& j, const std::string& key, const std::str
 }
 
 Task read_task(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw CliError("--task " + file + ": cannot open the file (does it exist?)");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(buf.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    const auto p = what.find("] ");
-    throw CliError("--task " + file + ": invalid JSON (" + (p == std::string::npos ? what : what.substr(p + 2)) + ")");
-  }
+  const nlohmann::json j = read_json_file("--task", file);
   if (!j.is_object()) throw CliError("--task " + file + ": expected an object with support_x, support_y, query_x, query_y");
   Task t;
   t.support_x = read_rows(j, "support_x", file);
