@@ -364,6 +364,13 @@ async function main() {
         JSON.stringify(st.status.memory.iterations));
   const mem2 = await shot(mpage, 'memory-live-1280x800.png');
   summary.screenshots.push(mem2.file);
+  // And back to the shipped networks.
+  const us = st.status.memory.rects.use_shipped;
+  check(us[2] > 0, 'a button brings the shipped networks back', JSON.stringify(us));
+  await clickAt(mpage, us[0] + us[2] / 2, us[1] + us[3] / 2);
+  st = await waitFor(mpage, 'the shipped networks again', (x) => x.status.memory.weights === 'shipped' &&
+                     !x.status.memory.training && x.status.memory.steps === 50, 30000);
+  check(true, 'the shipped networks are back, paused');
   checkNoProblems('in the memory lab');
 }
 

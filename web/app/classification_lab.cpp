@@ -745,6 +745,8 @@ void draw_classification_lab(AppState& st) {
     if (ImGui::Button("Use shipped weights")) c.want_shipped = true;
     c.rects.use_shipped = last_item_rect();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s, trained natively (scripts/make-web-checkpoints.sh)", shipped.c_str());
+  } else {
+    c.rects.use_shipped = {};
   }
   if (st.shortcuts.play_pause && c.model) c.playing = !c.playing;
   if (st.shortcuts.step && c.model) {

@@ -408,6 +408,19 @@ void draw_memory_lab(AppState& st) {
   m.rects.reset = last_item_rect();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Start over with three tiny networks (3-way x 6 episodes) trained live in the page.");
+  bool shipped_there = !m.shipped;
+  for (const char* f : kShippedFiles) shipped_there = shipped_there && st.models.assets.has(f);
+  if (shipped_there) {
+    ImGui::SameLine();
+    if (ImGui::Button("Shipped networks")) {  // back to the natively trained ones
+      m.want_shipped = true;
+      m.shipped_tried = false;
+      m.built = false;
+    }
+    m.rects.use_shipped = last_item_rect();
+  } else {
+    m.rects.use_shipped = {};
+  }
   if (m.models[0] && m.training) {
     ImGui::SameLine();
     ImGui::Text("%.1f it/s  (%.0f ms per iteration)", m.its_per_s, m.iter_ms);
@@ -523,7 +536,10 @@ void draw_memory_lab(AppState& st) {
     char labels[3][64];
     LegendItem legend[3];
     for (int a = 0; a < 3; ++a) {
-      std::snprintf(labels[a], sizeof labels[a], "%s (%.0f%%)", kArchTitle[a], 100.0 * m.overall[a]);
+      if (m.by_instance[a].empty())  // not evaluated yet
+        std::snprintf(labels[a], sizeof labels[a], "%s", kArchTitle[a]);
+      else
+        std::snprintf(labels[a], sizeof labels[a], "%s (%.0f%%)", kArchTitle[a], 100.0 * m.overall[a]);
       legend[a] = {labels[a], LegendItem::Kind::Line, colors[a], 2.5f};
     }
     Plot plot(dl, p0, ImVec2(p0.x + sz.x, p0.y + sz.y), PlotRange{0.7, m.instances + 0.3, 0, 1},
@@ -546,14 +562,14 @@ void draw_memory_lab(AppState& st) {
 
 std::string memory_status_json(const AppState& st) {
   const MemoryLabState& m = st.memory;
-  char b[768];
+  char b[1024];
   std::snprintf(b, sizeof b,
                 ",\"memory\":{\"seed\":%llu,\"episode_index\":%d,\"step\":%d,\"steps\":%d,\"replaying\":%s,"
                 "\"training\":%s,\"iterations\":[%ld,%ld,%ld],\"overall\":[%.4f,%.4f,%.4f],\"train_ms\":%.3f,"
                 "\"iter_ms\":%.3f,\"eval_ms\":%.3f,\"weights\":\"%s\",\"shipped_iterations\":[%ld,%ld,%ld],"
                 "\"ways\":%d,\"instances\":%d,\"image_size\":%d,\"eval_iteration\":[%ld,%ld,%ld],"
                 "\"checksum\":\"%s\",\"rects\":{\"play\":%s,\"next\":%s,\"new_episode\":%s,\"memory\":%s,"
-                "\"train\":%s,\"reset\":%s},",
+                "\"train\":%s,\"reset\":%s,\"use_shipped\":%s},",
                 static_cast<unsigned long long>(m.seed), m.episode_index, m.step, m.trace.steps(),
                 m.replaying ? "true" : "false", m.training ? "true" : "false",
                 m.models[0] ? m.models[0]->iteration() : 0L, m.models[1] ? m.models[1]->iteration() : 0L,
@@ -562,7 +578,8 @@ std::string memory_status_json(const AppState& st) {
                 m.shipped_iterations[2], m.ways, m.instances, m.image_size, m.eval_iteration[0], m.eval_iteration[1],
                 m.eval_iteration[2], m.checksum.c_str(), json_rect(m.rects.play).c_str(),
                 json_rect(m.rects.next).c_str(), json_rect(m.rects.new_episode).c_str(),
-                json_rect(m.rects.memory).c_str(), json_rect(m.rects.train).c_str(), json_rect(m.rects.reset).c_str());
+                json_rect(m.rects.memory).c_str(), json_rect(m.rects.train).c_str(), json_rect(m.rects.reset).c_str(),
+                json_rect(m.rects.use_shipped).c_str());
   // Accuracy by presentation per model ([] until evaluated).
   std::string out = b;
   out += "\"by_instance\":[";

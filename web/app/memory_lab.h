@@ -82,7 +82,7 @@ struct MemoryLabState {
   std::string checksum;
 
   struct Rects {
-    LabRect input, memory, weights, accuracy, step_slider, play, next, prev, new_episode, train, reset;
+    LabRect input, memory, weights, accuracy, step_slider, play, next, prev, new_episode, train, reset, use_shipped;
   } rects;
 };
 
