@@ -13,7 +13,8 @@
 //   3. Space trains ProtoNet in the page: the iteration advances, and the median
 //      wasm work per frame over 200 frames stays under 12 ms;
 //   4. the accuracy-vs-shots curve gets computed; another setup (3 shots) does not
-//      use the shipped checkpoint and says why; Reset starts from random weights;
+//      use the shipped checkpoint and says why; Reset starts from random weights,
+//      and a button brings the shipped ones back;
 //   5. a corrupted CSV upload shows an error naming the file and changes nothing;
 //      a good CSV is accepted and the lab runs on it;
 //   6. the memory lab opens (#view=memory) with the shipped networks, paused, on
@@ -257,6 +258,12 @@ async function main() {
   st = await waitFor(page, 'Reset', (x) => x.status.classification.weights === 'live' && x.status.classification.ready, 20000);
   check(st.status.classification.iteration === 0 && st.status.classification.shipped_mismatch === '',
         'Reset starts from random weights', `iteration ${st.status.classification.iteration}`);
+  const u = st.status.classification.rects.use_shipped;
+  check(u[2] > 0, 'after Reset, a button offers the shipped weights again', JSON.stringify(u));
+  await clickAt(page, u[0] + u[2] / 2, u[1] + u[3] / 2);
+  st = await waitFor(page, 'the shipped weights again', (x) => x.status.classification.weights === 'shipped' &&
+                     x.status.classification.iteration === shippedIt && x.status.classification.ready, 20000);
+  check(true, 'Use shipped weights loads the shipped ProtoNet again');
 
   // ---- 5. uploads: corrupted CSV, then a good one
   await waitFrames(page, 3);

@@ -740,7 +740,7 @@ void draw_classification_lab(AppState& st) {
   }
   c.rects.reset = last_item_rect();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start again from random weights and train here.");
-  if (shipped_there && c.shipped_file.empty()) {
+  if (shipped_there && c.shipped_file.empty() && !c.want_shipped) {  // after Reset
     ImGui::SameLine();
     if (ImGui::Button("Use shipped weights")) c.want_shipped = true;
     c.rects.use_shipped = last_item_rect();
