@@ -172,7 +172,9 @@ void build(const AssetStore& assets, MemoryLabState& m) {
 int batch_of(const MemoryLabState& m, const MannLearner& l) { return m.shipped ? 1 : l.config().meta_batch; }
 
 void train_one(MemoryLabState& m) {
-  MannLearner& l = *m.models[m.next_model];
+  const int a = m.next_model;
+  const double t0 = now_ms();
+  MannLearner& l = *m.models[a];
   std::vector<Matrix> xs;
   std::vector<std::vector<int>> ys;
   for (int b = 0; b < batch_of(m, l); ++b) {
@@ -182,6 +184,7 @@ void train_one(MemoryLabState& m) {
   }
   m.next_model = (m.next_model + 1) % 3;
   l.train_sequences(xs, ys);
+  m.last_iter_ms[a] = now_ms() - t0;
   ++m.version;
 }
 
@@ -566,7 +569,7 @@ std::string memory_status_json(const AppState& st) {
   std::snprintf(b, sizeof b,
                 ",\"memory\":{\"seed\":%llu,\"episode_index\":%d,\"step\":%d,\"steps\":%d,\"replaying\":%s,"
                 "\"training\":%s,\"iterations\":[%ld,%ld,%ld],\"overall\":[%.4f,%.4f,%.4f],\"train_ms\":%.3f,"
-                "\"iter_ms\":%.3f,\"eval_ms\":%.3f,\"weights\":\"%s\",\"shipped_iterations\":[%ld,%ld,%ld],"
+                "\"iter_ms\":%.3f,\"last_iter_ms\":[%.1f,%.1f,%.1f],\"eval_ms\":%.3f,\"weights\":\"%s\",\"shipped_iterations\":[%ld,%ld,%ld],"
                 "\"ways\":%d,\"instances\":%d,\"image_size\":%d,\"eval_iteration\":[%ld,%ld,%ld],"
                 "\"checksum\":\"%s\",\"rects\":{\"play\":%s,\"next\":%s,\"new_episode\":%s,\"memory\":%s,"
                 "\"train\":%s,\"reset\":%s,\"use_shipped\":%s},",
@@ -574,7 +577,7 @@ std::string memory_status_json(const AppState& st) {
                 m.replaying ? "true" : "false", m.training ? "true" : "false",
                 m.models[0] ? m.models[0]->iteration() : 0L, m.models[1] ? m.models[1]->iteration() : 0L,
                 m.models[2] ? m.models[2]->iteration() : 0L, m.overall[0], m.overall[1], m.overall[2], m.train_ms,
-                m.iter_ms, m.eval_ms, m.shipped ? "shipped" : "live", m.shipped_iterations[0], m.shipped_iterations[1],
+                m.iter_ms, m.last_iter_ms[0], m.last_iter_ms[1], m.last_iter_ms[2], m.eval_ms, m.shipped ? "shipped" : "live", m.shipped_iterations[0], m.shipped_iterations[1],
                 m.shipped_iterations[2], m.ways, m.instances, m.image_size, m.eval_iteration[0], m.eval_iteration[1],
                 m.eval_iteration[2], m.checksum.c_str(), json_rect(m.rects.play).c_str(),
                 json_rect(m.rects.next).c_str(), json_rect(m.rects.new_episode).c_str(),

@@ -57,6 +57,7 @@ struct MemoryLabState {
   long version = 0;
   double train_ms = 0, its_per_s = 0, rate_window_s = 0;
   double iter_ms = 0, credit = 0;  // one training iteration (moving average); budget owed
+  double last_iter_ms[3] = {0, 0, 0};  // the last update of each model (they differ by 10-100x)
   long rate_window_iters = 0;
   std::string error;
 
