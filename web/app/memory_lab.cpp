@@ -495,7 +495,7 @@ void draw_memory_lab(AppState& st) {
     ImGui::Text("true label: %d", truth);
     ImGui::TextColored(pred == truth ? ImVec4(0.15f, 0.65f, 0.25f, 1) : ImVec4(0.85f, 0.15f, 0.15f, 1), "MANN says: %d (%.0f%%)",
                        pred, 100.0f * m.trace.probabilities(m.step, pred));
-    if (!m.trace.instance.empty()) ImGui::Text("presentation #%d of this class", m.trace.instance[ts]);
+    if (!m.trace.instance.empty()) ImGui::Text("presentation %d of %d", m.trace.instance[ts], m.instances);
     ImGui::EndGroup();
     // Memory matrix.
     ImGui::Text("Memory after step %d (%d slots x %d)", m.step + 1, m.trace.slots, m.trace.width);
@@ -517,8 +517,8 @@ void draw_memory_lab(AppState& st) {
   ImGui::BeginChild("mem_right", ImVec2(0, 0), false);
   {
     const float w = ImGui::GetContentRegionAvail().x;
-    // The three heatmaps share a bit over half the height; the accuracy plot gets the rest.
-    const float h = std::max(fs * 3.0f, (ImGui::GetContentRegionAvail().y * 0.56f - fs * 4.5f) / 3.0f);
+    // The three heatmaps share about half the height; the accuracy plot gets the rest.
+    const float h = std::max(fs * 3.0f, (ImGui::GetContentRegionAvail().y * 0.52f - fs * 4.5f) / 3.0f);
     const ImVec2 wp = ImGui::GetCursorScreenPos();
     draw_over_time(m, "Read weights (rows: slots, columns: steps)", m.trace.read_weights, ImVec2(w, h));
     draw_over_time(m, "Write weights", m.trace.write_weights, ImVec2(w, h));

@@ -116,7 +116,29 @@ Plot::Plot(ImDrawList* draw_list, ImVec2 outer_min, ImVec2 outer_max, PlotRange 
   }
   if (y_title) {
     const ImVec2 ts = ImGui::CalcTextSize(y_title);
-    dl_->AddText(ImVec2(outer_min.x + fs * 0.4f, inner_min_.y + (h - ts.y) * 0.5f), text, y_title);
+    float widest_tick = 0;
+    for (double v = std::ceil(r_.y_min / ys) * ys; v <= r_.y_max + ys * 1e-9; v += ys) {
+      format_tick(buf, sizeof buf, v, ys);
+      widest_tick = std::max(widest_tick, ImGui::CalcTextSize(buf).x);
+    }
+    const float room = left - fs * 0.45f - widest_tick - fs * 0.4f;
+    if (ts.x <= room || ts.x > h) {
+      dl_->AddText(ImVec2(outer_min.x + fs * 0.4f, inner_min_.y + (h - ts.y) * 0.5f), text, y_title);
+    } else {
+      // Too wide to sit left of the tick labels ("accuracy" would cover them): written
+      // upwards, centred on the axis. ImGui has no rotated text, so rotate its vertices.
+      // Laid out horizontally inside the plot first (text outside the clip rectangle is
+      // dropped before we could move it), then each vertex (p.x + u, p.y + v) moves to
+      // (left + v, bottom - u).
+      const int first = dl_->VtxBuffer.Size;
+      const ImVec2 p(inner_min_.x, inner_min_.y);
+      const float x_left = outer_min.x + fs * 0.3f, y_bottom = inner_min_.y + (h + ts.x) * 0.5f;
+      dl_->AddText(p, text, y_title);
+      for (int i = first; i < dl_->VtxBuffer.Size; ++i) {
+        ImVec2& pos = dl_->VtxBuffer[i].pos;
+        pos = ImVec2(x_left + (pos.y - p.y), y_bottom - (pos.x - p.x));
+      }
+    }
   }
 
   dl_->PushClipRect(inner_min_, inner_max_, true);
