@@ -22,7 +22,10 @@
 //      (chance 20%) and ahead of the LSTM, which is ahead of the feed-forward
 //      network; the replay advances with the step button and with Play, a new
 //      episode changes the trace; Train continues training them (work per frame
-//      recorded), Reset switches to tiny networks trained live.
+//      recorded), Reset switches to tiny networks trained live;
+//   7. a corrupted shipped checkpoint (served truncated) is not used: the memory
+//      lab trains tiny networks and shows the error, the classification lab
+//      starts ProtoNet from random weights and says why.
 // The app publishes what the test needs in window.metalab.status
 // (status.classification, status.memory).
 // Exit codes: 0 pass, 1 fail, 77 skipped (Chromium or playwright-core missing).
@@ -381,6 +384,30 @@ async function main() {
                      !x.status.memory.training && x.status.memory.steps === 50, 30000);
   check(true, 'the shipped networks are back, paused');
   checkNoProblems('in the memory lab');
+
+  // ---- 7. corrupted shipped checkpoints: today's behaviour and the error
+  const bad = await context.newPage();
+  watch(bad, 'corrupted checkpoints');
+  const truncated = (file) => async (route) => {
+    const bytes = readFileSync(path.join(siteDir, 'checkpoints', file));
+    await route.fulfill({ status: 200, contentType: 'application/octet-stream', body: bytes.subarray(0, 5000) });
+  };
+  await bad.route('**/checkpoints/mann-glyphs14.safetensors', truncated('mann-glyphs14.safetensors'));
+  await bad.route('**/checkpoints/protonet-glyphs14.safetensors', truncated('protonet-glyphs14.safetensors'));
+  await bad.goto(`${s.url}#view=memory`, { waitUntil: 'load' });
+  st = await waitFor(bad, 'the memory lab to give up on the corrupted checkpoint', (x) => x.frames >= 3 &&
+                     x.status.memory.error.includes('Could not load the shipped networks'), 30000);
+  st = await waitFor(bad, 'tiny networks trained live', (x) => x.status.memory.weights === 'live' &&
+                     x.status.memory.training && x.status.memory.iterations[0] > 0, 30000);
+  check(st.status.memory.rects.use_shipped[2] === 0, 'a corrupted memory checkpoint: tiny networks train live, the error is shown',
+        st.status.memory.error);
+  await bad.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1'; });
+  st = await waitFor(bad, 'the classification lab to give up on the corrupted checkpoint', (x) =>
+                     x.status.view === 'classification_lab' && x.status.classification.ready &&
+                     x.status.classification.shipped_mismatch.includes('could not load'), 30000);
+  check(st.status.classification.weights === 'live' && st.status.classification.iteration === 0,
+        'a corrupted ProtoNet checkpoint: random weights, and the page says why', st.status.classification.shipped_mismatch);
+  checkNoProblems('with corrupted checkpoints');
 }
 
 let failed = false;

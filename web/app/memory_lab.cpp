@@ -89,6 +89,7 @@ bool load_shipped(const AssetStore& assets, MemoryLabState& m) {
     m.error.clear();
     return true;
   } catch (const std::exception& e) {
+    m.shipped_failed = true;
     m.error = std::string("Could not load the shipped networks (") + e.what() +
               "); showing tiny networks trained here instead.";
     return false;
@@ -411,7 +412,7 @@ void draw_memory_lab(AppState& st) {
   m.rects.reset = last_item_rect();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Start over with three tiny networks (3-way x 6 episodes) trained live in the page.");
-  bool shipped_there = !m.shipped;
+  bool shipped_there = !m.shipped && !m.shipped_failed;
   for (const char* f : kShippedFiles) shipped_there = shipped_there && st.models.assets.has(f);
   if (shipped_there) {
     ImGui::SameLine();

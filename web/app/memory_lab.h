@@ -45,6 +45,7 @@ struct MemoryLabState {
   bool shipped = false;      // models[] came from the shipped checkpoints
   bool shipped_tried = false;  // they were loaded (or failed to) once; not retried
   double wait_since_ms = -1;   // when the view first waited for them to be fetched
+  bool shipped_failed = false;  // they could not be loaded (m.error says why): no button to retry
   long shipped_iterations[3] = {0, 0, 0};  // native training iterations recorded in the files
 
   std::uint64_t built_seed = 0;
