@@ -63,8 +63,16 @@ bool load_shipped(const AssetStore& assets, MemoryLabState& m) {
     TaskOptions task;
     for (int a = 0; a < 3; ++a) {
       const std::string file = kShippedFiles[a];
-      const Checkpoint ckpt = load_safetensors(assets.files.at(file), file);
+      Checkpoint ckpt = load_safetensors(assets.files.at(file), file);
       const TaskOptions t = task_options_from_metadata(ckpt.metadata);
+      // Trained further here, they take 1 episode per update instead of 16 (batch_of):
+      // a quarter of the step size keeps the noisier updates from undoing what they learned.
+      const auto lr = ckpt.metadata.find("outer_lr");
+      if (lr != ckpt.metadata.end()) {
+        char quarter[32];
+        std::snprintf(quarter, sizeof quarter, "%.9g", std::stod(lr->second) / 4);
+        lr->second = quarter;
+      }
       if (a == 0) task = t;
       else if (t != task) throw std::invalid_argument(file + " was trained on other episodes than " + kShippedFiles[0]);
       std::unique_ptr<Learner> l = load_learner(ckpt);
