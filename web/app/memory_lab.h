@@ -11,8 +11,8 @@
 // slots of width 32 and 4 read heads), so the replay shows a working memory
 // from the first second. Episodes are drawn from the task distribution the
 // checkpoints record. Training them further here is possible but starts
-// paused: one BPTT update of that MANN takes longer than a frame in
-// WebAssembly. "Reset" (or a checkpoint that fails to load) switches to
+// paused: one BPTT update of that MANN (one episode, a quarter of the native
+// step size) takes longer than a frame in WebAssembly, so it runs every few frames. "Reset" (or a checkpoint that fails to load) switches to
 // three tiny networks trained live from scratch (3-way x 6, controller 32,
 // 24 x 16 memory, one head), a few iterations per frame inside the budget.
 #pragma once
