@@ -15,8 +15,9 @@
 #      meta-train and meta-test samples (every tissue is in both; 7 tissues are
 #      too few for disjoint class splits), genes standardised with meta-train
 #      rows' statistics.
-#   3. The small checkpoint the page's memory lab can load
-#      (assets/checkpoints/mann-glyphs14.safetensors).
+#   3. The small networks the page's memory lab opens with
+#      (assets/checkpoints/{mann,lstm,feedforward}-glyphs14.safetensors), trained
+#      by scripts/make-web-checkpoints.sh (its "memory" part: the commands are there).
 #
 # Usage: scripts/mann-results.sh [BUILD_DIR [OUT_DIR]]
 #   BUILD_DIR defaults to build/native-release (cmake --preset native-release &&
@@ -63,11 +64,6 @@ $METALAB eval "$OUT/mann-tissue.safetensors" --baseline "$OUT/lstm-tissue.safete
   --baseline "$OUT/feedforward-tissue.safetensors" --no-scratch --tasks 1000 --steps 0 --seed 7 \
   --json-out "$OUT/tissue-eval.json" | tee "$OUT/tissue-eval.txt"
 
-# 3. A small MANN for the page (14 x 14 glyphs, controller 100, memory 64 x 32,
-#    4 heads; 800 KB once exported without the optimizer state).
-$METALAB train --learner mann --hidden 100 --memory-slots 64 --memory-width 32 --read-heads 4 $glyphs \
-  --task-option glyph_size=14 $common --iterations 4000 --metrics "$OUT/mann-glyphs14.jsonl" \
-  --out "$OUT/mann-glyphs14.safetensors"
-$METALAB export "$OUT/mann-glyphs14.safetensors" assets/checkpoints/mann-glyphs14.safetensors
-$METALAB eval assets/checkpoints/mann-glyphs14.safetensors --no-scratch --tasks 1000 --steps 0 --seed 7 \
-  | tee "$OUT/glyphs14-eval.txt"
+# 3. The page's memory lab networks (14 x 14 glyphs, controller 100, memory 64 x 32, 4 heads;
+#    LSTM 100 and feed-forward 100 on the same episodes), exported without optimizer state.
+scripts/make-web-checkpoints.sh "$METALAB" memory 2>&1 | tee "$OUT/glyphs14.txt"

@@ -6,14 +6,26 @@
 // Checks, each with a clear message on failure:
 //   1. the classification lab loads from #view=classification with no page or
 //      console error and draws a non-blank canvas with an episode and its embedding;
+//      the default setup opens with the shipped ProtoNet (trained natively), whose
+//      accuracy-vs-shots curve is above 80% at 1 shot (untrained: about 50%) and
+//      above 1-nearest neighbour on the pixels;
 //   2. "New episode" (the button, then the E key) changes the episode (checksum and pixels);
 //   3. Space trains ProtoNet in the page: the iteration advances, and the median
 //      wasm work per frame over 200 frames stays under 12 ms;
-//   4. the accuracy-vs-shots curve gets computed;
+//   4. the accuracy-vs-shots curve gets computed; another setup (3 shots) does not
+//      use the shipped checkpoint and says why; Reset starts from random weights,
+//      and a button brings the shipped ones back;
 //   5. a corrupted CSV upload shows an error naming the file and changes nothing;
 //      a good CSV is accepted and the lab runs on it;
-//   6. the memory lab loads (#view=memory), draws, its replay advances with the
-//      step button and with Play, and a new episode changes the trace.
+//   6. the memory lab opens (#view=memory) with the shipped networks, paused, on
+//      their 5-way x 10 episodes: the MANN is above 60% from the 2nd presentation
+//      (chance 20%) and ahead of the LSTM, which is ahead of the feed-forward
+//      network; the replay advances with the step button and with Play, a new
+//      episode changes the trace; Train continues training them (work per frame
+//      recorded), Reset switches to tiny networks trained live;
+//   7. a corrupted shipped checkpoint (served truncated) is not used: the memory
+//      lab trains tiny networks and shows the error, the classification lab
+//      starts ProtoNet from random weights and says why.
 // The app publishes what the test needs in window.metalab.status
 // (status.classification, status.memory).
 // Exit codes: 0 pass, 1 fail, 77 skipped (Chromium or playwright-core missing).
@@ -167,6 +179,25 @@ async function main() {
   check(st.status.page.url_notice === '', 'the classification URL is accepted', st.status.page.url_notice);
   check(st.status.classification.ways === 5 && st.status.classification.learner === 'protonet', 'URL settings applied',
         JSON.stringify(st.status.classification));
+  // The shipped ProtoNet (assets/checkpoints/protonet-glyphs14.safetensors) replaces the random weights.
+  st = await waitFor(page, 'the shipped ProtoNet', (x) => x.status.classification.weights === 'shipped', 30000);
+  const shippedIt = st.status.classification.shipped_iteration;
+  check(st.status.classification.shipped_file === 'checkpoints/protonet-glyphs14.safetensors' && shippedIt > 0 &&
+        st.status.classification.iteration === shippedIt && !st.status.classification.playing,
+        'the default setup opens with the shipped ProtoNet, paused', JSON.stringify({ file: st.status.classification.shipped_file,
+        iteration: st.status.classification.iteration, shipped: shippedIt }));
+  st = await waitFor(page, 'the accuracy-vs-shots curve of the shipped ProtoNet',
+                     (x) => x.status.classification.curve.length === 10 && x.status.classification.curve_iteration === shippedIt, 60000);
+  {
+    const cur = st.status.classification.curve, nn = st.status.classification.curve_nn;
+    const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+    summary.shipped_curve = cur;
+    summary.shipped_curve_nn = nn;
+    check(cur[0] > 0.8, 'shipped ProtoNet: 1-shot accuracy on meta-test episodes above 80% (untrained: about 50%)',
+          `curve ${JSON.stringify(cur)}`);
+    check(cur[0] > nn[0] + 0.05 && mean(cur) > mean(nn) + 0.03, 'shipped ProtoNet beats 1-nearest neighbour on the pixels',
+          `ProtoNet ${JSON.stringify(cur)}, 1-NN ${JSON.stringify(nn)}`);
+  }
   await waitFrames(page, 3);
   const first = await shot(page, 'classification-1280x800.png');
   summary.screenshots.push(first.file);
@@ -214,6 +245,28 @@ async function main() {
   await waitFor(page, 'training to pause', (x) => !x.status.classification.playing, 10000);
   const trained = await shot(page, 'classification-trained-1280x800.png');
   summary.screenshots.push(trained.file);
+  // Another setup: the shipped checkpoint (1-shot) must not be used silently.
+  await page.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=3&seed=1'; });
+  st = await waitFor(page, 'the 3-shot setup', (x) => x.status.classification.shots === 3 && x.status.classification.ready, 20000);
+  check(st.status.classification.weights === 'live' && st.status.classification.iteration === 0 &&
+        st.status.classification.shipped_mismatch.includes('shots'),
+        'a 3-shot setup starts from random weights and says why the shipped checkpoint does not fit',
+        st.status.classification.shipped_mismatch);
+  await page.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1'; });
+  st = await waitFor(page, 'the default setup again', (x) => x.status.classification.shots === 1 &&
+                     x.status.classification.weights === 'shipped' && x.status.classification.ready, 20000);
+  check(true, 'back to the default setup: the shipped ProtoNet again');
+  const r = st.status.classification.rects.reset;
+  await clickAt(page, r[0] + r[2] / 2, r[1] + r[3] / 2);
+  st = await waitFor(page, 'Reset', (x) => x.status.classification.weights === 'live' && x.status.classification.ready, 20000);
+  check(st.status.classification.iteration === 0 && st.status.classification.shipped_mismatch === '',
+        'Reset starts from random weights', `iteration ${st.status.classification.iteration}`);
+  const u = st.status.classification.rects.use_shipped;
+  check(u[2] > 0, 'after Reset, a button offers the shipped weights again', JSON.stringify(u));
+  await clickAt(page, u[0] + u[2] / 2, u[1] + u[3] / 2);
+  st = await waitFor(page, 'the shipped weights again', (x) => x.status.classification.weights === 'shipped' &&
+                     x.status.classification.iteration === shippedIt && x.status.classification.ready, 20000);
+  check(true, 'Use shipped weights loads the shipped ProtoNet again');
 
   // ---- 5. uploads: corrupted CSV, then a good one
   await waitFrames(page, 3);
@@ -253,8 +306,28 @@ async function main() {
   const mpage = await context.newPage();
   watch(mpage, 'memory lab');
   await mpage.goto(`${s.url}#view=memory`, { waitUntil: 'load' });
-  st = await waitFor(mpage, 'the memory lab to draw', (x) => x.frames >= 3 && x.status.view === 'memory_lab' &&
-                     x.status.memory.steps > 0, 60000);
+  st = await waitFor(mpage, 'the memory lab to draw the shipped networks', (x) => x.frames >= 3 &&
+                     x.status.view === 'memory_lab' && x.status.memory.weights === 'shipped' && x.status.memory.steps > 0, 60000);
+  summary.memory_shipped_at_ms = await mpage.evaluate(() => Math.round(performance.now()));  // since navigation
+  {
+    const m = st.status.memory;
+    check(!m.training && m.ways === 5 && m.instances === 10 && m.image_size === 14 && m.steps === 50 &&
+          m.shipped_iterations.every((n) => n > 0) && m.iterations.every((n, i) => n === m.shipped_iterations[i]),
+          'the memory lab opens with the shipped networks, paused, on their 5-way x 10 episodes of 14 x 14 glyphs',
+          JSON.stringify({ training: m.training, ways: m.ways, instances: m.instances, steps: m.steps, it: m.iterations,
+                           shipped: m.shipped_iterations }));
+  }
+  st = await waitFor(mpage, 'accuracy by presentation of the three networks',
+                     (x) => x.status.memory.by_instance.every((v) => v.length === 10), 60000);
+  {
+    const bi = st.status.memory.by_instance;
+    const later = (v) => v.slice(1).reduce((a, b) => a + b, 0) / (v.length - 1);  // 2nd..10th presentation
+    summary.memory_by_instance = bi;
+    check(bi[0][1] > 0.6, 'shipped MANN: above 60% at the 2nd presentation (chance 20%)', `MANN ${JSON.stringify(bi[0])}`);
+    check(later(bi[0]) > later(bi[1]) + 0.1 && later(bi[1]) > later(bi[2]) + 0.05,
+          'accuracy from the 2nd presentation on: MANN > LSTM > feed-forward',
+          `MANN ${later(bi[0]).toFixed(3)}, LSTM ${later(bi[1]).toFixed(3)}, feed-forward ${later(bi[2]).toFixed(3)}`);
+  }
   await waitFrames(mpage, 3);
   const mem = await shot(mpage, 'memory-1280x800.png');
   summary.screenshots.push(mem.file);
@@ -276,13 +349,65 @@ async function main() {
   st = await waitFor(mpage, 'a new memory episode', (x) => x.status.memory.episode_index === m0.episode_index + 1 &&
                      x.status.memory.checksum !== ck, 10000);
   check(true, 'New episode changes the memory trace');
-  await sleep(3000);
-  st = await state(mpage);
+  // Training the shipped networks further: one update takes longer than a frame; the page must stay responsive.
+  const tb = st.status.memory.rects.train;
+  await clickAt(mpage, tb[0] + tb[2] / 2, tb[1] + tb[3] / 2);
+  st = await waitFor(mpage, 'memory training to start', (x) => x.status.memory.training, 10000);
+  const mf0 = st.frames;
+  const t0 = Date.now();
+  st = await waitFor(mpage, '200 frames while the shipped networks train',
+                     (x) => x.frames >= mf0 + 200 && x.status.memory.iterations[0] > m0.shipped_iterations[0], 120000);
+  const mwork = await mpage.evaluate(() => window.metalab.workStats());
+  summary.memory_training = { work_ms: mwork, fps: (1000 * (st.frames - mf0)) / (Date.now() - t0),
+                              last_iter_ms: st.status.memory.last_iter_ms,
+                              iterations: st.status.memory.iterations };
+  console.log(`memory lab: shipped networks drawn ${summary.memory_shipped_at_ms} ms after navigation; while training them: ${JSON.stringify(summary.memory_training)}`);
+  check(st.status.memory.iterations[0] > m0.shipped_iterations[0], 'Train continues training the shipped networks',
+        JSON.stringify(st.status.memory.iterations));
+  check(mwork.median < WORK_MEDIAN_MS, 'median wasm work per frame while the shipped MANN trains is under 12 ms',
+        `median ${mwork.median?.toFixed(2)} ms, p90 ${mwork.p90?.toFixed(2)} ms, max ${mwork.max?.toFixed(1)} ms; last updates of MANN, LSTM, feed-forward ${JSON.stringify(st.status.memory.last_iter_ms)} ms`);
+  // Reset: tiny networks trained live, from scratch.
+  const rb = st.status.memory.rects.reset;
+  await clickAt(mpage, rb[0] + rb[2] / 2, rb[1] + rb[3] / 2);
+  st = await waitFor(mpage, 'Reset to tiny live networks', (x) => x.status.memory.weights === 'live' && x.status.memory.training &&
+                     x.status.memory.iterations[0] > 0 && x.status.memory.steps > 0, 30000);
   summary.memory = st.status.memory;
-  check(st.status.memory.iterations[0] > 0, 'the memory models train in the page', JSON.stringify(st.status.memory.iterations));
-  const mem2 = await shot(mpage, 'memory-trained-1280x800.png');
+  check(st.status.memory.ways === 3 && st.status.memory.instances === 6, 'Reset trains tiny networks in the page (3-way x 6)',
+        JSON.stringify(st.status.memory.iterations));
+  const mem2 = await shot(mpage, 'memory-live-1280x800.png');
   summary.screenshots.push(mem2.file);
+  // And back to the shipped networks.
+  const us = st.status.memory.rects.use_shipped;
+  check(us[2] > 0, 'a button brings the shipped networks back', JSON.stringify(us));
+  await clickAt(mpage, us[0] + us[2] / 2, us[1] + us[3] / 2);
+  st = await waitFor(mpage, 'the shipped networks again', (x) => x.status.memory.weights === 'shipped' &&
+                     !x.status.memory.training && x.status.memory.steps === 50, 30000);
+  check(true, 'the shipped networks are back, paused');
   checkNoProblems('in the memory lab');
+
+  // ---- 7. corrupted shipped checkpoints: today's behaviour and the error
+  const bad = await context.newPage();
+  watch(bad, 'corrupted checkpoints');
+  const truncated = (file) => async (route) => {
+    const bytes = readFileSync(path.join(siteDir, 'checkpoints', file));
+    await route.fulfill({ status: 200, contentType: 'application/octet-stream', body: bytes.subarray(0, 5000) });
+  };
+  await bad.route('**/checkpoints/mann-glyphs14.safetensors', truncated('mann-glyphs14.safetensors'));
+  await bad.route('**/checkpoints/protonet-glyphs14.safetensors', truncated('protonet-glyphs14.safetensors'));
+  await bad.goto(`${s.url}#view=memory`, { waitUntil: 'load' });
+  st = await waitFor(bad, 'the memory lab to give up on the corrupted checkpoint', (x) => x.frames >= 3 &&
+                     x.status.memory.error.includes('Could not load the shipped networks'), 30000);
+  st = await waitFor(bad, 'tiny networks trained live', (x) => x.status.memory.weights === 'live' &&
+                     x.status.memory.training && x.status.memory.iterations[0] > 0, 30000);
+  check(st.status.memory.rects.use_shipped[2] === 0, 'a corrupted memory checkpoint: tiny networks train live, the error is shown',
+        st.status.memory.error);
+  await bad.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1'; });
+  st = await waitFor(bad, 'the classification lab to give up on the corrupted checkpoint', (x) =>
+                     x.status.view === 'classification_lab' && x.status.classification.ready &&
+                     x.status.classification.shipped_mismatch.includes('could not load'), 30000);
+  check(st.status.classification.weights === 'live' && st.status.classification.iteration === 0,
+        'a corrupted ProtoNet checkpoint: random weights, and the page says why', st.status.classification.shipped_mismatch);
+  checkNoProblems('with corrupted checkpoints');
 }
 
 let failed = false;

@@ -10,7 +10,9 @@
 #include <imgui.h>
 
 #include "core/io/idx.h"
+#include "core/io/safetensors.h"
 #include "core/learners/protonet.h"
+#include "core/tasks/regression_sources.h"  // task_options_from_metadata
 #include "core/tasks/sequence_episodes.h"  // CachedBank
 #include "web/app/app.h"
 #include "web/app/app_state.h"
@@ -49,6 +51,53 @@ bool waiting_for_asset(const AppState& st, const std::string& dataset) {
   return false;
 }
 
+// The page's glyph alphabet and class split for a seed.
+GlyphSourceConfig page_glyphs(std::uint64_t seed) {
+  GlyphSourceConfig g;
+  g.glyph.size = kGlyphSize;
+  g.num_classes = 300;
+  g.seed = seed;
+  g.split_seed = seed;
+  return g;
+}
+
+// The checkpoint scripts/make-web-checkpoints.sh writes for a learner on glyphs ("" for other data).
+std::string shipped_name(const ClassificationLabState& c) {
+  return c.dataset == "glyphs" ? "checkpoints/" + c.learner + "-glyphs14.safetensors" : "";
+}
+
+// The task options `metalab train --task glyphs` records ("task.*") for the
+// current setup: a shipped checkpoint must match every one of them.
+std::map<std::string, std::string> glyph_task_options(const ClassificationLabState& c) {
+  const GlyphSourceConfig g = page_glyphs(c.seed);
+  char tf[32], vf[32];
+  std::snprintf(tf, sizeof tf, "%.17g", g.train_fraction);
+  std::snprintf(vf, sizeof vf, "%.17g", g.validation_fraction);
+  return {{"name", "glyphs"},
+          {"glyph_size", std::to_string(g.glyph.size)},
+          {"glyph_classes", std::to_string(g.num_classes)},
+          {"glyph_drawings", std::to_string(g.instances)},
+          {"glyph_seed", std::to_string(g.seed)},
+          {"split_seed", std::to_string(g.split_seed)},
+          {"train_fraction", tf},
+          {"validation_fraction", vf},
+          {"ways", std::to_string(c.ways)},
+          {"shots", std::to_string(c.shots)},
+          {"queries", std::to_string(queries_for(c.dataset))},
+          {"test_ways", "0"},
+          {"test_shots", "0"},
+          {"test_queries", "0"}};
+}
+
+// Numbers compare by value ("0.7" == "0.69999999999999996"), the rest as text.
+bool same_setting(const std::string& a, const std::string& b) {
+  char* ea = nullptr;
+  char* eb = nullptr;
+  const double x = std::strtod(a.c_str(), &ea), y = std::strtod(b.c_str(), &eb);
+  if (!a.empty() && !b.empty() && *ea == 0 && *eb == 0) return x == y;
+  return a == b;
+}
+
 std::shared_ptr<const ClassificationSource> make_source(AppState& st, ClassificationLabState& c, int shots,
                                                          std::string* why) {
   EpisodeConfig ep;
@@ -59,11 +108,7 @@ std::shared_ptr<const ClassificationSource> make_source(AppState& st, Classifica
     if (c.dataset == "glyphs") {
       // As make_glyph_source, but the meta-test classes are rendered once and
       // kept (evaluation episodes then cost no rendering; training renders on demand).
-      GlyphSourceConfig g;
-      g.glyph.size = kGlyphSize;
-      g.num_classes = 300;
-      g.seed = c.seed;
-      g.split_seed = c.seed;
+      const GlyphSourceConfig g = page_glyphs(c.seed);
       g.validate();
       ClassSplit split = split_classes(g.num_classes, g.train_fraction, g.validation_fraction, g.split_seed);
       if (!c.glyph_bank || c.glyph_bank_seed != c.seed) {
@@ -127,8 +172,48 @@ LearnerConfig lab_learner_config(const ClassificationLabState& c, const TaskSour
   return cfg;
 }
 
+// The shipped checkpoint as the lab's model, if it was trained on exactly the
+// current setup; otherwise null and *why names the first differences.
+std::unique_ptr<Learner> shipped_model(const AssetStore& assets, const std::string& file,
+                                       const ClassificationLabState& c, const TaskSource& src, std::string* why) {
+  try {
+    const Checkpoint ckpt = load_safetensors(assets.files.at(file), file);
+    std::vector<std::string> diff;
+    const TaskOptions task = task_options_from_metadata(ckpt.metadata);
+    for (const auto& [k, v] : glyph_task_options(c)) {
+      const auto it = task.find(k);
+      if (it == task.end() || !same_setting(it->second, v))
+        diff.push_back(k + " " + (it == task.end() ? "?" : it->second) + " (here " + v + ")");
+    }
+    const LearnerConfig have = LearnerConfig::from_metadata(ckpt.metadata);
+    const LearnerConfig need = lab_learner_config(c, src, c.learner);
+    const auto check = [&](const char* what, bool same) {
+      if (!same) diff.push_back(std::string("a different ") + what);
+    };
+    check("learner", have.learner == need.learner);
+    check("distance", have.distance == need.distance);
+    check("network", have.model.backbone == need.model.backbone && have.model.hidden == need.model.hidden &&
+                         have.model.activation == need.model.activation &&
+                         have.model.input_dim == need.model.input_dim && have.model.output_dim == need.model.output_dim &&
+                         have.model.classification == need.model.classification);
+    if (!diff.empty()) {
+      std::string s;
+      for (std::size_t i = 0; i < diff.size() && i < 3; ++i) s += (i ? ", " : "") + diff[i];
+      *why = file + " was trained on another setup: " + s + (diff.size() > 3 ? ", ..." : "");
+      return nullptr;
+    }
+    return load_learner(ckpt);
+  } catch (const std::exception& e) {
+    *why = "could not load " + file + ": " + e.what();
+    return nullptr;
+  }
+}
+
 void rebuild(AppState& st, ClassificationLabState& c) {
-  const ClassificationLabState::Key key{c.learner, c.dataset, c.ways, c.shots, c.seed, c.byo.version};
+  const std::string shipped = shipped_name(c);
+  const ClassificationLabState::Key key{c.learner, c.dataset, c.ways, c.shots, c.seed, c.byo.version,
+                                        c.want_shipped && !shipped.empty() && st.models.assets.has(shipped) ? shipped
+                                                                                                            : ""};
   if (c.built_for == key && (c.source || !c.error.empty())) {
     // Data that was still on its way: build again once it has arrived.
     const bool was_waiting = c.error.rfind("waiting for", 0) == 0;
@@ -139,6 +224,8 @@ void rebuild(AppState& st, ClassificationLabState& c) {
   c.model.reset();
   c.nearest.reset();
   c.error.clear();
+  c.shipped_file.clear();
+  c.shipped_mismatch.clear();
   std::string why;
   auto src = make_source(st, c, c.shots, &why);
   if (!src) {
@@ -146,7 +233,13 @@ void rebuild(AppState& st, ClassificationLabState& c) {
     return;
   }
   try {
-    c.model = make_learner(lab_learner_config(c, *src, c.learner));
+    if (!key.shipped.empty()) c.model = shipped_model(st.models.assets, key.shipped, c, *src, &c.shipped_mismatch);
+    if (c.model) {
+      c.shipped_file = key.shipped;
+      c.shipped_iteration = c.model->iteration();
+    } else {
+      c.model = make_learner(lab_learner_config(c, *src, c.learner));
+    }
     c.nearest = make_learner(lab_learner_config(c, *src, "nearest"));
   } catch (const std::exception& e) {
     c.error = e.what();
@@ -644,7 +737,7 @@ void draw_classification_lab(AppState& st) {
   ImGui::SetNextItemWidth(fs * 9);
   if (ImGui::Combo("Learner", &li, learner_titles, 3)) c.learner = learners[static_cast<std::size_t>(li)];
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(fs * 11);
+  ImGui::SetNextItemWidth(fs * 13);
   if (ImGui::Combo("Data", &di, dataset_titles, IM_ARRAYSIZE(dataset_titles))) c.dataset = datasets[static_cast<std::size_t>(di)];
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 5);
@@ -665,13 +758,27 @@ void draw_classification_lab(AppState& st) {
   }
   c.rects.step = last_item_rect();
   ImGui::SameLine();
-  if (ImGui::Button("Reset (R)")) c.built_for = {};
+  const std::string shipped = shipped_name(c);
+  const bool shipped_there = !shipped.empty() && st.models.assets.has(shipped);
+  // Reset: random weights, trained here (the shipped ones are a button away).
+  if (ImGui::Button("Reset (R)") || st.shortcuts.reset) {
+    c.want_shipped = false;
+    c.built_for = {};
+  }
   c.rects.reset = last_item_rect();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start again from random weights and train here.");
+  if (shipped_there && c.shipped_file.empty() && !c.want_shipped) {  // after Reset
+    ImGui::SameLine();
+    if (ImGui::Button("Use shipped weights")) c.want_shipped = true;
+    c.rects.use_shipped = last_item_rect();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s, trained natively (scripts/make-web-checkpoints.sh)", shipped.c_str());
+  } else {
+    c.rects.use_shipped = {};
+  }
   if (st.shortcuts.play_pause && c.model) c.playing = !c.playing;
   if (st.shortcuts.step && c.model) {
     try { train_one(c); } catch (const std::exception& e) { c.error = e.what(); }
   }
-  if (st.shortcuts.reset) c.built_for = {};
   if (st.shortcuts.new_sample) ++c.episode_index;
   ImGui::SameLine();
   if (ImGui::Button("Upload data...")) st.page.open_file_dialog = true;
@@ -688,8 +795,25 @@ void draw_classification_lab(AppState& st) {
     double recent = 0;
     const std::size_t n = std::min<std::size_t>(50, c.acc.size());
     for (std::size_t i = c.acc.size() - n; i < c.acc.size(); ++i) recent += c.acc[i];
-    ImGui::Text("iteration %ld   train acc %.0f%%   %.0f it/s", c.model->iteration(),
-                n ? 100.0 * recent / static_cast<double>(n) : 0.0, c.playing ? c.its_per_s : 0.0);
+    if (n)  // no training curve yet (e.g. shipped weights): no train accuracy to show
+      ImGui::Text("iteration %ld   train acc %.0f%%   %.0f it/s", c.model->iteration(),
+                  100.0 * recent / static_cast<double>(n), c.playing ? c.its_per_s : 0.0);
+    else
+      ImGui::Text("iteration %ld", c.model->iteration());
+  }
+  if (c.model) {
+    if (!c.shipped_file.empty()) {
+      const long more = c.model->iteration() - c.shipped_iteration;
+      ImGui::Text("Weights: shipped checkpoint (%s), trained natively for %ld iterations%s", c.shipped_file.c_str(),
+                  c.shipped_iteration, more > 0 ? (", then " + std::to_string(more) + " here.").c_str() : ".");
+    } else {
+      ImGui::Text("Weights: trained here from scratch, iteration %ld.", c.model->iteration());
+      if (!c.shipped_mismatch.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("Shipped checkpoint not used: %s.", c.shipped_mismatch.c_str());
+        ImGui::PopStyleColor();
+      }
+    }
   }
   if (!c.byo.error.empty() && draw_banner(st, BannerKind::Error, c.byo.error, "byo_error", true)) c.byo.error.clear();
   if (!c.byo.message.empty() && draw_banner(st, BannerKind::Info, c.byo.message, "byo_msg", true)) c.byo.message.clear();
@@ -732,13 +856,16 @@ void draw_classification_lab(AppState& st) {
 
 std::string classification_status_json(const AppState& st) {
   const ClassificationLabState& c = st.classification;
-  std::string curve = "[";
-  for (std::size_t i = 0; i < c.shown.size(); ++i) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%s%.4f", i ? "," : "", std::isfinite(c.shown[i]) ? c.shown[i] : -1.0);
-    curve += b;
-  }
-  curve += "]";
+  // Accuracy vs shots, -1 where not possible.
+  const auto curve_json = [](const std::vector<double>& v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      char b[32];
+      std::snprintf(b, sizeof b, "%s%.4f", i ? "," : "", std::isfinite(v[i]) ? v[i] : -1.0);
+      out += b;
+    }
+    return out + "]";
+  };
   char b[512];
   std::snprintf(b, sizeof b,
                 ",\"classification\":{\"learner\":\"%s\",\"dataset\":\"%s\",\"ways\":%d,\"shots\":%d,\"seed\":%llu,"
@@ -749,13 +876,18 @@ std::string classification_status_json(const AppState& st) {
                 c.episode_index, c.model ? c.model->iteration() : 0L, c.playing ? "true" : "false", c.episode_accuracy,
                 c.train_ms, c.its_per_s, c.model && !c.px.empty() ? "true" : "false", c.ms_episode, c.ms_curve,
                 c.ms_draw_episode, c.ms_draw_embedding, c.iter_ms);
-  return std::string(b) + "\"checksum\":\"" + c.checksum + "\",\"curve\":" + curve + ",\"error\":\"" +
+  return std::string(b) + "\"checksum\":\"" + c.checksum + "\",\"curve\":" + curve_json(c.shown) +
+         ",\"curve_nn\":" + curve_json(c.shown_nn) + ",\"curve_iteration\":" + std::to_string(c.shown_iteration) +
+         ",\"weights\":\"" + (c.shipped_file.empty() ? "live" : "shipped") + "\",\"shipped_file\":\"" +
+         json_escape(c.shipped_file) + "\",\"shipped_iteration\":" + std::to_string(c.shipped_iteration) +
+         ",\"shipped_mismatch\":\"" + json_escape(c.shipped_mismatch) + "\",\"error\":\"" +
          json_escape(c.error) + "\",\"byo\":{\"name\":\"" + json_escape(c.byo.name) + "\",\"error\":\"" +
          json_escape(c.byo.error) + "\",\"message\":\"" + json_escape(c.byo.message) +
          "\",\"uploads\":" + std::to_string(c.byo.uploads) + ",\"version\":" + std::to_string(c.byo.version) +
          "},\"rects\":{\"episode\":" + json_rect(c.rects.episode) + ",\"embedding\":" + json_rect(c.rects.embedding) +
          ",\"curve\":" + json_rect(c.rects.curve) + ",\"new_episode\":" + json_rect(c.rects.new_episode) +
-         ",\"play\":" + json_rect(c.rects.play) + "}}";
+         ",\"play\":" + json_rect(c.rects.play) + ",\"reset\":" + json_rect(c.rects.reset) +
+         ",\"use_shipped\":" + json_rect(c.rects.use_shipped) + "}}";
 }
 
 }  // namespace metalab::web

@@ -1,7 +1,16 @@
 // The classification lab: few-shot classification with prototypical and
 // matching networks and first-order MAML, on synthetic glyphs (14 x 14 in the
-// page, MLP embedding: a Conv4 on 28 x 28 images is too slow to train live in
-// WebAssembly), tissue expression profiles, or the user's own data (byo_data.h).
+// page, MLP embedding 64-32: a Conv4 on 28 x 28 images is too slow to train
+// live in WebAssembly), tissue expression profiles, or the user's own data
+// (byo_data.h).
+//
+// The default setup (ProtoNet, glyphs, 5-way 1-shot, 5 queries, seed 1) opens
+// with assets/checkpoints/protonet-glyphs14.safetensors, trained natively on
+// exactly that task distribution by scripts/make-web-checkpoints.sh (same
+// glyph alphabet and class split, so its meta-test classes are held out).
+// A shipped checkpoint is used only when every setting it records matches the
+// current setup; otherwise (and after Reset) the model starts from random
+// weights and trains live, and the view says which weights it shows.
 //
 // Panels: the episode (support by class, queries with prediction, confidence
 // and a green/red border), the embedding (PCA of support and query
@@ -37,6 +46,7 @@ struct ClassificationLabState {
   int episode_index = 0;  // "New episode" presses
   bool playing = false;
   bool show_help = true;
+  bool want_shipped = true;  // false after Reset (start from scratch); "Use shipped weights" sets it again
 
   // The model and its data (rebuilt when the key changes).
   struct Key {
@@ -44,9 +54,10 @@ struct ClassificationLabState {
     int ways = 0, shots = 0;
     std::uint64_t seed = 0;
     long data_version = -1;
+    std::string shipped;  // the shipped checkpoint to try ("" when none is there or wanted)
     bool operator==(const Key& o) const {
       return learner == o.learner && dataset == o.dataset && ways == o.ways && shots == o.shots && seed == o.seed &&
-             data_version == o.data_version;
+             data_version == o.data_version && shipped == o.shipped;
     }
   } built_for;
   std::shared_ptr<const ClassificationSource> source;
@@ -63,6 +74,11 @@ struct ClassificationLabState {
   double rate_window_s = 0;
   long rate_window_iters = 0;
   std::string error, notice;
+  // Which weights the model has: shipped_file = the checkpoint it came from
+  // ("" = trained here from scratch); shipped_mismatch = why the shipped
+  // checkpoint for this learner and data was not used.
+  std::string shipped_file, shipped_mismatch;
+  long shipped_iteration = 0;
 
   // The episode shown, and what the model says about it.
   Episode episode;
@@ -90,7 +106,7 @@ struct ClassificationLabState {
   ByoData byo;  // uploaded data
 
   struct Rects {
-    LabRect episode, embedding, curve, new_episode, play, step, reset, upload;
+    LabRect episode, embedding, curve, new_episode, play, step, reset, upload, use_shipped;
   } rects;
 };
 

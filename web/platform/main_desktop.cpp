@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -75,12 +76,11 @@ bool read_file(const std::string& path, std::string* out) {
 void load_assets(metalab::web::AppState& state) {
 #ifdef METALAB_ASSETS_DIR
   const std::string dir = METALAB_ASSETS_DIR;
+  // As assets.json: every shipped checkpoint, and the expression table.
   std::vector<std::string> names{"data/tissue_gene_expression.csv"};
-  for (const char* task : {"sinusoid", "promoter", "genes"})
-    for (const char* learner : {"maml", "fomaml", "metasgd", "anil", "reptile"}) {
-      names.push_back(metalab::web::shipped_checkpoint_name(task, learner));
-      names.push_back(metalab::web::shipped_baseline_name(task, learner));
-    }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/checkpoints", ec))
+    if (e.path().extension() == ".safetensors") names.push_back("checkpoints/" + e.path().filename().string());
   for (const std::string& n : names) {
     std::string bytes;
     if (read_file(dir + "/" + n, &bytes)) metalab::web::receive_asset(state, n, bytes);
