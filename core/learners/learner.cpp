@@ -83,6 +83,7 @@ void LearnerConfig::validate() const {
   if (inner_steps < 1) throw std::invalid_argument("learner config: inner_steps must be >= 1");
   if (meta_batch < 1) throw std::invalid_argument("learner config: meta_batch must be >= 1");
   if (!(grad_clip >= 0)) throw std::invalid_argument("learner config: grad_clip must be >= 0");
+  positive("cosine_scale", cosine_scale);
   if (distance != "euclidean" && distance != "cosine")
     throw std::invalid_argument("learner config: distance must be euclidean or cosine, got '" + distance + "'");
   if (pretrain_classes < 0) throw std::invalid_argument("learner config: pretrain_classes must be >= 0");
@@ -118,6 +119,7 @@ std::map<std::string, std::string> LearnerConfig::to_metadata() const {
   m["usage_decay"] = fmt(usage_decay);
   m["seed"] = std::to_string(seed);
   m["distance"] = distance;
+  m["cosine_scale"] = fmt(cosine_scale);
   m["pretrain_classes"] = std::to_string(pretrain_classes);
   m["finetune_body"] = finetune_body ? "true" : "false";
   return m;
@@ -145,6 +147,8 @@ LearnerConfig LearnerConfig::from_metadata(const std::map<std::string, std::stri
   c.usage_decay = get_float(m, "usage_decay", c.usage_decay);
   c.seed = static_cast<std::uint64_t>(get_integer(m, "seed", 0));
   if (auto d = m.find("distance"); d != m.end()) c.distance = d->second;
+  // Checkpoints from before the scale existed were trained unscaled.
+  c.cosine_scale = get_float(m, "cosine_scale", 1.0f);
   c.pretrain_classes = static_cast<int>(get_integer(m, "pretrain_classes", c.pretrain_classes));
   if (auto f = m.find("finetune_body"); f != m.end()) c.finetune_body = f->second == "true";
   c.validate();

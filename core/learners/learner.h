@@ -43,6 +43,12 @@ struct LearnerConfig {
   // Metric learners and the nearest-neighbour baseline: "euclidean" (squared
   // Euclidean distance, ProtoNet's choice) or "cosine".
   std::string distance = "euclidean";
+  // Matching networks: attention is softmax_i(s * cos(f(x), f(x_i))). Cosines
+  // lie in [-1, 1] (in [0, 1] after a ReLU), so with s = 1, the paper's
+  // unscaled form, even a perfect embedding gives each class little more than
+  // 1/N: the loss barely separates good embeddings from bad ones. A scale of
+  // 10, as cosine classifiers use (Chen et al. 2019), lets attention focus.
+  float cosine_scale = 10.0f;
   // pretrain on classification: size of the global classifier, i.e. the number
   // of meta-training classes (0: required when classification is on).
   int pretrain_classes = 0;

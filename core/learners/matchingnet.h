@@ -2,7 +2,7 @@
 // without full-context embeddings.
 //
 // A query x is classified by attention over the embedded support set:
-//     a(x, x_i) = softmax_i( cos(f(x), f(x_i)) ),
+//     a(x, x_i) = softmax_i( s * cos(f(x), f(x_i)) ),
 //     p(y = k | x) = sum_i a(x, x_i) [y_i = k],
 // a weighted nearest neighbour in embedding space, trained end to end on the
 // query log-likelihood log p(y | x), episode by episode, with Adam. The
@@ -14,7 +14,10 @@
 // most re-implementations compare against, and it keeps the learner a
 // transparent "soft nearest neighbour" for teaching. The embedding, batch-norm
 // handling, training and checkpoints are those of every metric learner (see
-// protonet.h); the cosine similarity is used unscaled, as in the paper.
+// protonet.h). Unlike the paper, the cosine is scaled by s
+// (LearnerConfig::cosine_scale, default 10): unscaled, attention over cosines
+// in [0, 1] stays close to uniform and training stalls (5-way 1-shot glyphs,
+// MLP: 58% with s = 1 against 90% for ProtoNet).
 #pragma once
 
 #include "core/learners/protonet.h"

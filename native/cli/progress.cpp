@@ -54,8 +54,10 @@ void Progress::update(long iteration, double loss, double support_loss, double g
     std::string bar(static_cast<std::size_t>(width), ' ');
     for (int i = 0; i < filled && i < width; ++i) bar[static_cast<std::size_t>(i)] = '=';
     if (filled < width) bar[static_cast<std::size_t>(filled)] = '>';
-    std::printf("\r[%s] %5.1f%% %ld/%ld | %.0f it/s | ETA %s | loss %.4f | support %.4f", bar.c_str(), 100.0 * frac,
-                iteration, total_, rate(iteration), eta_text(iteration).c_str(), loss, support_loss);
+    std::printf("\r[%s] %5.1f%% %ld/%ld | %.0f it/s | ETA %s | loss %.4f", bar.c_str(), 100.0 * frac, iteration, total_,
+                rate(iteration), eta_text(iteration).c_str(), loss);
+    // No support loss for learners that do not adapt on the support set (metric, memory).
+    if (!std::isnan(support_loss)) std::printf(" | support %.4f", support_loss);
     if (!std::isnan(last_val_)) std::printf(" | val %.4f", last_val_);
     if (!std::isnan(baseline_loss)) std::printf(" | pretrain %.4f", baseline_loss);
     std::printf("\033[K");
@@ -64,8 +66,9 @@ void Progress::update(long iteration, double loss, double support_loss, double g
     return;
   }
   if (iteration % every_ != 0 && iteration != total_ && std::isnan(val)) return;
-  std::printf("iteration %ld/%ld  loss %.4f  support %.4f  grad-norm %.4g", iteration, total_, loss, support_loss,
-              grad_norm);
+  std::printf("iteration %ld/%ld  loss %.4f", iteration, total_, loss);
+  if (!std::isnan(support_loss)) std::printf("  support %.4f", support_loss);
+  std::printf("  grad-norm %.4g", grad_norm);
   if (!std::isnan(last_val_)) std::printf("  val %.4f", last_val_);
   if (!std::isnan(baseline_loss)) std::printf("  pretrain %.4f", baseline_loss);
   std::printf("  %.1f it/s  elapsed %s  ETA %s\n", rate(iteration), duration_text(elapsed()).c_str(),

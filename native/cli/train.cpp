@@ -54,7 +54,7 @@ const std::vector<std::string>& fixed_by_checkpoint() {
       "--activation", "--first-order", "--grad-clip", "--metasgd-init-lr", "--reptile-epsilon", "--scratch-lr",
       "--seed", "--task", "--support", "--query", "--landmarks", "--landmark-choice", "--target-scaling",
       "--features", "--kmer-max", "--ways", "--shots", "--queries", "--test-ways", "--test-shots", "--test-queries",
-      "--label-column", "--images", "--idx-images", "--idx-labels", "--image-size", "--backbone", "--distance", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
+      "--label-column", "--images", "--idx-images", "--idx-labels", "--image-size", "--backbone", "--distance", "--cosine-scale", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
       "--val-every", "--val-tasks", "--val-steps", "--memory-slots", "--memory-width", "--read-heads",
       "--usage-decay"};
   return f;
@@ -212,6 +212,8 @@ int run_train(CLI::App& app, TrainFlags& f) {
     } else if (app.count("--distance") > 0) {
       throw CliError("--distance applies to classification tasks only");
     }
+    if (app.count("--cosine-scale") > 0 && cfg.learner != "matchingnet")
+      throw CliError("--cosine-scale applies to --learner matchingnet only");
     try {
       cfg.validate();
     } catch (const std::invalid_argument& e) {
@@ -401,8 +403,11 @@ Runner register_train(CLI::App& root) {
                   "classification: auto (conv4 for images, the MLP for table rows), mlp or conv4 (4 conv blocks, "
                   "Vinyals et al.)")
       ->check(CLI::IsMember({"auto", "mlp", "conv4"}))->group(gl);
-  app->add_option("--distance", c.distance, "protonet, matchingnet, nearest: euclidean or cosine")
+  app->add_option("--distance", c.distance, "protonet, nearest: euclidean or cosine (matchingnet: always cosine)")
       ->check(CLI::IsMember({"euclidean", "cosine"}))->group(gl);
+  app->add_option("--cosine-scale", c.cosine_scale,
+                  "matchingnet: attention is softmax(s * cosine); 1 is the paper's unscaled form")
+      ->check(CLI::PositiveNumber)->group(gl);
   app->add_option("--activation", c.model.activation, "hidden activation: relu, tanh, sigmoid or none")
       ->check(CLI::IsMember({"relu", "tanh", "sigmoid", "none"}))->group(gl);
   app->add_flag("--first-order", c.first_order, "MAML family: drop second-order terms (maml becomes fomaml)")->group(gl);
