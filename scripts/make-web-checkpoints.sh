@@ -21,10 +21,9 @@
 #                   drawings, alphabet and class split seed 1 (70/10/20%), 5-way 1-shot with
 #                   5 queries per class, MLP 64-32 ReLU embedding, Adam 1e-3, 2 episodes
 #                   per iteration, seed 1:
-#                     protonet-glyphs14.safetensors
-#                   (it reaches 91% on 1,000 meta-test episodes; 1-nearest neighbour on the
-#                   pixels: 75%). MatchingNet is not shipped: trained the same way (Euclidean
-#                   or cosine) it stays at 53-54%, below the nearest neighbour.
+#                     protonet-glyphs14.safetensors, matchingnet-glyphs14.safetensors
+#                   (on 1,000 meta-test episodes ProtoNet reaches 91%, MatchingNet with its
+#                   scaled cosine attention 86%; 1-nearest neighbour on the pixels: 75%).
 #
 # The sinusoid pair (sinusoid-maml*.safetensors) comes from scripts/make-checkpoints.sh
 # (Finn et al.'s 70,000 iterations); the page loads all of them at start-up.
@@ -94,4 +93,9 @@ GLYPHS=(--task glyphs --image-size 14 --task-option glyph_classes=300 --task-opt
 "$METALAB" train --learner protonet "${GLYPHS[@]}" --iterations 20000 --out "$WORK/protonet-glyphs14.safetensors"
 "$METALAB" export "$WORK/protonet-glyphs14.safetensors" assets/checkpoints/protonet-glyphs14.safetensors
 "$METALAB" eval assets/checkpoints/protonet-glyphs14.safetensors --tasks 1000 --seed 7
+# MatchingNet overfits the 210 training classes sooner: validation loss is lowest near
+# 1,500-2,000 iterations (86% then, 78% at 20,000).
+"$METALAB" train --learner matchingnet "${GLYPHS[@]}" --iterations 2000 --out "$WORK/matchingnet-glyphs14.safetensors"
+"$METALAB" export "$WORK/matchingnet-glyphs14.safetensors" assets/checkpoints/matchingnet-glyphs14.safetensors
+"$METALAB" eval assets/checkpoints/matchingnet-glyphs14.safetensors --tasks 1000 --seed 7
 fi

@@ -245,6 +245,44 @@ async function main() {
   await waitFor(page, 'training to pause', (x) => !x.status.classification.playing, 10000);
   const trained = await shot(page, 'classification-trained-1280x800.png');
   summary.screenshots.push(trained.file);
+
+  // ---- 4b. the other learners and data sets
+  // MatchingNet has its own shipped checkpoint (scaled cosine attention), which beats 1-NN too.
+  await page.evaluate(() => { window.location.hash = '#view=classification&learner=matchingnet&dataset=glyphs&ways=5&shots=1&seed=1'; });
+  st = await waitFor(page, 'the shipped MatchingNet and its accuracy-vs-shots curve', (x) =>
+                     x.status.classification.learner === 'matchingnet' && x.status.classification.weights === 'shipped' &&
+                     x.status.classification.curve.length === 10 &&
+                     x.status.classification.curve_iteration === x.status.classification.shipped_iteration, 90000);
+  {
+    const cur = st.status.classification.curve, nn = st.status.classification.curve_nn;
+    summary.matchingnet_curve = cur;
+    check(st.status.classification.shipped_file === 'checkpoints/matchingnet-glyphs14.safetensors' && cur[0] > nn[0] + 0.05,
+          'the shipped MatchingNet loads and beats 1-nearest neighbour at 1 shot', `MatchingNet ${JSON.stringify(cur)}, 1-NN ${JSON.stringify(nn)}`);
+  }
+  // First-order MAML: no checkpoint shipped; it trains live with its N-way head.
+  await page.evaluate(() => { window.location.hash = '#view=classification&learner=fomaml&dataset=glyphs&ways=5&shots=1&seed=1'; });
+  st = await waitFor(page, 'first-order MAML', (x) => x.status.classification.learner === 'fomaml' && x.status.classification.ready, 20000);
+  check(st.status.classification.weights === 'live' && st.status.classification.error === '', 'first-order MAML starts from random weights',
+        JSON.stringify({ weights: st.status.classification.weights, error: st.status.classification.error }));
+  await page.keyboard.press('Space');
+  st = await waitFor(page, 'first-order MAML to train', (x) => x.status.classification.iteration >= 20, 60000);
+  await page.keyboard.press('Space');
+  await waitFor(page, 'training to pause', (x) => !x.status.classification.playing, 10000);
+  check(true, 'first-order MAML trains in the page');
+  // Fashion-MNIST: 28 x 28 photos fetched after start-up (Debian's dataset-fashion-mnist), 5 test classes.
+  await page.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=fashion&ways=5&shots=1&seed=1'; });
+  st = await waitFor(page, 'a Fashion-MNIST episode', (x) => x.status.classification.dataset === 'fashion' &&
+                     x.status.classification.ready, 30000);
+  {
+    const c = st.status.classification;
+    check(c.error === '' && c.ways === 5 && c.episode_accuracy >= 0 && c.episode_accuracy <= 1 && c.weights === 'live',
+          'Fashion-MNIST loads: a 5-way episode of photos, classified', JSON.stringify({ error: c.error, ways: c.ways, acc: c.episode_accuracy }));
+    await waitFrames(page, 3);
+    const fashion = await shot(page, 'classification-fashion-1280x800.png');
+    summary.screenshots.push(fashion.file);
+    const fs = imageStats(fashion.img);
+    check(fs.std > 20 && fs.colours > 64, 'the Fashion-MNIST view is not blank', `luminance std ${fs.std.toFixed(1)}, ${fs.colours} colours`);
+  }
   // Another setup: the shipped checkpoint (1-shot) must not be used silently.
   await page.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=3&seed=1'; });
   st = await waitFor(page, 'the 3-shot setup', (x) => x.status.classification.shots === 3 && x.status.classification.ready, 20000);

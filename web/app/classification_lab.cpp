@@ -688,8 +688,9 @@ void draw_help(const ClassificationLabState& c) {
         "the mean embedding of its support examples; a query gets the class of the nearest prototype.");
   else if (c.learner == "matchingnet")
     ImGui::TextUnformatted(
-        "Matching network: a query is compared with every support example (cosine similarity of embeddings); the "
-        "prediction is an attention-weighted vote of their labels.");
+        "Matching network: a query is compared with every support example (cosine similarity of embeddings, times "
+        "10 so that the softmax attention can focus on the closest ones); the prediction is an attention-weighted "
+        "vote of their labels.");
   else
     ImGui::TextUnformatted(
         "First-order MAML: a classifier whose starting weights are meta-learned so that 5 gradient steps on the "
@@ -729,7 +730,7 @@ void draw_classification_lab(AppState& st) {
   draw_heading(st, "Classification lab");
   // Controls.
   const char* learner_titles[] = {"ProtoNet", "Matching net", "MAML (first order)"};
-  const char* dataset_titles[] = {"Glyphs (synthetic, 14x14)", "Fashion-MNIST", "Tissue expression", "Your data"};
+  const char* dataset_titles[] = {"Glyphs (14x14)", "Fashion-MNIST", "Tissue expression", "Your data"};
   const auto& learners = classification_learners();
   const auto& datasets = classification_datasets();
   int li = static_cast<int>(std::find(learners.begin(), learners.end(), c.learner) - learners.begin());
