@@ -283,6 +283,72 @@ async function main() {
     const fs = imageStats(fashion.img);
     check(fs.std > 20 && fs.colours > 64, 'the Fashion-MNIST view is not blank', `luminance std ${fs.std.toFixed(1)}, ${fs.colours} colours`);
   }
+
+  // ---- 4c. checkpoints out and in
+  const download = async (what) => {
+    const d = (await state(page)).status.classification.rects.download;
+    const promise = page.waitForEvent('download', { timeout: 20000 });
+    await clickAt(page, d[0] + d[2] / 2, d[1] + d[3] / 2);
+    const dl = await promise;
+    const file = path.join(outDir, dl.suggestedFilename());
+    await dl.saveAs(file);
+    check(file.endsWith('.safetensors') && statSync(file).size > 1000, `Download model saves ${what} as .safetensors`,
+          `${dl.suggestedFilename()}, ${statSync(file).size} bytes`);
+    return file;
+  };
+  const upload = async (file, what) => {
+    const n = (await state(page)).status.page.uploads;
+    await page.setInputFiles('#upload', file);
+    return waitFor(page, `the upload of ${what}`, (x) => x.status.page.uploads === n + 1, 20000);
+  };
+  // A model of the Fashion-MNIST setup: the page only takes its glyph setups back, and says so.
+  const fashionFile = await download('a Fashion-MNIST ProtoNet');
+  const fashionBefore = (await state(page)).status.classification;
+  st = await upload(fashionFile, 'a Fashion-MNIST checkpoint');
+  check(st.status.page.last_error.includes('fashion') && st.status.classification.dataset === 'fashion' &&
+        st.status.classification.checksum === fashionBefore.checksum,
+        'a checkpoint of a setup the page cannot rebuild shows an error and changes nothing', st.status.page.last_error);
+  // The shipped ProtoNet, downloaded, Reset to random weights, uploaded again: the same predictions.
+  await page.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1'; });
+  st = await waitFor(page, 'the shipped ProtoNet again', (x) => x.status.classification.dataset === 'glyphs' &&
+                     x.status.classification.weights === 'shipped' && x.status.classification.ready, 20000);
+  await waitFrames(page, 3);
+  const savedC = (await state(page)).status.classification;
+  const protoFile = await download('the shipped ProtoNet');
+  const rr = savedC.rects.reset;
+  await clickAt(page, rr[0] + rr[2] / 2, rr[1] + rr[3] / 2);
+  st = await waitFor(page, 'random weights after Reset', (x) => x.status.classification.weights === 'live' &&
+                     x.status.classification.ready && x.status.classification.checksum !== savedC.checksum, 20000);
+  st = await upload(protoFile, 'the downloaded ProtoNet');
+  check(st.status.page.last_error === '', 'the downloaded checkpoint uploads without error', st.status.page.last_error);
+  st = await waitFor(page, 'the uploaded ProtoNet', (x) => x.status.classification.weights === 'uploaded' &&
+                     x.status.classification.ready, 20000);
+  await waitFrames(page, 3);
+  st = await state(page);
+  check(st.status.classification.checksum === savedC.checksum && st.status.classification.iteration === savedC.iteration,
+        'uploading the downloaded checkpoint restores the same predictions',
+        `checksum ${savedC.checksum} -> ${st.status.classification.checksum}, iteration ${st.status.classification.iteration}`);
+  // A truncated copy: an error, and the uploaded model stays.
+  const bytes = readFileSync(protoFile);
+  const uploaded = st.status.classification;
+  const n0 = st.status.page.uploads;
+  await page.setInputFiles('#upload', { name: 'truncated.safetensors', mimeType: 'application/octet-stream',
+                                        buffer: bytes.subarray(0, Math.floor(bytes.length / 2)) });
+  st = await waitFor(page, 'the truncated upload', (x) => x.status.page.uploads === n0 + 1, 20000);
+  await waitFrames(page, 3);
+  st = await state(page);
+  check(st.status.page.last_error.includes('truncated.safetensors') && st.status.classification.checksum === uploaded.checksum &&
+        st.status.classification.weights === 'uploaded', 'a truncated checkpoint shows an error naming it and changes nothing',
+        st.status.page.last_error);
+  // Reset forgets the upload; "Use shipped weights" brings the shipped ProtoNet back.
+  await clickAt(page, rr[0] + rr[2] / 2, rr[1] + rr[3] / 2);
+  st = await waitFor(page, 'a button for the shipped weights after Reset', (x) => x.status.classification.weights === 'live' &&
+                     x.status.classification.rects.use_shipped[2] > 0, 20000);
+  const us0 = st.status.classification.rects.use_shipped;
+  await clickAt(page, us0[0] + us0[2] / 2, us0[1] + us0[3] / 2);
+  st = await waitFor(page, 'the shipped ProtoNet, not the forgotten upload', (x) => x.status.classification.weights === 'shipped', 20000);
+  check(st.status.classification.shipped_file === 'checkpoints/protonet-glyphs14.safetensors', 'Reset forgets an uploaded checkpoint',
+        st.status.classification.shipped_file);
   // Another setup: the shipped checkpoint (1-shot) must not be used silently.
   await page.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=3&seed=1'; });
   st = await waitFor(page, 'the 3-shot setup', (x) => x.status.classification.shots === 3 && x.status.classification.ready, 20000);

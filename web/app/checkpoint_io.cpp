@@ -5,6 +5,7 @@
 
 #include "core/io/safetensors.h"
 #include "web/app/byo_data.h"
+#include "web/app/classification_lab.h"
 
 namespace metalab::web {
 
@@ -43,6 +44,17 @@ void receive_upload(AppState& st, const std::string& name, const std::string& by
   } catch (const std::exception& e) {
     st.page.last_error = std::string("Not loaded: ") + e.what();
     st.page.last_message.clear();
+    return;
+  }
+  // Few-shot classification models go to the classification lab.
+  const std::string learner = get_metadata_or(ckpt, "learner", "");
+  const std::string task_name = get_metadata_or(ckpt, "task.name", "");
+  if (learner == "protonet" || learner == "matchingnet" || task_name == "glyphs" || task_name == "csv" ||
+      task_name == "images" || task_name == "idx") {
+    const std::string error = classification_receive_checkpoint(st, display, bytes);
+    st.page.last_error = error.empty() ? "" : "Not loaded: " + error;
+    st.page.last_message = error.empty() ? "Loaded " + display + " into the classification lab" : "";
+    if (error.empty()) st.view = ViewId::ClassificationLab;
     return;
   }
   // The checkpoint says which task family it belongs to; plain learner files

@@ -209,11 +209,21 @@ std::unique_ptr<Learner> shipped_model(const AssetStore& assets, const std::stri
   }
 }
 
+// What an uploaded checkpoint was checked against: it applies while these stay.
+std::string setup_string(const ClassificationLabState& c) {
+  return c.learner + "|" + c.dataset + "|" + std::to_string(c.ways) + "|" + std::to_string(c.shots) + "|" +
+         std::to_string(c.seed);
+}
+
+bool is_upload(const std::string& file) { return file.rfind("uploads/", 0) == 0; }
+
 void rebuild(AppState& st, ClassificationLabState& c) {
   const std::string shipped = shipped_name(c);
-  const ClassificationLabState::Key key{c.learner, c.dataset, c.ways, c.shots, c.seed, c.byo.version,
-                                        c.want_shipped && !shipped.empty() && st.models.assets.has(shipped) ? shipped
-                                                                                                            : ""};
+  std::string file = c.want_shipped && !shipped.empty() && st.models.assets.has(shipped) ? shipped : "";
+  if (c.want_shipped && !c.upload_file.empty() && c.upload_setup == setup_string(c) &&
+      st.models.assets.has(c.upload_file))
+    file = c.upload_file;
+  const ClassificationLabState::Key key{c.learner, c.dataset, c.ways, c.shots, c.seed, c.byo.version, file};
   if (c.built_for == key && (c.source || !c.error.empty())) {
     // Data that was still on its way: build again once it has arrived.
     const bool was_waiting = c.error.rfind("waiting for", 0) == 0;
@@ -717,6 +727,74 @@ const std::vector<std::string>& classification_datasets() {
   return v;
 }
 
+std::string classification_checkpoint_bytes(const ClassificationLabState& c, std::string* file_name) {
+  if (!c.model) throw std::logic_error("no model to save yet");
+  Checkpoint ckpt = c.model->save();
+  // The episodes it was trained on, as `metalab train --task glyphs` records them.
+  if (c.dataset == "glyphs")
+    for (const auto& [k, v] : glyph_task_options(c)) ckpt.metadata["task." + k] = v;
+  else
+    ckpt.metadata["task.name"] = c.dataset;
+  if (file_name)
+    *file_name = "metalab-" + c.learner + "-" + c.dataset + "-it" + std::to_string(c.model->iteration()) + ".safetensors";
+  return save_safetensors(ckpt);
+}
+
+std::string classification_receive_checkpoint(AppState& st, const std::string& name, const std::string& bytes) {
+  Checkpoint ckpt;
+  try {
+    ckpt = load_safetensors(bytes, name);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  const std::string learner = get_metadata_or(ckpt, "learner", "?");
+  const auto& learners = classification_learners();
+  if (std::find(learners.begin(), learners.end(), learner) == learners.end())
+    return name + " holds a '" + learner + "' model; the classification lab takes protonet, matchingnet and fomaml";
+  const TaskOptions task = task_options_from_metadata(ckpt.metadata);
+  const auto setting = [&](const char* key) -> std::string {
+    const auto it = task.find(key);
+    return it == task.end() ? "" : it->second;
+  };
+  if (setting("name") != "glyphs")
+    return name + " was trained on '" + setting("name") + "' episodes; the page takes checkpoints of its own glyph "
+           "setups (14 x 14, 300 classes; see scripts/make-web-checkpoints.sh)";
+  // The setup the checkpoint was trained on; the other settings must be the page's.
+  ClassificationLabState probe;
+  probe.learner = learner;
+  probe.dataset = "glyphs";
+  try {
+    probe.ways = std::stoi(setting("ways"));
+    probe.shots = std::stoi(setting("shots"));
+    probe.seed = std::stoull(setting("glyph_seed"));
+  } catch (const std::exception&) {
+    return name + ": its task settings (ways, shots, glyph_seed) are missing or not numbers";
+  }
+  if (probe.ways < 2 || probe.ways > 10 || probe.shots < 1 || probe.shots > ClassificationLabState::kMaxShots)
+    return name + ": " + std::to_string(probe.ways) + "-way " + std::to_string(probe.shots) +
+           "-shot is outside the lab's range (2-10 ways, 1-10 shots)";
+  std::string why;
+  const auto src = make_source(st, probe, probe.shots, &why);
+  if (!src) return name + ": " + why;
+  const std::string key = "uploads/" + name;
+  st.models.assets.files[key] = bytes;
+  if (!shipped_model(st.models.assets, key, probe, *src, &why)) {
+    st.models.assets.files.erase(key);
+    return why;
+  }
+  ClassificationLabState& c = st.classification;
+  c.learner = probe.learner;
+  c.dataset = "glyphs";
+  c.ways = probe.ways;
+  c.shots = probe.shots;
+  c.seed = probe.seed;
+  c.upload_file = key;
+  c.upload_setup = setup_string(c);
+  c.want_shipped = true;
+  c.playing = false;
+  return "";
+}
+
 void draw_classification_lab(AppState& st) {
   ClassificationLabState& c = st.classification;
   const float fs = ImGui::GetFontSize();
@@ -761,9 +839,11 @@ void draw_classification_lab(AppState& st) {
   ImGui::SameLine();
   const std::string shipped = shipped_name(c);
   const bool shipped_there = !shipped.empty() && st.models.assets.has(shipped);
-  // Reset: random weights, trained here (the shipped ones are a button away).
+  // Reset: random weights, trained here (the shipped ones are a button away;
+  // an uploaded checkpoint is forgotten).
   if (ImGui::Button("Reset (R)") || st.shortcuts.reset) {
     c.want_shipped = false;
+    c.upload_file.clear();
     c.built_for = {};
   }
   c.rects.reset = last_item_rect();
@@ -792,6 +872,20 @@ void draw_classification_lab(AppState& st) {
     if (ImGui::Button("Clear images")) byo_clear(c.byo);
   }
   ImGui::SameLine();
+  ImGui::BeginDisabled(!c.model);
+  if (ImGui::Button("Download model")) {
+    try {
+      std::string name, bytes = classification_checkpoint_bytes(c, &name);
+      st.page.downloads.push_back({name, std::move(bytes)});
+      ++st.page.downloads_made;
+      st.page.last_message = "Saved " + name + " (upload it again, or run `metalab eval` on it)";
+    } catch (const std::exception& e) {
+      st.page.last_error = std::string("Could not save the model: ") + e.what();
+    }
+  }
+  ImGui::EndDisabled();
+  c.rects.download = last_item_rect();
+  ImGui::SameLine();
   if (c.model) {
     double recent = 0;
     const std::size_t n = std::min<std::size_t>(50, c.acc.size());
@@ -805,7 +899,9 @@ void draw_classification_lab(AppState& st) {
   if (c.model) {
     if (!c.shipped_file.empty()) {
       const long more = c.model->iteration() - c.shipped_iteration;
-      ImGui::Text("Weights: shipped checkpoint (%s), trained natively for %ld iterations%s", c.shipped_file.c_str(),
+      const bool uploaded = is_upload(c.shipped_file);
+      ImGui::Text("Weights: %s checkpoint (%s), trained %sfor %ld iterations%s", uploaded ? "uploaded" : "shipped",
+                  uploaded ? c.shipped_file.substr(8).c_str() : c.shipped_file.c_str(), uploaded ? "" : "natively ",
                   c.shipped_iteration, more > 0 ? (", then " + std::to_string(more) + " here.").c_str() : ".");
     } else {
       ImGui::Text("Weights: trained here from scratch, iteration %ld.", c.model->iteration());
@@ -879,7 +975,7 @@ std::string classification_status_json(const AppState& st) {
                 c.ms_draw_episode, c.ms_draw_embedding, c.iter_ms);
   return std::string(b) + "\"checksum\":\"" + c.checksum + "\",\"curve\":" + curve_json(c.shown) +
          ",\"curve_nn\":" + curve_json(c.shown_nn) + ",\"curve_iteration\":" + std::to_string(c.shown_iteration) +
-         ",\"weights\":\"" + (c.shipped_file.empty() ? "live" : "shipped") + "\",\"shipped_file\":\"" +
+         ",\"weights\":\"" + (c.shipped_file.empty() ? "live" : is_upload(c.shipped_file) ? "uploaded" : "shipped") + "\",\"shipped_file\":\"" +
          json_escape(c.shipped_file) + "\",\"shipped_iteration\":" + std::to_string(c.shipped_iteration) +
          ",\"shipped_mismatch\":\"" + json_escape(c.shipped_mismatch) + "\",\"error\":\"" +
          json_escape(c.error) + "\",\"byo\":{\"name\":\"" + json_escape(c.byo.name) + "\",\"error\":\"" +
@@ -888,7 +984,8 @@ std::string classification_status_json(const AppState& st) {
          "},\"rects\":{\"episode\":" + json_rect(c.rects.episode) + ",\"embedding\":" + json_rect(c.rects.embedding) +
          ",\"curve\":" + json_rect(c.rects.curve) + ",\"new_episode\":" + json_rect(c.rects.new_episode) +
          ",\"play\":" + json_rect(c.rects.play) + ",\"reset\":" + json_rect(c.rects.reset) +
-         ",\"use_shipped\":" + json_rect(c.rects.use_shipped) + "}}";
+         ",\"use_shipped\":" + json_rect(c.rects.use_shipped) +
+         ",\"download\":" + json_rect(c.rects.download) + "}}";
 }
 
 }  // namespace metalab::web

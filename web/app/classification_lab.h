@@ -79,6 +79,9 @@ struct ClassificationLabState {
   // checkpoint for this learner and data was not used.
   std::string shipped_file, shipped_mismatch;
   long shipped_iteration = 0;
+  // An uploaded checkpoint (kept in the asset store as "uploads/<name>") and
+  // the setup it was checked against: it replaces the shipped one there.
+  std::string upload_file, upload_setup;
 
   // The episode shown, and what the model says about it.
   Episode episode;
@@ -106,11 +109,19 @@ struct ClassificationLabState {
   ByoData byo;  // uploaded data
 
   struct Rects {
-    LabRect episode, embedding, curve, new_episode, play, step, reset, upload, use_shipped;
+    LabRect episode, embedding, curve, new_episode, play, step, reset, upload, use_shipped, download;
   } rects;
 };
 
 void draw_classification_lab(AppState& state);
+// The lab's model as safetensors bytes, with the task settings of its glyph
+// setup (so the page and `metalab eval` can rebuild its episodes); throws if
+// there is no model.
+std::string classification_checkpoint_bytes(const ClassificationLabState& c, std::string* file_name);
+// Takes an uploaded checkpoint of a classification learner: "" and the lab
+// switches to the checkpoint's setup, or why not (and nothing changes). The
+// page's glyph setups only (the others depend on data the page may not have).
+std::string classification_receive_checkpoint(AppState& state, const std::string& name, const std::string& bytes);
 // ,"classification":{...} (with the leading comma)
 std::string classification_status_json(const AppState& state);
 // Learners and datasets of the lab (for the URL hash).
