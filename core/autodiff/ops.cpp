@@ -823,6 +823,14 @@ void im2col_kernel(const ConvGeometry& g, const T* image, T* columns) {
   const ImageShape& s = g.input;
   const int oh = g.out_height(), ow = g.out_width(), k = g.kernel, c = s.channels;
   const long patch = static_cast<long>(k) * k * c;
+  // Natively with OpenMP, images are copied on as many threads as Eigen's
+  // products use (1 unless the caller asked for more). Each image owns its rows
+  // of `columns` and its pixels of `image`, so the result is the same for any
+  // number of threads.
+#ifdef _OPENMP
+  const int threads = Eigen::nbThreads();
+#pragma omp parallel for num_threads(threads) if (threads > 1 && s.batch > 1) schedule(static)
+#endif
   for (int n = 0; n < s.batch; ++n) {
     for (int oy = 0; oy < oh; ++oy) {
       for (int ox = 0; ox < ow; ++ox) {
