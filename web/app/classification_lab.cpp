@@ -523,10 +523,17 @@ void draw_episode(AppState& st, ClassificationLabState& c, float width) {
   const int shown_shots = std::min(shots, 5);
   const float label_w = fs * 6.5f;
   // Support and query images share the row: label, shots, a gap, queries with their prediction text.
+  // In a narrow panel, show only the queries that fit at the smallest cell size (the rest are
+  // still classified and counted; a "+N" says how many are hidden).
+  const float min_cell = fs * 1.2f;
+  const float room = width - label_w - fs * 1.5f - (min_cell + 4.0f) * static_cast<float>(shown_shots) - fs * 1.5f;
+  const int shown_queries =
+      img ? std::clamp(static_cast<int>(room / (min_cell + fs * 2.6f + 4.0f)), 1, std::max(1, queries)) : queries;
   const float cell = img ? std::clamp((width - label_w - fs * 1.5f - 4.0f * static_cast<float>(shown_shots) -
-                                       (fs * 2.6f + 4.0f) * static_cast<float>(queries)) /
-                                          static_cast<float>(shown_shots + queries),
-                                      fs * 1.2f, fs * 3.2f)
+                                       (fs * 2.6f + 4.0f) * static_cast<float>(shown_queries) -
+                                       (shown_queries < queries ? fs * 1.5f : 0.0f)) /
+                                          static_cast<float>(shown_shots + shown_queries),
+                                      min_cell, fs * 3.2f)
                          : fs * 0.9f;
   const float strip_w = img ? cell : std::max(fs * 4.0f, (width * 0.45f - label_w) / static_cast<float>(shown_shots) - 4.0f);
   const float item_w = img ? cell : strip_w;
@@ -562,7 +569,10 @@ void draw_episode(AppState& st, ClassificationLabState& c, float width) {
       dl->AddText(ImVec2(o.x + label_w + (item_w + 4.0f) * static_cast<float>(shown_shots), y),
                   ImGui::GetColorU32(ImGuiCol_TextDisabled), ("+" + std::to_string(shots - shown_shots)).c_str());
     // Queries of this class (true class k), each with its prediction.
-    for (int q = 0; q < queries; ++q) {
+    if (shown_queries < queries)
+      dl->AddText(ImVec2(qx + (cell + fs * 2.6f + 4.0f) * static_cast<float>(shown_queries), y),
+                  ImGui::GetColorU32(ImGuiCol_TextDisabled), ("+" + std::to_string(queries - shown_queries)).c_str());
+    for (int q = 0; q < shown_queries; ++q) {
       const int row = k * queries + q;
       if (row >= static_cast<int>(c.predicted.size())) break;
       const int pred = c.predicted[static_cast<std::size_t>(row)];
@@ -825,8 +835,13 @@ void draw_classification_lab(AppState& st) {
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 5);
   ImGui::SliderInt("shots", &c.shots, 1, 10, "%d", ImGuiSliderFlags_AlwaysClamp);
-  ImGui::SameLine();
-  if (ImGui::Button("New episode (E)")) ++c.episode_index;
+  // On the same row only if it fits (narrow windows, large text).
+  const char* new_episode = "New episode (E)";
+  const float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + ImGui::CalcTextSize(new_episode).x +
+          ImGui::GetStyle().FramePadding.x * 2 <= right_edge)
+    ImGui::SameLine();
+  if (ImGui::Button(new_episode)) ++c.episode_index;
   c.rects.new_episode = last_item_rect();
 
   if (ImGui::Button(c.playing ? "Pause (Space)" : "Train (Space)") && c.model) c.playing = !c.playing;
