@@ -478,6 +478,23 @@ async function main() {
   summary.memory = st.status.memory;
   check(st.status.memory.ways === 3 && st.status.memory.instances === 6, 'Reset trains tiny networks in the page (3-way x 6)',
         JSON.stringify(st.status.memory.iterations));
+  const downloadMann = async (what) => {
+    const d = (await state(mpage)).status.memory.rects.download;
+    const promise = mpage.waitForEvent('download', { timeout: 20000 });
+    await clickAt(mpage, d[0] + d[2] / 2, d[1] + d[3] / 2);
+    const dl = await promise;
+    const file = path.join(outDir, `${what}-${dl.suggestedFilename()}`);
+    await dl.saveAs(file);
+    check(file.endsWith('.safetensors') && statSync(file).size > 1000, `Download MANN saves the ${what} MANN`,
+          `${dl.suggestedFilename()}, ${statSync(file).size} bytes`);
+    return file;
+  };
+  const uploadTo = async (p, file) => {
+    const n = (await state(p)).status.page.uploads;
+    await p.setInputFiles('#upload', file);
+    return waitFor(p, 'the upload', (x) => x.status.page.uploads === n + 1, 20000);
+  };
+  const liveMann = await downloadMann('live');
   const mem2 = await shot(mpage, 'memory-live-1280x800.png');
   summary.screenshots.push(mem2.file);
   // And back to the shipped networks.
@@ -487,6 +504,23 @@ async function main() {
   st = await waitFor(mpage, 'the shipped networks again', (x) => x.status.memory.weights === 'shipped' &&
                      !x.status.memory.training && x.status.memory.steps === 50, 30000);
   check(true, 'the shipped networks are back, paused');
+  // Checkpoints out and in: the tiny live MANN does not fit the shipped networks' episodes
+  // (3-way x 6 vs 5-way x 10); the shipped MANN, downloaded and uploaded, gives the same trace.
+  await waitFrames(mpage, 5);
+  const beforeUp = (await state(mpage)).status.memory;
+  st = await uploadTo(mpage, liveMann);
+  await waitFrames(mpage, 3);
+  st = await state(mpage);
+  check(st.status.page.last_error.includes('other episodes') && st.status.memory.uploaded === 0 &&
+        st.status.memory.checksum === beforeUp.checksum, 'a MANN trained on other episodes is refused and changes nothing',
+        st.status.page.last_error);
+  const shippedMann = await downloadMann('shipped');
+  st = await uploadTo(mpage, shippedMann);
+  check(st.status.page.last_error === '' && st.status.memory.uploaded === 1, 'the downloaded MANN uploads into the memory lab',
+        st.status.page.last_error);
+  st = await waitFor(mpage, 'the trace of the uploaded MANN', (x) => x.status.memory.steps === 50 &&
+                     x.status.memory.checksum === beforeUp.checksum, 20000);
+  check(true, 'the uploaded MANN replays the same episode exactly as before');
   checkNoProblems('in the memory lab');
 
   // ---- 7. corrupted shipped checkpoints: today's behaviour and the error

@@ -6,6 +6,7 @@
 #include "core/io/safetensors.h"
 #include "web/app/byo_data.h"
 #include "web/app/classification_lab.h"
+#include "web/app/memory_lab.h"
 
 namespace metalab::web {
 
@@ -44,6 +45,15 @@ void receive_upload(AppState& st, const std::string& name, const std::string& by
   } catch (const std::exception& e) {
     st.page.last_error = std::string("Not loaded: ") + e.what();
     st.page.last_message.clear();
+    return;
+  }
+  // Memory networks go to the memory lab.
+  const std::string kind = get_metadata_or(ckpt, "learner", "");
+  if (kind == "mann" || kind == "lstm" || kind == "feedforward") {
+    const std::string error = memory_receive_checkpoint(st.memory, display, bytes);
+    st.page.last_error = error.empty() ? "" : "Not loaded: " + error;
+    st.page.last_message = error.empty() ? "Loaded " + display + " into the memory lab" : "";
+    if (error.empty()) st.view = ViewId::MemoryLab;
     return;
   }
   // Few-shot classification models go to the classification lab.

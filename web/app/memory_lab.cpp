@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <iterator>
 
 #include <imgui.h>
 
@@ -389,7 +390,7 @@ std::string weights_line(const MemoryLabState& m) {
                   c.memory_width, c.read_heads, m.ways, m.instances, m.image_size, m.image_size);
     std::string s = b;
     if (more > 0) s += ", then " + std::to_string(more) + " iterations here";
-    return s + ".";
+    return s + "." + (m.uploaded.empty() ? "" : " Uploaded: " + m.uploaded + ".");
   }
   std::snprintf(b, sizeof b, "Weights: trained here from scratch, iteration %ld (MANN), %ld (LSTM), %ld (FF).",
                 m.models[0]->iteration(), m.models[1]->iteration(), m.models[2]->iteration());
@@ -416,6 +417,7 @@ void draw_memory_lab(AppState& st) {
   if (ImGui::Button(m.shipped ? "Reset (train tiny models here)" : "Reset")) {
     m.want_shipped = false;  // Reset means: from scratch, here
     m.built = false;
+    m.uploaded.clear();
   }
   m.rects.reset = last_item_rect();
   if (ImGui::IsItemHovered())
@@ -428,11 +430,26 @@ void draw_memory_lab(AppState& st) {
       m.want_shipped = true;
       m.shipped_tried = false;
       m.built = false;
+      m.uploaded.clear();
     }
     m.rects.use_shipped = last_item_rect();
   } else {
     m.rects.use_shipped = {};
   }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!m.models[0]);
+  if (ImGui::Button("Download MANN")) {
+    try {
+      std::string name, bytes = memory_checkpoint_bytes(m, &name);
+      st.page.downloads.push_back({name, std::move(bytes)});
+      ++st.page.downloads_made;
+      st.page.last_message = "Saved " + name + " (upload it again, or run `metalab eval` on it)";
+    } catch (const std::exception& e) {
+      st.page.last_error = std::string("Could not save the network: ") + e.what();
+    }
+  }
+  ImGui::EndDisabled();
+  m.rects.download = last_item_rect();
   if (m.models[0] && m.training) {
     ImGui::SameLine();
     ImGui::Text("%.1f it/s  (%.0f ms per iteration)", m.its_per_s, m.iter_ms);
@@ -572,16 +589,64 @@ void draw_memory_lab(AppState& st) {
   ImGui::EndChild();
 }
 
+std::string memory_checkpoint_bytes(const MemoryLabState& m, std::string* file_name) {
+  if (!m.models[0] || !m.source) throw std::logic_error("no network to save yet");
+  Checkpoint ckpt = m.models[0]->save();
+  for (const auto& [k, v] : m.source->description()) ckpt.metadata[k] = v;
+  if (file_name) *file_name = "metalab-mann-glyph-sequences-it" + std::to_string(m.models[0]->iteration()) + ".safetensors";
+  return save_safetensors(ckpt);
+}
+
+std::string memory_receive_checkpoint(MemoryLabState& m, const std::string& name, const std::string& bytes) {
+  if (!m.source || !m.models[0]) return "the memory lab has no networks yet; open it first";
+  Checkpoint ckpt;
+  try {
+    ckpt = load_safetensors(bytes, name);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  const std::string learner = get_metadata_or(ckpt, "learner", "?");
+  const int a = static_cast<int>(std::find(std::begin(kArch), std::end(kArch), learner) - std::begin(kArch));
+  if (a >= 3) return name + " holds a '" + learner + "' model; the memory lab takes mann, lstm and feedforward";
+  // The episodes must be the ones the lab shows ("cache" only says how glyphs are rendered).
+  TaskOptions have = task_options_from_metadata(ckpt.metadata), want = task_options_from_metadata(m.source->description());
+  have.erase("cache");
+  want.erase("cache");
+  std::string diff;
+  int n = 0;
+  for (const auto& [k, v] : want) {
+    const auto it = have.find(k);
+    if (it != have.end() && it->second == v) continue;
+    if (n++ < 3) diff += (diff.empty() ? "" : ", ") + k + " " + (it == have.end() ? "?" : it->second) + " (here " + v + ")";
+  }
+  if (n > 0) return name + " was trained on other episodes than the lab shows: " + diff + (n > 3 ? ", ..." : "");
+  std::unique_ptr<Learner> l;
+  try {
+    l = load_learner(ckpt);
+  } catch (const std::exception& e) {
+    return name + ": " + e.what();
+  }
+  auto* net = dynamic_cast<MannLearner*>(l.get());
+  const ModelConfig& here = m.models[a]->config().model;
+  if (!net || net->config().model.input_dim != here.input_dim || net->config().model.output_dim != here.output_dim)
+    return name + ": its network does not fit the lab's episodes";
+  m.models[a].reset(static_cast<MannLearner*>(l.release()));
+  m.uploaded = std::string(kArch[a]) + " from " + name + " (iteration " + std::to_string(m.models[a]->iteration()) + ")";
+  m.training = false;
+  clear_derived(m);
+  return "";
+}
+
 std::string memory_status_json(const AppState& st) {
   const MemoryLabState& m = st.memory;
-  char b[1024];
+  char b[1536];
   std::snprintf(b, sizeof b,
                 ",\"memory\":{\"seed\":%llu,\"episode_index\":%d,\"step\":%d,\"steps\":%d,\"replaying\":%s,"
                 "\"training\":%s,\"iterations\":[%ld,%ld,%ld],\"overall\":[%.4f,%.4f,%.4f],\"train_ms\":%.3f,"
                 "\"iter_ms\":%.3f,\"last_iter_ms\":[%.1f,%.1f,%.1f],\"eval_ms\":%.3f,\"weights\":\"%s\",\"shipped_iterations\":[%ld,%ld,%ld],"
                 "\"ways\":%d,\"instances\":%d,\"image_size\":%d,\"eval_iteration\":[%ld,%ld,%ld],"
                 "\"checksum\":\"%s\",\"rects\":{\"play\":%s,\"next\":%s,\"new_episode\":%s,\"memory\":%s,"
-                "\"train\":%s,\"reset\":%s,\"use_shipped\":%s},",
+                "\"train\":%s,\"reset\":%s,\"use_shipped\":%s,\"download\":%s},\"uploaded\":%d,",
                 static_cast<unsigned long long>(m.seed), m.episode_index, m.step, m.trace.steps(),
                 m.replaying ? "true" : "false", m.training ? "true" : "false",
                 m.models[0] ? m.models[0]->iteration() : 0L, m.models[1] ? m.models[1]->iteration() : 0L,
@@ -591,7 +656,7 @@ std::string memory_status_json(const AppState& st) {
                 m.eval_iteration[2], m.checksum.c_str(), json_rect(m.rects.play).c_str(),
                 json_rect(m.rects.next).c_str(), json_rect(m.rects.new_episode).c_str(),
                 json_rect(m.rects.memory).c_str(), json_rect(m.rects.train).c_str(), json_rect(m.rects.reset).c_str(),
-                json_rect(m.rects.use_shipped).c_str());
+                json_rect(m.rects.use_shipped).c_str(), json_rect(m.rects.download).c_str(), m.uploaded.empty() ? 0 : 1);
   // Accuracy by presentation per model ([] until evaluated).
   std::string out = b;
   out += "\"by_instance\":[";

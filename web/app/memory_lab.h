@@ -61,6 +61,7 @@ struct MemoryLabState {
   double last_iter_ms[3] = {0, 0, 0};  // the last update of each model (they differ by 10-100x)
   long rate_window_iters = 0;
   std::string error;
+  std::string uploaded;  // "lstm from FILE (iteration N)" after an upload, for the weights line
 
   SequenceEpisode episode;
   MemoryTrace trace;
@@ -84,11 +85,19 @@ struct MemoryLabState {
   std::string checksum;
 
   struct Rects {
-    LabRect input, memory, weights, accuracy, step_slider, play, next, prev, new_episode, train, reset, use_shipped;
+    LabRect input, memory, weights, accuracy, step_slider, play, next, prev, new_episode, train, reset, use_shipped,
+        download;
   } rects;
 };
 
 void draw_memory_lab(AppState& state);
+// The MANN as safetensors bytes, with the task its episodes come from (so the
+// page and `metalab eval` can rebuild them); throws if there is none yet.
+std::string memory_checkpoint_bytes(const MemoryLabState& m, std::string* file_name);
+// An uploaded mann / lstm / feedforward checkpoint replaces that network if it
+// was trained on the episodes the lab shows and fits them: "", or why not (and
+// nothing changes).
+std::string memory_receive_checkpoint(MemoryLabState& m, const std::string& name, const std::string& bytes);
 // ,"memory":{...} (with the leading comma)
 std::string memory_status_json(const AppState& state);
 
