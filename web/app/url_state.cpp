@@ -121,8 +121,10 @@ void apply_url_hash(AppState& st, const std::string& hash_in) {
       else note();
     } else if (key == "view") {
       bool found = false;
+      // "genes" (the CLI's task name) is an alias of the gene lab's key.
+      const std::string wanted = value == "genes" ? "gene" : value;
       for (const ViewKey& v : kViewKeys)
-        if (value == v.key && view_info(v.id).draw) {
+        if (wanted == v.key && view_info(v.id).draw) {
           view = v.id;
           found = true;
         }
