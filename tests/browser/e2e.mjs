@@ -14,140 +14,15 @@
 //   7. at devicePixelRatio 2 the backing store has twice the CSS size and the app uses it.
 // Screenshots and a summary (summary.json) go to --out (default: the current directory).
 // Exit codes: 0 pass, 1 fail, 77 skipped (Chromium or playwright-core missing: run scripts/setup.sh).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { harness } from './harness.mjs';
+import { diffFraction, imageStats } from './png.mjs';
 
-import { decodePng, diffFraction, imageStats } from './png.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.METALAB_CHROMIUM || '/usr/bin/chromium';
-// scripts/test.sh sets METALAB_REQUIRE_BROWSER=1: there a missing piece is a failure, not a skip.
-const SKIP = process.env.METALAB_REQUIRE_BROWSER === '1' ? 1 : 77;
-
-// ---------------------------------------------------------------- arguments
-const args = process.argv.slice(2);
-let siteDir = null;
-let outDir = process.cwd();
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--out') outDir = args[++i];
-  else if (!siteDir) siteDir = args[i];
-  else usage();
-}
-if (!siteDir) usage();
-function usage() {
-  console.error('usage: node tests/browser/e2e.mjs SITE_DIR [--out DIR]');
-  process.exit(2);
-}
-siteDir = path.resolve(siteDir);
-outDir = path.resolve(outDir);
-mkdirSync(outDir, { recursive: true });
-
-// ---------------------------------------------------------------- helpers
-class TestFailure extends Error {}
-const checks = [];
-function check(ok, what, detail = '') {
-  checks.push({ ok: !!ok, what, detail });
-  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${what}${detail ? ` (${detail})` : ''}`);
-  if (!ok) throw new TestFailure(`${what}${detail ? `: ${detail}` : ''}`);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Polls fn(page state) until it returns a truthy value or the time runs out.
-async function waitFor(page, what, fn, timeoutMs = 30000) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await page.evaluate(() => ({
-      frames: window.metalab ? window.metalab.frames : 0,
-      error: window.metalab ? window.metalab.error : null,
-      status: window.metalab ? window.metalab.status : null,
-      firstFrameMs: window.metalab ? window.metalab.firstFrameMs : null,
-      canvas: (() => {
-        const c = document.getElementById('canvas');
-        const r = c.getBoundingClientRect();
-        return { width: c.width, height: c.height, cssWidth: r.width, cssHeight: r.height };
-      })(),
-      inner: { width: window.innerWidth, height: window.innerHeight, dpr: window.devicePixelRatio },
-    }));
-    if (last.error) throw new TestFailure(`the page shows an error while waiting for ${what}: ${last.error}`);
-    const v = fn(last);
-    if (v) return last;
-    await sleep(50);
-  }
-  throw new TestFailure(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(last)}`);
-}
-
-// Waits until `n` more frames have been drawn (so the screen shows the latest state).
-async function waitFrames(page, n) {
-  const start = await page.evaluate(() => window.metalab.frames);
-  return waitFor(page, `${n} more frames`, (s) => s.frames >= start + n);
-}
-
-async function shot(page, name, clip) {
-  const file = path.join(outDir, name);
-  const buf = await page.screenshot({ path: file, clip });
-  return { file, img: decodePng(buf) };
-}
-
-function clipOf(rect) {
-  const [x, y, w, h] = rect;
-  // A margin inside the plot keeps antialiased frame edges out of the comparison.
-  return { x: Math.ceil(x + 2), y: Math.ceil(y + 2), width: Math.floor(w - 4), height: Math.floor(h - 4) };
-}
-
-// ---------------------------------------------------------------- preconditions
-for (const f of ['index.html', 'app.js', 'app.wasm']) {
-  if (!existsSync(path.join(siteDir, f))) {
-    console.error(`FAIL  ${path.join(siteDir, f)} is missing: build the page first (scripts/build-web.sh)`);
-    process.exit(1);
-  }
-}
-let chromium;
-try {
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.error(`SKIP  playwright-core not found next to ${here} (run scripts/setup.sh): ${e.message}`);
-  process.exit(SKIP);
-}
-if (!existsSync(CHROMIUM)) {
-  console.error(`SKIP  ${CHROMIUM} not found (apt-get install chromium, or run scripts/setup.sh)`);
-  process.exit(SKIP);
-}
-const { serve } = require(path.join(here, '..', '..', 'scripts', 'serve.js'));
-
-// ---------------------------------------------------------------- the test
-const summary = { site: siteDir, screenshots: [] };
-let server, browser;
-const problems = [];  // page errors, console errors, failed requests: all fatal
-
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${label}: console error: ${m.text()}`);
-  });
-  page.on('requestfailed', (r) => problems.push(`${label}: request failed: ${r.url()} (${r.failure()?.errorText})`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${label}: HTTP ${r.status()} for ${r.url()}`);
-  });
-}
-function checkNoProblems(when) {
-  check(problems.length === 0, `no page errors, console errors or failed requests ${when}`, problems.join('; '));
-}
+const h = harness({ script: 'e2e.mjs' });
+const { summary, check, state, waitFor, waitFrames, shot, clipOf, watch, checkNoProblems } = h;
 
 async function main() {
-  const s = await serve(siteDir, 0);
-  server = s.server;
-  console.log(`serving ${siteDir} at ${s.url}`);
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
+  const s = await h.start();
+  const { browser } = s;
 
   // ---- 1. load, first frame
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
@@ -258,20 +133,4 @@ async function main() {
   await hi.close();
 }
 
-let code = 0;
-try {
-  await main();
-  console.log(`PASS  ${checks.length} checks; screenshots in ${outDir}`);
-} catch (e) {
-  code = 1;
-  if (!(e instanceof TestFailure)) console.error(`FAIL  unexpected error: ${e.stack || e}`);
-  else if (!checks.length || checks[checks.length - 1].ok) console.error(`FAIL  ${e.message}`);
-  if (problems.length) console.error(`      page problems: ${problems.join('; ')}`);
-} finally {
-  summary.checks = checks;
-  summary.passed = code === 0;
-  writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  if (browser) await browser.close().catch(() => {});
-  if (server) server.close();
-}
-process.exit(code);
+await h.run(main);

@@ -29,145 +29,22 @@
 // The app publishes what the test needs in window.metalab.status
 // (status.classification, status.memory).
 // Exit codes: 0 pass, 1 fail, 77 skipped (Chromium or playwright-core missing).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { decodePng, diffFraction, imageStats } from './png.mjs';
+import { harness } from './harness.mjs';
+import { diffFraction, imageStats } from './png.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.METALAB_CHROMIUM || '/usr/bin/chromium';
-const SKIP = process.env.METALAB_REQUIRE_BROWSER === '1' ? 1 : 77;
-const MAX_BYTES = 4 * 1000 * 1000;
-const FIRST_FRAME_MS = 2000;
+const h = harness({ script: 'e2e_classification.mjs', needs: ['index.html', 'app.js', 'app.wasm', 'assets.json'],
+                     summaryFile: 'summary-classification.json', ignoreAbortedRequests: true,
+                     brief: (s) => ({ classification: s.classification, memory: s.memory, page: s.page }) });
+const { siteDir, summary, check, state, waitFor, waitFrames, clickRect, shot, clipOf, download, upload, watch,
+        checkNoProblems } = h;
 const WORK_MEDIAN_MS = 12;
 
-const args = process.argv.slice(2);
-let siteDir = null;
-let outDir = process.cwd();
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--out') outDir = args[++i];
-  else if (!siteDir) siteDir = args[i];
-  else usage();
-}
-if (!siteDir) usage();
-function usage() {
-  console.error('usage: node tests/browser/e2e_classification.mjs SITE_DIR [--out DIR]');
-  process.exit(2);
-}
-siteDir = path.resolve(siteDir);
-outDir = path.resolve(outDir);
-mkdirSync(outDir, { recursive: true });
-
-class TestFailure extends Error {}
-const checks = [];
-function check(ok, what, detail = '') {
-  checks.push({ ok: !!ok, what, detail });
-  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${what}${detail ? ` (${detail})` : ''}`);
-  if (!ok) throw new TestFailure(`${what}${detail ? `: ${detail}` : ''}`);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function state(page) {
-  return page.evaluate(() => ({
-    frames: window.metalab ? window.metalab.frames : 0,
-    error: window.metalab ? window.metalab.error : null,
-    status: window.metalab ? window.metalab.status : null,
-    firstFrameMs: window.metalab ? window.metalab.firstFrameMs : null,
-    assets: window.metalab ? window.metalab.assetsLoaded.slice() : [],
-    hash: window.location.hash,
-  }));
-}
-
-async function waitFor(page, what, fn, timeoutMs = 30000) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await state(page);
-    if (last.error) throw new TestFailure(`the page shows an error while waiting for ${what}: ${last.error}`);
-    if (last.status && fn(last)) return last;
-    await sleep(50);
-  }
-  const brief = last && last.status ? { classification: last.status.classification, memory: last.status.memory, page: last.status.page } : last;
-  throw new TestFailure(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(brief)}`);
-}
-
-async function waitFrames(page, n) {
-  const start = await page.evaluate(() => window.metalab.frames);
-  return waitFor(page, `${n} more frames`, (s) => s.frames >= start + n);
-}
-
-// A click the way ImGui sees it: hover first, then press and release on later frames.
-async function clickAt(page, x, y, button = 'left') {
-  await page.mouse.move(x, y);
-  await waitFrames(page, 2);
-  await page.mouse.down({ button });
-  await waitFrames(page, 2);
-  await page.mouse.up({ button });
-  await waitFrames(page, 2);
-}
-
-async function shot(page, name, clip) {
-  const file = path.join(outDir, name);
-  const buf = await page.screenshot({ path: file, clip });
-  return { file, img: decodePng(buf) };
-}
-function clipOf([x, y, w, h]) {
-  return { x: Math.ceil(x + 2), y: Math.ceil(y + 2), width: Math.floor(w - 4), height: Math.floor(h - 4) };
-}
-
-// ---------------------------------------------------------------- preconditions
-for (const f of ['index.html', 'app.js', 'app.wasm', 'assets.json']) {
-  if (!existsSync(path.join(siteDir, f))) {
-    console.error(`FAIL  ${path.join(siteDir, f)} is missing: build the page first (scripts/build-web.sh)`);
-    process.exit(1);
-  }
-}
-let chromium;
-try {
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.error(`SKIP  playwright-core not found next to ${here} (run scripts/setup.sh): ${e.message}`);
-  process.exit(SKIP);
-}
-if (!existsSync(CHROMIUM)) {
-  console.error(`SKIP  ${CHROMIUM} not found (apt-get install chromium, or run scripts/setup.sh)`);
-  process.exit(SKIP);
-}
-const { serve } = require(path.join(here, '..', '..', 'scripts', 'serve.js'));
-
-const summary = { site: siteDir, screenshots: [] };
-let server, browser;
-const problems = [];
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${label}: console error: ${m.text()}`);
-  });
-  page.on('requestfailed', (r) => {
-    // Blob URLs of downloads are "aborted" by design once the download starts, and
-    // a reload cancels the asset fetches still running (ERR_ABORTED): neither is a fault.
-    if (!r.url().startsWith('blob:') && r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`${label}: request failed: ${r.url()} (${r.failure()?.errorText})`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${label}: HTTP ${r.status()} for ${r.url()}`);
-  });
-}
-function checkNoProblems(when) {
-  check(problems.length === 0, `no page errors, console errors or failed requests ${when}`, problems.join('; '));
-}
 async function main() {
-  const s = await serve(siteDir, 0);
-  server = s.server;
-  console.log(`serving ${siteDir} at ${s.url}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
+  const s = await h.start();
+  const { browser } = s;
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   watch(page, 'classification lab');
@@ -210,7 +87,7 @@ async function main() {
   const c0 = st.status.classification;
   const ep0 = await shot(page, 'classification-episode-0.png', clipOf(JSON.parse(JSON.stringify(c0.rects.episode))));
   const b = c0.rects.new_episode;
-  await clickAt(page, b[0] + b[2] / 2, b[1] + b[3] / 2);
+  await clickRect(page, b);
   st = await waitFor(page, 'a new episode', (x) => x.status.classification.episode_index === c0.episode_index + 1 &&
                      x.status.classification.checksum !== c0.checksum, 10000);
   await waitFrames(page, 2);
@@ -285,26 +162,16 @@ async function main() {
   }
 
   // ---- 4c. checkpoints out and in
-  const download = async (what) => {
-    const d = (await state(page)).status.classification.rects.download;
-    const promise = page.waitForEvent('download', { timeout: 20000 });
-    await clickAt(page, d[0] + d[2] / 2, d[1] + d[3] / 2);
-    const dl = await promise;
-    const file = path.join(outDir, dl.suggestedFilename());
-    await dl.saveAs(file);
-    check(file.endsWith('.safetensors') && statSync(file).size > 1000, `Download model saves ${what} as .safetensors`,
-          `${dl.suggestedFilename()}, ${statSync(file).size} bytes`);
-    return file;
-  };
-  const upload = async (file, what) => {
-    const n = (await state(page)).status.page.uploads;
-    await page.setInputFiles('#upload', file);
-    return waitFor(page, `the upload of ${what}`, (x) => x.status.page.uploads === n + 1, 20000);
+  // Download model in a lab, checked to be a safetensors file: its path.
+  const saveModel = async (p, lab, what, prefix = '') => {
+    const d = await download(p, (await state(p)).status[lab].rects.download, prefix);
+    check(d.name.endsWith('.safetensors') && d.size > 1000, `Download ${what} as .safetensors`, `${d.name}, ${d.size} bytes`);
+    return d.file;
   };
   // A model of the Fashion-MNIST setup: the page only takes its glyph setups back, and says so.
-  const fashionFile = await download('a Fashion-MNIST ProtoNet');
+  const fashionFile = await saveModel(page, 'classification', 'model saves a Fashion-MNIST ProtoNet');
   const fashionBefore = (await state(page)).status.classification;
-  st = await upload(fashionFile, 'a Fashion-MNIST checkpoint');
+  st = await upload(page, fashionFile);
   check(st.status.page.last_error.includes('fashion') && st.status.classification.dataset === 'fashion' &&
         st.status.classification.checksum === fashionBefore.checksum,
         'a checkpoint of a setup the page cannot rebuild shows an error and changes nothing', st.status.page.last_error);
@@ -314,12 +181,12 @@ async function main() {
                      x.status.classification.weights === 'shipped' && x.status.classification.ready, 20000);
   await waitFrames(page, 3);
   const savedC = (await state(page)).status.classification;
-  const protoFile = await download('the shipped ProtoNet');
+  const protoFile = await saveModel(page, 'classification', 'model saves the shipped ProtoNet');
   const rr = savedC.rects.reset;
-  await clickAt(page, rr[0] + rr[2] / 2, rr[1] + rr[3] / 2);
+  await clickRect(page, rr);
   st = await waitFor(page, 'random weights after Reset', (x) => x.status.classification.weights === 'live' &&
                      x.status.classification.ready && x.status.classification.checksum !== savedC.checksum, 20000);
-  st = await upload(protoFile, 'the downloaded ProtoNet');
+  st = await upload(page, protoFile);
   check(st.status.page.last_error === '', 'the downloaded checkpoint uploads without error', st.status.page.last_error);
   st = await waitFor(page, 'the uploaded ProtoNet', (x) => x.status.classification.weights === 'uploaded' &&
                      x.status.classification.ready, 20000);
@@ -331,21 +198,19 @@ async function main() {
   // A truncated copy: an error, and the uploaded model stays.
   const bytes = readFileSync(protoFile);
   const uploaded = st.status.classification;
-  const n0 = st.status.page.uploads;
-  await page.setInputFiles('#upload', { name: 'truncated.safetensors', mimeType: 'application/octet-stream',
-                                        buffer: bytes.subarray(0, Math.floor(bytes.length / 2)) });
-  st = await waitFor(page, 'the truncated upload', (x) => x.status.page.uploads === n0 + 1, 20000);
+  await upload(page, { name: 'truncated.safetensors', mimeType: 'application/octet-stream',
+                       buffer: bytes.subarray(0, Math.floor(bytes.length / 2)) });
   await waitFrames(page, 3);
   st = await state(page);
   check(st.status.page.last_error.includes('truncated.safetensors') && st.status.classification.checksum === uploaded.checksum &&
         st.status.classification.weights === 'uploaded', 'a truncated checkpoint shows an error naming it and changes nothing',
         st.status.page.last_error);
   // Reset forgets the upload; "Use shipped weights" brings the shipped ProtoNet back.
-  await clickAt(page, rr[0] + rr[2] / 2, rr[1] + rr[3] / 2);
+  await clickRect(page, rr);
   st = await waitFor(page, 'a button for the shipped weights after Reset', (x) => x.status.classification.weights === 'live' &&
                      x.status.classification.rects.use_shipped[2] > 0, 20000);
   const us0 = st.status.classification.rects.use_shipped;
-  await clickAt(page, us0[0] + us0[2] / 2, us0[1] + us0[3] / 2);
+  await clickRect(page, us0);
   st = await waitFor(page, 'the shipped ProtoNet, not the forgotten upload', (x) => x.status.classification.weights === 'shipped', 20000);
   check(st.status.classification.shipped_file === 'checkpoints/protonet-glyphs14.safetensors', 'Reset forgets an uploaded checkpoint',
         st.status.classification.shipped_file);
@@ -361,13 +226,13 @@ async function main() {
                      x.status.classification.weights === 'shipped' && x.status.classification.ready, 20000);
   check(true, 'back to the default setup: the shipped ProtoNet again');
   const r = st.status.classification.rects.reset;
-  await clickAt(page, r[0] + r[2] / 2, r[1] + r[3] / 2);
+  await clickRect(page, r);
   st = await waitFor(page, 'Reset', (x) => x.status.classification.weights === 'live' && x.status.classification.ready, 20000);
   check(st.status.classification.iteration === 0 && st.status.classification.shipped_mismatch === '',
         'Reset starts from random weights', `iteration ${st.status.classification.iteration}`);
   const u = st.status.classification.rects.use_shipped;
   check(u[2] > 0, 'after Reset, a button offers the shipped weights again', JSON.stringify(u));
-  await clickAt(page, u[0] + u[2] / 2, u[1] + u[3] / 2);
+  await clickRect(page, u);
   st = await waitFor(page, 'the shipped weights again', (x) => x.status.classification.weights === 'shipped' &&
                      x.status.classification.iteration === shippedIt && x.status.classification.ready, 20000);
   check(true, 'Use shipped weights loads the shipped ProtoNet again');
@@ -440,22 +305,22 @@ async function main() {
         `luminance std ${mstats.std.toFixed(1)}, ${mstats.colours} colours`);
   const m0 = st.status.memory;
   const n = m0.rects.next;
-  await clickAt(mpage, n[0] + n[2] / 2, n[1] + n[3] / 2);
+  await clickRect(mpage, n);
   st = await waitFor(mpage, 'the step button to advance the replay', (x) => x.status.memory.step === m0.step + 1, 10000);
   check(true, 'the step button advances the replay');
   const p = m0.rects.play;
-  await clickAt(mpage, p[0] + p[2] / 2, p[1] + p[3] / 2);
+  await clickRect(mpage, p);
   st = await waitFor(mpage, 'Play to advance the replay', (x) => x.status.memory.step >= m0.step + 3, 10000);
   check(st.status.memory.replaying || st.status.memory.step > m0.step + 2, 'Play advances the replay', `step ${st.status.memory.step}`);
   const ne = m0.rects.new_episode;
   const ck = st.status.memory.checksum;
-  await clickAt(mpage, ne[0] + ne[2] / 2, ne[1] + ne[3] / 2);
+  await clickRect(mpage, ne);
   st = await waitFor(mpage, 'a new memory episode', (x) => x.status.memory.episode_index === m0.episode_index + 1 &&
                      x.status.memory.checksum !== ck, 10000);
   check(true, 'New episode changes the memory trace');
   // Training the shipped networks further: one update takes longer than a frame; the page must stay responsive.
   const tb = st.status.memory.rects.train;
-  await clickAt(mpage, tb[0] + tb[2] / 2, tb[1] + tb[3] / 2);
+  await clickRect(mpage, tb);
   st = await waitFor(mpage, 'memory training to start', (x) => x.status.memory.training, 10000);
   const mf0 = st.frames;
   const t0 = Date.now();
@@ -472,35 +337,19 @@ async function main() {
         `median ${mwork.median?.toFixed(2)} ms, p90 ${mwork.p90?.toFixed(2)} ms, max ${mwork.max?.toFixed(1)} ms; last updates of MANN, LSTM, feed-forward ${JSON.stringify(st.status.memory.last_iter_ms)} ms`);
   // Reset: tiny networks trained live, from scratch.
   const rb = st.status.memory.rects.reset;
-  await clickAt(mpage, rb[0] + rb[2] / 2, rb[1] + rb[3] / 2);
+  await clickRect(mpage, rb);
   st = await waitFor(mpage, 'Reset to tiny live networks', (x) => x.status.memory.weights === 'live' && x.status.memory.training &&
                      x.status.memory.iterations[0] > 0 && x.status.memory.steps > 0, 30000);
   summary.memory = st.status.memory;
   check(st.status.memory.ways === 3 && st.status.memory.instances === 6, 'Reset trains tiny networks in the page (3-way x 6)',
         JSON.stringify(st.status.memory.iterations));
-  const downloadMann = async (what) => {
-    const d = (await state(mpage)).status.memory.rects.download;
-    const promise = mpage.waitForEvent('download', { timeout: 20000 });
-    await clickAt(mpage, d[0] + d[2] / 2, d[1] + d[3] / 2);
-    const dl = await promise;
-    const file = path.join(outDir, `${what}-${dl.suggestedFilename()}`);
-    await dl.saveAs(file);
-    check(file.endsWith('.safetensors') && statSync(file).size > 1000, `Download MANN saves the ${what} MANN`,
-          `${dl.suggestedFilename()}, ${statSync(file).size} bytes`);
-    return file;
-  };
-  const uploadTo = async (p, file) => {
-    const n = (await state(p)).status.page.uploads;
-    await p.setInputFiles('#upload', file);
-    return waitFor(p, 'the upload', (x) => x.status.page.uploads === n + 1, 20000);
-  };
-  const liveMann = await downloadMann('live');
+  const liveMann = await saveModel(mpage, 'memory', 'MANN saves the live MANN', 'live-');
   const mem2 = await shot(mpage, 'memory-live-1280x800.png');
   summary.screenshots.push(mem2.file);
   // And back to the shipped networks.
   const us = st.status.memory.rects.use_shipped;
   check(us[2] > 0, 'a button brings the shipped networks back', JSON.stringify(us));
-  await clickAt(mpage, us[0] + us[2] / 2, us[1] + us[3] / 2);
+  await clickRect(mpage, us);
   st = await waitFor(mpage, 'the shipped networks again', (x) => x.status.memory.weights === 'shipped' &&
                      !x.status.memory.training && x.status.memory.steps === 50, 30000);
   check(true, 'the shipped networks are back, paused');
@@ -508,14 +357,14 @@ async function main() {
   // (3-way x 6 vs 5-way x 10); the shipped MANN, downloaded and uploaded, gives the same trace.
   await waitFrames(mpage, 5);
   const beforeUp = (await state(mpage)).status.memory;
-  st = await uploadTo(mpage, liveMann);
+  st = await upload(mpage, liveMann);
   await waitFrames(mpage, 3);
   st = await state(mpage);
   check(st.status.page.last_error.includes('other episodes') && st.status.memory.uploaded === 0 &&
         st.status.memory.checksum === beforeUp.checksum, 'a MANN trained on other episodes is refused and changes nothing',
         st.status.page.last_error);
-  const shippedMann = await downloadMann('shipped');
-  st = await uploadTo(mpage, shippedMann);
+  const shippedMann = await saveModel(mpage, 'memory', 'MANN saves the shipped MANN', 'shipped-');
+  st = await upload(mpage, shippedMann);
   check(st.status.page.last_error === '' && st.status.memory.uploaded === 1, 'the downloaded MANN uploads into the memory lab',
         st.status.page.last_error);
   st = await waitFor(mpage, 'the trace of the uploaded MANN', (x) => x.status.memory.steps === 50 &&
@@ -548,16 +397,4 @@ async function main() {
   checkNoProblems('with corrupted checkpoints');
 }
 
-let failed = false;
-try {
-  await main();
-} catch (e) {
-  failed = true;
-  console.error(`FAIL  ${e instanceof TestFailure ? e.message : e.stack}`);
-} finally {
-  summary.checks = checks;
-  writeFileSync(path.join(outDir, 'summary-classification.json'), JSON.stringify(summary, null, 2));
-  if (browser) await browser.close();
-  if (server) server.close();
-}
-process.exit(failed ? 1 : 0);
+await h.run(main);

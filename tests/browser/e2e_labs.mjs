@@ -27,135 +27,20 @@
 // predictions checksum, widget rectangles...), so nothing is pixel-guessed
 // except "did the picture change".
 // Exit codes: 0 pass, 1 fail, 77 skipped (Chromium or playwright-core missing).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { decodePng, diffFraction, imageStats } from './png.mjs';
+import { harness } from './harness.mjs';
+import { diffFraction, imageStats } from './png.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.METALAB_CHROMIUM || '/usr/bin/chromium';
-const SKIP = process.env.METALAB_REQUIRE_BROWSER === '1' ? 1 : 77;
+const h = harness({ script: 'e2e_labs.mjs', needs: ['index.html', 'app.js', 'app.wasm', 'assets.json'],
+                     summaryFile: 'summary-labs.json', ignoreAbortedRequests: true,
+                     brief: (s) => ({ regression: s.regression, page: s.page, gene: s.gene }) });
+const { siteDir, summary, check, sleep, state, waitFor, waitFrames, clickAt, shot, clipOf, download,
+        upload, watch, checkNoProblems } = h;
 const MAX_BYTES = 4 * 1000 * 1000;
 const FIRST_FRAME_MS = 2000;
 const WORK_MEDIAN_MS = 12;
-
-const args = process.argv.slice(2);
-let siteDir = null;
-let outDir = process.cwd();
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--out') outDir = args[++i];
-  else if (!siteDir) siteDir = args[i];
-  else usage();
-}
-if (!siteDir) usage();
-function usage() {
-  console.error('usage: node tests/browser/e2e_labs.mjs SITE_DIR [--out DIR]');
-  process.exit(2);
-}
-siteDir = path.resolve(siteDir);
-outDir = path.resolve(outDir);
-mkdirSync(outDir, { recursive: true });
-
-class TestFailure extends Error {}
-const checks = [];
-function check(ok, what, detail = '') {
-  checks.push({ ok: !!ok, what, detail });
-  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${what}${detail ? ` (${detail})` : ''}`);
-  if (!ok) throw new TestFailure(`${what}${detail ? `: ${detail}` : ''}`);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function state(page) {
-  return page.evaluate(() => ({
-    frames: window.metalab ? window.metalab.frames : 0,
-    error: window.metalab ? window.metalab.error : null,
-    status: window.metalab ? window.metalab.status : null,
-    firstFrameMs: window.metalab ? window.metalab.firstFrameMs : null,
-    assets: window.metalab ? window.metalab.assetsLoaded.slice() : [],
-    hash: window.location.hash,
-  }));
-}
-
-async function waitFor(page, what, fn, timeoutMs = 30000) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await state(page);
-    if (last.error) throw new TestFailure(`the page shows an error while waiting for ${what}: ${last.error}`);
-    if (last.status && fn(last)) return last;
-    await sleep(50);
-  }
-  const brief = last && last.status ? { regression: last.status.regression, page: last.status.page, gene: last.status.gene } : last;
-  throw new TestFailure(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(brief)}`);
-}
-
-async function waitFrames(page, n) {
-  const start = await page.evaluate(() => window.metalab.frames);
-  return waitFor(page, `${n} more frames`, (s) => s.frames >= start + n);
-}
-
-// A click the way ImGui sees it: hover first, then press and release on later frames.
-async function clickAt(page, x, y, button = 'left') {
-  await page.mouse.move(x, y);
-  await waitFrames(page, 2);
-  await page.mouse.down({ button });
-  await waitFrames(page, 2);
-  await page.mouse.up({ button });
-  await waitFrames(page, 2);
-}
-
-async function shot(page, name, clip) {
-  const file = path.join(outDir, name);
-  const buf = await page.screenshot({ path: file, clip });
-  return { file, img: decodePng(buf) };
-}
-function clipOf([x, y, w, h]) {
-  return { x: Math.ceil(x + 2), y: Math.ceil(y + 2), width: Math.floor(w - 4), height: Math.floor(h - 4) };
-}
-
-// ---------------------------------------------------------------- preconditions
-for (const f of ['index.html', 'app.js', 'app.wasm', 'assets.json']) {
-  if (!existsSync(path.join(siteDir, f))) {
-    console.error(`FAIL  ${path.join(siteDir, f)} is missing: build the page first (scripts/build-web.sh)`);
-    process.exit(1);
-  }
-}
-let chromium;
-try {
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.error(`SKIP  playwright-core not found next to ${here} (run scripts/setup.sh): ${e.message}`);
-  process.exit(SKIP);
-}
-if (!existsSync(CHROMIUM)) {
-  console.error(`SKIP  ${CHROMIUM} not found (apt-get install chromium, or run scripts/setup.sh)`);
-  process.exit(SKIP);
-}
-const { serve } = require(path.join(here, '..', '..', 'scripts', 'serve.js'));
-
-const summary = { site: siteDir, screenshots: [] };
-let server, browser;
-const problems = [];
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${label}: console error: ${m.text()}`);
-  });
-  page.on('requestfailed', (r) => {
-    // Blob URLs of downloads are "aborted" by design once the download starts, and
-    // a reload cancels the asset fetches still running (ERR_ABORTED): neither is a fault.
-    if (!r.url().startsWith('blob:') && r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`${label}: request failed: ${r.url()} (${r.failure()?.errorText})`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${label}: HTTP ${r.status()} for ${r.url()}`);
-  });
-}
-function checkNoProblems(when) {
-  check(problems.length === 0, `no page errors, console errors or failed requests ${when}`, problems.join('; '));
-}
 
 async function main() {
   // ---- 1. size
@@ -166,15 +51,8 @@ async function main() {
   check(wasm + js < MAX_BYTES, 'app.wasm + app.js are under 4 MB before compression',
         `${(wasm / 1e6).toFixed(2)} MB wasm + ${(js / 1e6).toFixed(2)} MB js = ${((wasm + js) / 1e6).toFixed(2)} MB`);
 
-  const s = await serve(siteDir, 0);
-  server = s.server;
-  console.log(`serving ${siteDir} at ${s.url}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
+  const s = await h.start();
+  const { browser } = s;
   // Warm-up: the browser's GPU process starts with the first WebGL context of
   // its life (a second or more with software rendering); a user's browser has
   // it running already, so it does not count towards the page's first frame.
@@ -295,22 +173,14 @@ async function main() {
   await waitFrames(page, 3);
   st = await state(page);
   const saved = st.status.regression;
-  const [dx, dy, dw, dh] = saved.rects.download;
-  const downloadPromise = page.waitForEvent('download', { timeout: 20000 });
-  await clickAt(page, dx + dw / 2, dy + dh / 2);
-  const download = await downloadPromise;
-  const ckptPath = path.join(outDir, download.suggestedFilename());
-  await download.saveAs(ckptPath);
-  const size = statSync(ckptPath).size;
-  check(download.suggestedFilename().endsWith('.safetensors') && size > 1000, 'Download model saves a .safetensors file',
-        `${download.suggestedFilename()}, ${size} bytes`);
+  const ckpt = await download(page, saved.rects.download);
+  check(ckpt.name.endsWith('.safetensors') && ckpt.size > 1000, 'Download model saves a .safetensors file',
+        `${ckpt.name}, ${ckpt.size} bytes`);
   await page.keyboard.press('s');
   await page.keyboard.press('s');
   st = await waitFor(page, 'two training steps', (x) => x.status.regression.iteration >= saved.iteration + 2, 20000);
   st = await waitFor(page, 'the predictions to change after training', (x) => x.status.regression.checksum !== saved.checksum, 10000);
-  const uploads0 = st.status.page.uploads;
-  await page.setInputFiles('#upload', ckptPath);
-  st = await waitFor(page, 'the upload to be processed', (x) => x.status.page.uploads === uploads0 + 1, 20000);
+  st = await upload(page, ckpt.file);
   check(st.status.page.last_error === '', 'the downloaded checkpoint uploads without error', st.status.page.last_error);
   st = await waitFor(page, 'the restored predictions', (x) => x.status.regression.iteration === saved.iteration, 10000);
   await waitFrames(page, 3);
@@ -319,9 +189,8 @@ async function main() {
         `checksum saved ${saved.checksum}, after upload ${st.status.regression.checksum}`);
   // A corrupted file.
   const good = st.status.regression;
-  await page.setInputFiles('#upload', { name: 'corrupted.safetensors', mimeType: 'application/octet-stream',
-                                        buffer: Buffer.from('\x10\x00\x00\x00\x00\x00\x00\x00{"a": not json}garbage') });
-  st = await waitFor(page, 'the corrupted upload to be processed', (x) => x.status.page.uploads === uploads0 + 2, 20000);
+  st = await upload(page, { name: 'corrupted.safetensors', mimeType: 'application/octet-stream',
+                            buffer: Buffer.from('\x10\x00\x00\x00\x00\x00\x00\x00{"a": not json}garbage') });
   check(st.status.page.last_error.length > 0, 'a corrupted upload shows an error', st.status.page.last_error);
   await waitFrames(page, 3);
   st = await state(page);
@@ -332,9 +201,8 @@ async function main() {
                                   w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } });
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(Buffer.byteLength(header)));
-  await page.setInputFiles('#upload', { name: 'protonet-glyphs.safetensors', mimeType: 'application/octet-stream',
-                                        buffer: Buffer.concat([len, Buffer.from(header), Buffer.alloc(4)]) });
-  st = await waitFor(page, 'the mismatched upload to be processed', (x) => x.status.page.uploads === uploads0 + 3, 20000);
+  st = await upload(page, { name: 'protonet-glyphs.safetensors', mimeType: 'application/octet-stream',
+                            buffer: Buffer.concat([len, Buffer.from(header), Buffer.alloc(4)]) });
   check(st.status.page.last_error.includes('protonet') || st.status.page.last_error.includes('glyphs'),
         'a checkpoint of another kind of model shows an error', st.status.page.last_error);
   await waitFrames(page, 3);
@@ -410,20 +278,4 @@ async function main() {
   await ctx2.close();
 }
 
-let code = 0;
-try {
-  await main();
-  console.log(`PASS  ${checks.length} checks; screenshots in ${outDir}`);
-} catch (e) {
-  code = 1;
-  if (!(e instanceof TestFailure)) console.error(`FAIL  unexpected error: ${e.stack || e}`);
-  else if (!checks.length || checks[checks.length - 1].ok) console.error(`FAIL  ${e.message}`);
-  if (problems.length) console.error(`      page problems: ${problems.join('; ')}`);
-} finally {
-  summary.checks = checks;
-  summary.passed = code === 0;
-  writeFileSync(path.join(outDir, 'summary-labs.json'), JSON.stringify(summary, null, 2) + '\n');
-  if (browser) await browser.close().catch(() => {});
-  if (server) server.close();
-}
-process.exit(code);
+await h.run(main);
