@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <functional>
 
 #include "core/io/safetensors.h"
 #include "web/app/byo_data.h"
@@ -10,18 +11,22 @@
 
 namespace metalab::web {
 
-void request_download(AppState& st) {
-  TrainingSession& s = st.models.session(st.regression.task);
+void offer_download(AppState& st, const std::function<std::string(std::string*)>& make) {
   try {
     std::string name;
-    std::string bytes = session_checkpoint_bytes(s, &name);
+    std::string bytes = make(&name);
     st.page.downloads.push_back({name, std::move(bytes)});
     ++st.page.downloads_made;
-    st.page.last_message = "Saved " + name;
+    st.page.last_message = "Saved " + name + " (upload it again, or run `metalab eval` on it)";
     st.page.last_error.clear();
   } catch (const std::exception& e) {
     st.page.last_error = std::string("Could not save the model: ") + e.what();
   }
+}
+
+void request_download(AppState& st) {
+  const TrainingSession& s = st.models.session(st.regression.task);
+  offer_download(st, [&s](std::string* name) { return session_checkpoint_bytes(s, name); });
 }
 
 void receive_upload(AppState& st, const std::string& name, const std::string& bytes) {
@@ -47,26 +52,21 @@ void receive_upload(AppState& st, const std::string& name, const std::string& by
     st.page.last_message.clear();
     return;
   }
-  // Memory networks go to the memory lab.
-  const std::string kind = get_metadata_or(ckpt, "learner", "");
-  if (kind == "mann" || kind == "lstm" || kind == "feedforward") {
-    const std::string error = memory_receive_checkpoint(st.memory, display, bytes);
-    st.page.last_error = error.empty() ? "" : "Not loaded: " + error;
-    st.page.last_message = error.empty() ? "Loaded " + display + " into the memory lab" : "";
-    if (error.empty()) st.view = ViewId::MemoryLab;
-    return;
-  }
-  // Few-shot classification models go to the classification lab.
+  // Memory networks go to the memory lab, few-shot classification models to
+  // the classification lab; each says why a file does not fit.
   const std::string learner = get_metadata_or(ckpt, "learner", "");
   const std::string task_name = get_metadata_or(ckpt, "task.name", "");
-  if (learner == "protonet" || learner == "matchingnet" || task_name == "glyphs" || task_name == "csv" ||
-      task_name == "images" || task_name == "idx") {
-    const std::string error = classification_receive_checkpoint(st, display, bytes);
+  const auto report = [&](const std::string& error, const char* lab, ViewId view) {
     st.page.last_error = error.empty() ? "" : "Not loaded: " + error;
-    st.page.last_message = error.empty() ? "Loaded " + display + " into the classification lab" : "";
-    if (error.empty()) st.view = ViewId::ClassificationLab;
-    return;
-  }
+    st.page.last_message = error.empty() ? "Loaded " + display + " into the " + lab : "";
+    if (error.empty()) st.view = view;
+  };
+  if (learner == "mann" || learner == "lstm" || learner == "feedforward")
+    return report(memory_receive_checkpoint(st.memory, display, ckpt), "memory lab", ViewId::MemoryLab);
+  if (learner == "protonet" || learner == "matchingnet" || task_name == "glyphs" || task_name == "csv" ||
+      task_name == "images" || task_name == "idx")
+    return report(classification_receive_checkpoint(st, display, bytes, ckpt), "classification lab",
+                  ViewId::ClassificationLab);
   // The checkpoint says which task family it belongs to; plain learner files
   // (no "task.name") go to the task the regression lab shows.
   const std::string task = get_metadata_or(ckpt, "task.name", st.regression.task);

@@ -16,6 +16,7 @@
 #include "core/tasks/sequence_episodes.h"  // CachedBank
 #include "web/app/app.h"
 #include "web/app/app_state.h"
+#include "web/app/checkpoint_io.h"
 #include "web/app/lab_widgets.h"
 #include "web/app/plot.h"
 
@@ -172,41 +173,58 @@ LearnerConfig lab_learner_config(const ClassificationLabState& c, const TaskSour
   return cfg;
 }
 
-// The shipped checkpoint as the lab's model, if it was trained on exactly the
-// current setup; otherwise null and *why names the first differences.
+// How a checkpoint's setup differs from the current one (its first
+// differences; "" when it was trained on exactly this setup). Throws for
+// metadata that is not a learner's.
+std::string setup_mismatch(const Checkpoint& ckpt, const ClassificationLabState& c, const TaskSource& src) {
+  std::vector<std::string> diff;
+  const TaskOptions task = task_options_from_metadata(ckpt.metadata);
+  for (const auto& [k, v] : glyph_task_options(c)) {
+    const auto it = task.find(k);
+    if (it == task.end() || !same_setting(it->second, v))
+      diff.push_back(k + " " + (it == task.end() ? "?" : it->second) + " (here " + v + ")");
+  }
+  const LearnerConfig have = LearnerConfig::from_metadata(ckpt.metadata);
+  const LearnerConfig need = lab_learner_config(c, src, c.learner);
+  const auto check = [&](const char* what, bool same) {
+    if (!same) diff.push_back(std::string("a different ") + what);
+  };
+  check("learner", have.learner == need.learner);
+  check("distance", have.distance == need.distance);
+  check("network", have.model.backbone == need.model.backbone && have.model.hidden == need.model.hidden &&
+                       have.model.activation == need.model.activation &&
+                       have.model.input_dim == need.model.input_dim && have.model.output_dim == need.model.output_dim &&
+                       have.model.classification == need.model.classification);
+  std::string s;
+  for (std::size_t i = 0; i < diff.size() && i < 3; ++i) s += (i ? ", " : "") + diff[i];
+  return s + (diff.size() > 3 ? ", ..." : "");
+}
+
+// The checkpoint (from `file`) as the lab's model, if it was trained on exactly
+// the current setup; otherwise null and *why says why.
+std::unique_ptr<Learner> fitting_model(const Checkpoint& ckpt, const std::string& file, const ClassificationLabState& c,
+                                       const TaskSource& src, std::string* why) {
+  try {
+    const std::string diff = setup_mismatch(ckpt, c, src);
+    if (diff.empty()) return load_learner(ckpt);
+    *why = file + " was trained on another setup: " + diff;
+  } catch (const std::exception& e) {
+    *why = "could not load " + file + ": " + e.what();
+  }
+  return nullptr;
+}
+
+// A shipped (or uploaded) checkpoint from the asset store, as fitting_model.
 std::unique_ptr<Learner> shipped_model(const AssetStore& assets, const std::string& file,
                                        const ClassificationLabState& c, const TaskSource& src, std::string* why) {
+  Checkpoint ckpt;
   try {
-    const Checkpoint ckpt = load_safetensors(assets.files.at(file), file);
-    std::vector<std::string> diff;
-    const TaskOptions task = task_options_from_metadata(ckpt.metadata);
-    for (const auto& [k, v] : glyph_task_options(c)) {
-      const auto it = task.find(k);
-      if (it == task.end() || !same_setting(it->second, v))
-        diff.push_back(k + " " + (it == task.end() ? "?" : it->second) + " (here " + v + ")");
-    }
-    const LearnerConfig have = LearnerConfig::from_metadata(ckpt.metadata);
-    const LearnerConfig need = lab_learner_config(c, src, c.learner);
-    const auto check = [&](const char* what, bool same) {
-      if (!same) diff.push_back(std::string("a different ") + what);
-    };
-    check("learner", have.learner == need.learner);
-    check("distance", have.distance == need.distance);
-    check("network", have.model.backbone == need.model.backbone && have.model.hidden == need.model.hidden &&
-                         have.model.activation == need.model.activation &&
-                         have.model.input_dim == need.model.input_dim && have.model.output_dim == need.model.output_dim &&
-                         have.model.classification == need.model.classification);
-    if (!diff.empty()) {
-      std::string s;
-      for (std::size_t i = 0; i < diff.size() && i < 3; ++i) s += (i ? ", " : "") + diff[i];
-      *why = file + " was trained on another setup: " + s + (diff.size() > 3 ? ", ..." : "");
-      return nullptr;
-    }
-    return load_learner(ckpt);
+    ckpt = load_safetensors(assets.files.at(file), file);
   } catch (const std::exception& e) {
     *why = "could not load " + file + ": " + e.what();
     return nullptr;
   }
+  return fitting_model(ckpt, file, c, src, why);
 }
 
 // What an uploaded checkpoint was checked against: it applies while these stay.
@@ -750,13 +768,8 @@ std::string classification_checkpoint_bytes(const ClassificationLabState& c, std
   return save_safetensors(ckpt);
 }
 
-std::string classification_receive_checkpoint(AppState& st, const std::string& name, const std::string& bytes) {
-  Checkpoint ckpt;
-  try {
-    ckpt = load_safetensors(bytes, name);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
+std::string classification_receive_checkpoint(AppState& st, const std::string& name, const std::string& bytes,
+                                              const Checkpoint& ckpt) {
   const std::string learner = get_metadata_or(ckpt, "learner", "?");
   const auto& learners = classification_learners();
   if (std::find(learners.begin(), learners.end(), learner) == learners.end())
@@ -786,12 +799,10 @@ std::string classification_receive_checkpoint(AppState& st, const std::string& n
   std::string why;
   const auto src = make_source(st, probe, probe.shots, &why);
   if (!src) return name + ": " + why;
+  if (!fitting_model(ckpt, name, probe, *src, &why)) return why;
+  // Kept with the assets: the lab rebuilds its model from there (rebuild()).
   const std::string key = "uploads/" + name;
   st.models.assets.files[key] = bytes;
-  if (!shipped_model(st.models.assets, key, probe, *src, &why)) {
-    st.models.assets.files.erase(key);
-    return why;
-  }
   ClassificationLabState& c = st.classification;
   c.learner = probe.learner;
   c.dataset = "glyphs";
@@ -889,14 +900,7 @@ void draw_classification_lab(AppState& st) {
   ImGui::SameLine();
   ImGui::BeginDisabled(!c.model);
   if (ImGui::Button("Download model")) {
-    try {
-      std::string name, bytes = classification_checkpoint_bytes(c, &name);
-      st.page.downloads.push_back({name, std::move(bytes)});
-      ++st.page.downloads_made;
-      st.page.last_message = "Saved " + name + " (upload it again, or run `metalab eval` on it)";
-    } catch (const std::exception& e) {
-      st.page.last_error = std::string("Could not save the model: ") + e.what();
-    }
+    offer_download(st, [&c](std::string* name) { return classification_checkpoint_bytes(c, name); });
   }
   ImGui::EndDisabled();
   c.rects.download = last_item_rect();

@@ -121,7 +121,9 @@ std::string classification_checkpoint_bytes(const ClassificationLabState& c, std
 // Takes an uploaded checkpoint of a classification learner: "" and the lab
 // switches to the checkpoint's setup, or why not (and nothing changes). The
 // page's glyph setups only (the others depend on data the page may not have).
-std::string classification_receive_checkpoint(AppState& state, const std::string& name, const std::string& bytes);
+// `ckpt` is `bytes` parsed (the caller has done it to see where it belongs).
+std::string classification_receive_checkpoint(AppState& state, const std::string& name, const std::string& bytes,
+                                              const Checkpoint& ckpt);
 // ,"classification":{...} (with the leading comma)
 std::string classification_status_json(const AppState& state);
 // Learners and datasets of the lab (for the URL hash).

@@ -12,6 +12,7 @@
 #include "core/tasks/regression_sources.h"  // task_options_from_metadata
 #include "web/app/app.h"
 #include "web/app/app_state.h"
+#include "web/app/checkpoint_io.h"
 #include "web/app/lab_widgets.h"
 #include "web/app/plot.h"
 
@@ -439,14 +440,7 @@ void draw_memory_lab(AppState& st) {
   ImGui::SameLine();
   ImGui::BeginDisabled(!m.models[0]);
   if (ImGui::Button("Download MANN")) {
-    try {
-      std::string name, bytes = memory_checkpoint_bytes(m, &name);
-      st.page.downloads.push_back({name, std::move(bytes)});
-      ++st.page.downloads_made;
-      st.page.last_message = "Saved " + name + " (upload it again, or run `metalab eval` on it)";
-    } catch (const std::exception& e) {
-      st.page.last_error = std::string("Could not save the network: ") + e.what();
-    }
+    offer_download(st, [&m](std::string* name) { return memory_checkpoint_bytes(m, name); });
   }
   ImGui::EndDisabled();
   m.rects.download = last_item_rect();
@@ -597,14 +591,8 @@ std::string memory_checkpoint_bytes(const MemoryLabState& m, std::string* file_n
   return save_safetensors(ckpt);
 }
 
-std::string memory_receive_checkpoint(MemoryLabState& m, const std::string& name, const std::string& bytes) {
+std::string memory_receive_checkpoint(MemoryLabState& m, const std::string& name, const Checkpoint& ckpt) {
   if (!m.source || !m.models[0]) return "the memory lab has no networks yet; open it first";
-  Checkpoint ckpt;
-  try {
-    ckpt = load_safetensors(bytes, name);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
   const std::string learner = get_metadata_or(ckpt, "learner", "?");
   const int a = static_cast<int>(std::find(std::begin(kArch), std::end(kArch), learner) - std::begin(kArch));
   if (a >= 3) return name + " holds a '" + learner + "' model; the memory lab takes mann, lstm and feedforward";

@@ -97,7 +97,7 @@ std::string memory_checkpoint_bytes(const MemoryLabState& m, std::string* file_n
 // An uploaded mann / lstm / feedforward checkpoint replaces that network if it
 // was trained on the episodes the lab shows and fits them: "", or why not (and
 // nothing changes).
-std::string memory_receive_checkpoint(MemoryLabState& m, const std::string& name, const std::string& bytes);
+std::string memory_receive_checkpoint(MemoryLabState& m, const std::string& name, const Checkpoint& ckpt);
 // ,"memory":{...} (with the leading comma)
 std::string memory_status_json(const AppState& state);
 
