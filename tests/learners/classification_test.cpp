@@ -2,6 +2,7 @@
 // fine-tune) and the optimization-based learners on the same N-way episodes.
 #include <gtest/gtest.h>
 
+#include "core/eval/evaluate.h"
 #include "core/learners/classification_baselines.h"
 #include "core/learners/maml.h"
 #include "core/tasks/episodes.h"
@@ -50,14 +51,9 @@ LearnerConfig config(const std::string& learner, const TaskSource& src) {
   return c;
 }
 
+// Mean query accuracy after `steps` steps on n meta-test tasks (the same n for a learner and its baseline).
 double accuracy(const Learner& l, const TaskSource& src, int steps, int n = 40) {
-  Rng rng(77);
-  double acc = 0;
-  for (int i = 0; i < n; ++i) {
-    const Task t = src.sample(Split::MetaTest, rng);
-    acc += l.model().metric(l.adapt(t, steps).back()(t.query_x), t.query_y);
-  }
-  return acc / n;
+  return eval::evaluate_learner(l, eval::sample_tasks(src, Split::MetaTest, n, 77), steps).metric.back().mean;
 }
 
 TEST(NearestNeighbour, OneNearestNeighbourLogits) {

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "core/eval/evaluate.h"
 #include "core/tasks/episodes.h"
 
 namespace metalab {
@@ -85,12 +86,6 @@ TEST(MatchingNet, TrainsAndRoundTrips) {
   EXPECT_EQ(back->kind(), "matchingnet");
 }
 
-double mean_accuracy(const Learner& l, const std::vector<Task>& tasks) {
-  double sum = 0;
-  for (const Task& t : tasks) sum += l.model().metric(l.adapt(t, 0)[0](t.query_x), t.query_y);
-  return sum / static_cast<double>(tasks.size());
-}
-
 // The learning test, and why the cosine is scaled: on 5-way 1-shot glyphs
 // (14 x 14, MLP 64-32, as in the page), scaled attention learns an embedding
 // that beats raw nearest neighbour; the paper's unscaled attention does not
@@ -117,7 +112,7 @@ TEST(MatchingNet, ScaledAttentionLearnsGlyphsUnscaledLagsBehind) {
     auto l = make_learner(c);
     Rng rng(12);
     for (int i = 0; learner != "nearest" && i < 2000; ++i) l->meta_step({src->sample(Split::MetaTrain, rng)});
-    return mean_accuracy(*l, tasks);
+    return eval::evaluate_learner(*l, tasks, 0).metric[0].mean;
   };
   const double scaled = trained("matchingnet", 10.0f), unscaled = trained("matchingnet", 1.0f);
   const double nearest = trained("nearest", 10.0f);

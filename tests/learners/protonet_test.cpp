@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "core/eval/evaluate.h"
 #include "core/learners/classification_baselines.h"
 #include "core/tasks/episodes.h"
 
@@ -26,9 +27,7 @@ LearnerConfig metric_config(const std::string& learner, const std::string& backb
 
 // Mean query accuracy of a learner's one-shot predictor over tasks.
 double mean_accuracy(const Learner& l, const std::vector<Task>& tasks) {
-  double acc = 0;
-  for (const Task& t : tasks) acc += l.model().metric(l.adapt(t, 0).back()(t.query_x), t.query_y);
-  return acc / static_cast<double>(tasks.size());
+  return eval::evaluate_learner(l, tasks, 0).metric[0].mean;
 }
 
 // A random task: n classes x k support, q queries, features in d dimensions.
