@@ -36,16 +36,25 @@ common="--grad-clip 10 --meta-batch 16 --outer-optimizer adam --outer-lr 0.001 -
 glyphs="--task glyph-sequences"
 memory="--memory-slots 128 --memory-width 40 --read-heads 4 --usage-decay 0.95"
 
-# 1. Glyphs: MANN and baselines (5,000 iterations = 80,000 episodes each).
-$METALAB train --learner mann --hidden 200 $memory $glyphs $common --iterations 5000 \
-  --metrics "$OUT/mann-glyphs.jsonl" --out "$OUT/mann-glyphs.safetensors"
-$METALAB train --learner lstm --hidden 200 $glyphs $common --iterations 5000 \
-  --metrics "$OUT/lstm-glyphs.jsonl" --out "$OUT/lstm-glyphs.safetensors"
-$METALAB train --learner feedforward --hidden 200 $glyphs $common --iterations 5000 \
-  --metrics "$OUT/feedforward-glyphs.jsonl" --out "$OUT/feedforward-glyphs.safetensors"
-$METALAB eval "$OUT/mann-glyphs.safetensors" --baseline "$OUT/lstm-glyphs.safetensors" \
-  --baseline "$OUT/feedforward-glyphs.safetensors" --no-scratch --tasks 1000 --steps 0 --seed 7 \
-  --json-out "$OUT/glyphs-eval.json" | tee "$OUT/glyphs-eval.txt"
+# The MANN and its LSTM and feed-forward baselines (controller / hidden layer of
+# 200) trained on one task, then compared on the same 1,000 meta-test episodes.
+#   compare NAME ITERATIONS TASK-AND-TRAINING-OPTIONS...
+compare() {
+  local name=$1 iterations=$2
+  shift 2
+  $METALAB train --learner mann --hidden 200 $memory "$@" --iterations "$iterations" \
+    --metrics "$OUT/mann-$name.jsonl" --out "$OUT/mann-$name.safetensors"
+  for baseline in lstm feedforward; do
+    $METALAB train --learner $baseline --hidden 200 "$@" --iterations "$iterations" \
+      --metrics "$OUT/$baseline-$name.jsonl" --out "$OUT/$baseline-$name.safetensors"
+  done
+  $METALAB eval "$OUT/mann-$name.safetensors" --baseline "$OUT/lstm-$name.safetensors" \
+    --baseline "$OUT/feedforward-$name.safetensors" --no-scratch --tasks 1000 --steps 0 --seed 7 \
+    --json-out "$OUT/$name-eval.json" | tee "$OUT/$name-eval.txt"
+}
+
+# 1. Glyphs (5,000 iterations = 80,000 episodes each).
+compare glyphs 5000 $glyphs $common
 
 # 2. Tissue expression rows.
 # No validation: with half the rows in meta-test, a validation split would leave
@@ -54,15 +63,7 @@ tissue="--task table-sequences --csv assets/data/tissue_gene_expression.csv --ta
   --task-option train_fraction=0.5 --task-seed 1"
 tcommon="--grad-clip 10 --meta-batch 16 --outer-optimizer adam --outer-lr 0.001 --seed 1 --val-every 0 \
   --log-every 100 --progress lines"
-$METALAB train --learner mann --hidden 200 $memory $tissue $tcommon --iterations 2000 \
-  --metrics "$OUT/mann-tissue.jsonl" --out "$OUT/mann-tissue.safetensors"
-$METALAB train --learner lstm --hidden 200 $tissue $tcommon --iterations 2000 \
-  --metrics "$OUT/lstm-tissue.jsonl" --out "$OUT/lstm-tissue.safetensors"
-$METALAB train --learner feedforward --hidden 200 $tissue $tcommon --iterations 2000 \
-  --metrics "$OUT/feedforward-tissue.jsonl" --out "$OUT/feedforward-tissue.safetensors"
-$METALAB eval "$OUT/mann-tissue.safetensors" --baseline "$OUT/lstm-tissue.safetensors" \
-  --baseline "$OUT/feedforward-tissue.safetensors" --no-scratch --tasks 1000 --steps 0 --seed 7 \
-  --json-out "$OUT/tissue-eval.json" | tee "$OUT/tissue-eval.txt"
+compare tissue 2000 $tissue $tcommon
 
 # 3. The page's memory lab networks (14 x 14 glyphs, controller 100, memory 64 x 32, 4 heads;
 #    LSTM 100 and feed-forward 100 on the same episodes), exported without optimizer state.
