@@ -439,6 +439,12 @@ std::unique_ptr<ClassificationSource> make_glyph_source(const GlyphSourceConfig&
                                                 std::move(desc));
 }
 
+std::unique_ptr<ClassificationSource> ClassificationSource::with_episodes(const EpisodeConfig& episodes) const {
+  auto src = std::make_unique<ClassificationSource>(name_, bank_, split_, episodes, extra_);
+  src->standardization = standardization;
+  return src;
+}
+
 std::unique_ptr<ClassificationSource> make_dataset_source(const std::string& name, LabeledDataset dataset,
                                                           const ClassSplitConfig& split_cfg,
                                                           const EpisodeConfig& episodes, bool standardize) {

@@ -210,6 +210,9 @@ class ClassificationSource : public TaskSource {
   std::map<std::string, std::string> description() const override;
 
   Episode sample_episode(Split split, Rng& rng) const;
+  // The same examples (the bank is shared, not copied), split and description,
+  // with episodes of another shape (e.g. more shots). Throws as the constructor.
+  std::unique_ptr<ClassificationSource> with_episodes(const EpisodeConfig& episodes) const;
   // An episode over given classes (labels in this order), fresh examples from rng.
   Episode episode_for_classes(Split split, const std::vector<int>& classes, Rng& rng) const;
 

@@ -101,6 +101,25 @@ TEST(Episodes, SameSeedSameEpisodes) {
   }
 }
 
+// Another episode shape over the same examples: the bank is shared, the episodes
+// are those a source built with that shape draws, and an impossible shape throws.
+TEST(Episodes, WithEpisodesSharesTheBank) {
+  GlyphSourceConfig g;
+  g.num_classes = 40;
+  g.instances = 6;
+  const auto one = make_glyph_source(g, episodes(5, 1, 2));
+  EpisodeConfig five = episodes(5, 3, 2);
+  const auto derived = one->with_episodes(five);
+  EXPECT_EQ(&derived->bank(), &one->bank());
+  EXPECT_EQ(derived->episodes().shots, 3);
+  EXPECT_EQ(derived->description(), make_glyph_source(g, five)->description());
+  Rng a(4), b(4);
+  const Task x = derived->sample(Split::MetaTest, a), y = make_glyph_source(g, five)->sample(Split::MetaTest, b);
+  EXPECT_EQ(x.support_x, y.support_x);
+  EXPECT_EQ(x.query_y, y.query_y);
+  EXPECT_THROW(one->with_episodes(episodes(5, 6, 2)), std::invalid_argument);  // 6 + 2 a class, 6 drawings
+}
+
 TEST(Episodes, TestShotsAndWaysMayDiffer) {
   EpisodeConfig e = episodes(10, 1, 5);
   e.test_ways = 5;

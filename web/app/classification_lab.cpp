@@ -99,11 +99,12 @@ bool same_setting(const std::string& a, const std::string& b) {
   return a == b;
 }
 
-std::shared_ptr<const ClassificationSource> make_source(AppState& st, ClassificationLabState& c, int shots,
-                                                         std::string* why) {
+// The episodes of the lab's setup (data, ways, shots, seed); null and *why if
+// they cannot be made (data still on its way, too few classes...).
+std::shared_ptr<const ClassificationSource> make_source(AppState& st, ClassificationLabState& c, std::string* why) {
   EpisodeConfig ep;
   ep.ways = c.ways;
-  ep.shots = shots;
+  ep.shots = c.shots;
   ep.queries = queries_for(c.dataset);
   try {
     if (c.dataset == "glyphs") {
@@ -255,7 +256,7 @@ void rebuild(AppState& st, ClassificationLabState& c) {
   c.shipped_file.clear();
   c.shipped_mismatch.clear();
   std::string why;
-  auto src = make_source(st, c, c.shots, &why);
+  auto src = make_source(st, c, &why);
   if (!src) {
     c.error = why;
     return;
@@ -284,10 +285,20 @@ void rebuild(AppState& st, ClassificationLabState& c) {
   c.episode_for_index = -1;
   c.shot_sources.assign(ClassificationLabState::kMaxShots, nullptr);
   c.shot_errors.assign(ClassificationLabState::kMaxShots, "");
+  // The same examples with 1..10 shots (the data is shared, not rebuilt per shot count).
   for (int s = 1; s <= ClassificationLabState::kMaxShots; ++s) {
-    std::string w;
-    c.shot_sources[static_cast<std::size_t>(s - 1)] = s == c.shots ? src : make_source(st, c, s, &w);
-    c.shot_errors[static_cast<std::size_t>(s - 1)] = w;
+    const auto i = static_cast<std::size_t>(s - 1);
+    if (s == c.shots) {
+      c.shot_sources[i] = src;
+      continue;
+    }
+    EpisodeConfig ep = src->episodes();
+    ep.shots = s;
+    try {
+      c.shot_sources[i] = src->with_episodes(ep);
+    } catch (const std::exception& e) {
+      c.shot_errors[i] = e.what();
+    }
   }
   c.shown.clear();
   c.shown_nn.clear();
@@ -797,7 +808,7 @@ std::string classification_receive_checkpoint(AppState& st, const std::string& n
     return name + ": " + std::to_string(probe.ways) + "-way " + std::to_string(probe.shots) +
            "-shot is outside the lab's range (2-10 ways, 1-10 shots)";
   std::string why;
-  const auto src = make_source(st, probe, probe.shots, &why);
+  const auto src = make_source(st, probe, &why);
   if (!src) return name + ": " + why;
   if (!fitting_model(ckpt, name, probe, *src, &why)) return why;
   // Kept with the assets: the lab rebuilds its model from there (rebuild()).
