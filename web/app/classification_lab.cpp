@@ -242,12 +242,10 @@ void rebuild(AppState& st, ClassificationLabState& c) {
   if (c.want_shipped && !c.upload_file.empty() && c.upload_setup == setup_string(c) &&
       st.models.assets.has(c.upload_file))
     file = c.upload_file;
-  const ClassificationLabState::Key key{c.learner, c.dataset, c.ways, c.shots, c.seed, c.byo.version, file};
-  if (c.built_for == key && (c.source || !c.error.empty())) {
-    // Data that was still on its way: build again once it has arrived.
-    const bool was_waiting = c.error.rfind("waiting for", 0) == 0;
-    if (c.source || !was_waiting || waiting_for_asset(st, c.dataset)) return;
-  }
+  // Data still on its way is part of the key: the lab builds again once it has arrived.
+  const ClassificationLabState::Key key{c.learner, c.dataset, c.ways, c.shots, c.seed, c.byo.version, file,
+                                        !waiting_for_asset(st, c.dataset)};
+  if (c.built_for == key && (c.source || !c.error.empty())) return;
   c.built_for = key;
   c.source.reset();
   c.model.reset();

@@ -55,9 +55,10 @@ struct ClassificationLabState {
     std::uint64_t seed = 0;
     long data_version = -1;
     std::string shipped;  // the shipped checkpoint to try ("" when none is there or wanted)
+    bool data_arrived = false;  // the data the page fetches after start-up (tissue CSV, Fashion-MNIST) is there
     bool operator==(const Key& o) const {
       return learner == o.learner && dataset == o.dataset && ways == o.ways && shots == o.shots && seed == o.seed &&
-             data_version == o.data_version && shipped == o.shipped;
+             data_version == o.data_version && shipped == o.shipped && data_arrived == o.data_arrived;
     }
   } built_for;
   std::shared_ptr<const ClassificationSource> source;
