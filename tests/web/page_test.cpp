@@ -178,6 +178,7 @@ TEST(Page, TheStatusJsonHasWhatThePageAndItsTestsRead) {
   EXPECT_TRUE(s["regression"]["ready"].get<bool>());
   EXPECT_NE(s["page"]["url_notice"].get<std::string>().find("alpha=oops"), std::string::npos);
   EXPECT_EQ(s["page"]["assets"].size(), 6u);
+  EXPECT_EQ(s["regression"]["alpha"].get<double>(), 0.01) << "floats as the decimals the user set";
   // Strings are escaped: a file name with quotes and a newline survives.
   st.page.last_error = "bad \"file\"\nname";
   EXPECT_EQ(nlohmann::json::parse(status_json(st))["page"]["last_error"], "bad \"file\"\nname");

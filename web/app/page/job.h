@@ -26,6 +26,7 @@ struct JobTiming {
   long steps = 0;          // steps run so far
   // Bookkeeping of the scheduler.
   double credit_ms = 0;    // time owed: a step longer than the job's share waits for enough credit
+  double waiting_since_ms = -1;  // when it last wanted time and could not run (-1: not waiting)
   double rate_credit = 0;  // steps owed under max_steps_per_second()
   double window_s = 0;
   long window_steps = 0;
@@ -49,6 +50,10 @@ class Job {
   virtual void fail(const std::string& message) = 0;
   // At most this many steps per second (0: as many as fit in the budget).
   virtual double max_steps_per_second() const { return 0; }
+  // One step this frame whatever the budget (the user pressed Step).
+  virtual bool urgent() const { return false; }
+  // Called after every step that did not throw.
+  virtual void stepped() {}
 
   JobTiming timing;
 
@@ -63,10 +68,18 @@ class Job {
 // A job that meta-trains while its lab's Play is on.
 class TrainingJob : public Job {
  public:
-  bool wants_time() const override { return playing && ready(); }
+  bool wants_time() const override { return (playing || step_requested_) && ready(); }
+  bool urgent() const override { return step_requested_; }
+  void stepped() override { step_requested_ = false; }
   void fail(const std::string& message) override {
     playing = false;
+    step_requested_ = false;
     error = message;
+  }
+  // The Step button: pause, and one step before the next frame's UI.
+  void request_step() {
+    playing = false;
+    step_requested_ = true;
   }
   virtual bool ready() const = 0;
   virtual long iteration() const = 0;
@@ -82,6 +95,7 @@ class TrainingJob : public Job {
 
  private:
   long long weights_version_ = 0;
+  bool step_requested_ = false;
 };
 
 }  // namespace metalab::web

@@ -45,6 +45,7 @@ void Scheduler::run(const std::vector<Job*>& jobs, double dt_s) {
     if (!j->wants_time()) {
       t.credit_ms = 0;
       t.rate_credit = 0;
+      t.waiting_since_ms = -1;
       update_rate(t, dt_s, 0);
     } else {
       run_one(*j, share, dt_s);
@@ -58,6 +59,7 @@ void Scheduler::run(const std::vector<Job*>& jobs, double dt_s) {
 
 void Scheduler::run_one(Job& job, double share, double dt_s) {
   JobTiming& t = job.timing;
+  const double start = clock_();
   long allowed = 1L << 30;
   const double max_rate = job.max_steps_per_second();
   if (max_rate > 0) {
@@ -67,24 +69,31 @@ void Scheduler::run_one(Job& job, double share, double dt_s) {
   // Credit for this frame, capped so that idle time does not pile up: a job
   // whose step costs more than its share waits about step/share frames.
   t.credit_ms = std::min(t.credit_ms + share, share + std::max(t.step_ms, share));
+  const bool urgent = job.urgent();
+  bool run = urgent || (allowed > 0 && (t.step_ms <= 0 || t.step_ms <= t.credit_ms));
+  if (!run && allowed > 0) {  // waiting for credit, but never for long
+    if (t.waiting_since_ms < 0) t.waiting_since_ms = start;
+    run = start - t.waiting_since_ms >= kMaxWaitMs;
+  }
   long done = 0;
-  const double start = clock_();
-  if (allowed > 0 && (t.step_ms <= 0 || t.step_ms <= t.credit_ms)) {
+  if (run) {
+    t.waiting_since_ms = -1;
     try {
       do {
         const double a = clock_();
         job.step();
         const double one = clock_() - a;
+        job.stepped();
         t.step_ms = t.step_ms <= 0 ? one : 0.8 * t.step_ms + 0.2 * one;
-        t.credit_ms -= one;
+        t.credit_ms = std::max(t.credit_ms - one, -share);  // a forced step does not leave a long debt
         ++done;
-      } while (done < allowed && job.wants_time() && t.credit_ms >= t.step_ms);
+      } while (!urgent && done < allowed && job.wants_time() && t.credit_ms >= t.step_ms);
     } catch (const std::exception& e) {
       job.fail(e.what());
       t.credit_ms = 0;
     }
   }
-  if (max_rate > 0) t.rate_credit -= static_cast<double>(done);
+  if (max_rate > 0) t.rate_credit = std::max(0.0, t.rate_credit - static_cast<double>(done));
   t.steps += done;
   t.frame_ms = clock_() - start;
   update_rate(t, dt_s, done);

@@ -10,9 +10,10 @@
 // frame, between kMinBudgetMs and kMaxBudgetMs) is shared equally by the jobs
 // that want time. A job whose step is longer than its share gathers credit
 // over frames and runs one step when it has enough, so its mean cost per frame
-// stays within the share (the frames in between are light). A job with
-// max_steps_per_second() runs no faster than that. A step that throws stops
-// that job (Job::fail) and nothing else.
+// stays within the share (the frames in between are light), but it never
+// waits longer than kMaxWaitMs. A job with max_steps_per_second() runs no
+// faster than that; an urgent() job (Step pressed) runs one step at once. A
+// step that throws stops that job (Job::fail) and nothing else.
 #pragma once
 
 #include <functional>
@@ -29,6 +30,10 @@ class Scheduler {
  public:
   static constexpr double kTargetFrameWorkMs = 8.0;  // UI + jobs
   static constexpr double kMinBudgetMs = 1.0, kMaxBudgetMs = 7.0;
+  // A job waiting for credit runs after at most this long anyway: when frames
+  // are slow (software rendering), credit per frame would otherwise stall it
+  // for seconds.
+  static constexpr double kMaxWaitMs = 250.0;
 
   explicit Scheduler(std::function<double()> clock_ms = now_ms) : clock_(std::move(clock_ms)) {}
 

@@ -1,6 +1,9 @@
 #include "web/app/page/status.h"
 
 #include <cmath>
+#include <cstdlib>
+
+#include "web/app/page/settings.h"
 
 namespace metalab::web {
 
@@ -14,6 +17,8 @@ nlohmann::json rects_json(const Rects& rects) {
   for (const auto& [name, r] : rects) out[name] = rect_json(r);
   return out;
 }
+
+double float_json(float v) { return std::strtod(settings_detail::format_real(v).c_str(), nullptr); }
 
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 

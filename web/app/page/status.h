@@ -15,5 +15,8 @@ nlohmann::json rect_json(const Rect& r);
 nlohmann::json rects_json(const Rects& rects);
 // A number, or null when it is NaN or infinite (JSON has neither).
 nlohmann::json finite_or_null(double v);
+// A float as the shortest decimal that reads back as the same float (0.01f is
+// 0.01 in the JSON, not 0.009999999776482582).
+double float_json(float v);
 
 }  // namespace metalab::web

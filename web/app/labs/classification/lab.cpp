@@ -204,6 +204,12 @@ std::string shipped_classification_checkpoint(const ClassificationSettings& s) {
 
 void sync_classification(ClassificationLab& lab, AssetStore& assets, bool visible) {
   ClassificationSettings& s = lab.settings;
+  if (lab.reset_requested) {
+    lab.reset_requested = false;
+    lab.want_shipped = false;
+    lab.upload_file.clear();
+    lab.built.clear();
+  }
   // Uploaded data: at most half its classes per episode (the other half is meta-test).
   if (s.dataset == "custom" && lab.byo.dataset) {
     const int most = std::clamp(lab.byo.dataset->num_classes() / 2, 2, 10);
@@ -224,11 +230,7 @@ void sync_classification(ClassificationLab& lab, AssetStore& assets, bool visibl
   lab.curve.follow(lab.job(), visible);
 }
 
-void reset_classification(ClassificationLab& lab) {
-  lab.want_shipped = false;
-  lab.upload_file.clear();
-  lab.built.clear();
-}
+void reset_classification(ClassificationLab& lab) { lab.reset_requested = true; }
 
 // --- accuracy vs shots --------------------------------------------------------
 

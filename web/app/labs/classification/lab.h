@@ -64,6 +64,7 @@ struct ClassificationLab {
   std::string upload_setup;  // the settings it applies to
   ByoData byo;               // uploaded data ("Your data")
   std::string notice;        // e.g. ways lowered to fit the uploaded data
+  bool reset_requested = false;  // Reset pressed: the next sync starts from random weights
 
   struct Built {
     std::unique_ptr<ClassificationJob> job;
@@ -85,7 +86,8 @@ struct ClassificationLab {
 // Builds or rebuilds the job when the settings, the data or the weights to
 // use changed (the glyph bank of the meta-test classes is rendered once per seed).
 void sync_classification(ClassificationLab& lab, AssetStore& assets, bool visible);
-// Reset: random weights trained here (an uploaded checkpoint is forgotten).
+// Reset: random weights trained here (an uploaded checkpoint is forgotten),
+// from the next sync on (views ask; they never destroy the job they draw).
 void reset_classification(ClassificationLab& lab);
 
 // The shipped checkpoint for the lab's setup ("" when there is none for it).

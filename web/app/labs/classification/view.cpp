@@ -307,15 +307,6 @@ void draw_weights_line(const ClassificationJob& job) {
   }
 }
 
-void step_once(ClassificationJob* job) {
-  if (!job) return;
-  job->playing = false;
-  try {
-    job->step();
-  } catch (const std::exception& e) {
-    job->fail(e.what());
-  }
-}
 
 }  // namespace
 
@@ -350,7 +341,7 @@ void draw_classification_lab(AppState& st) {
     job->playing = !job->playing;
   rects["play"] = last_item_rect();
   ImGui::SameLine();
-  if (ImGui::Button("Step (S)") || st.shortcuts.step) step_once(job);
+  if ((ImGui::Button("Step (S)") || st.shortcuts.step) && job) job->request_step();
   rects["step"] = last_item_rect();
   ImGui::SameLine();
   const std::string shipped = shipped_classification_checkpoint(s);

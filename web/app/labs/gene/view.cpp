@@ -140,14 +140,7 @@ void draw_adapt_controls(AppState& st, GeneLab& g, const std::string& meta_name)
 // Play / pause of the shown model's meta-training (Space), with its iteration count.
 void draw_training_toggle(AppState& st, RegressionJob& job) {
   if (st.shortcuts.play_pause) job.playing = !job.playing;
-  if (st.shortcuts.step) {
-    job.playing = false;
-    try {
-      job.step();
-    } catch (const std::exception& e) {
-      job.fail(e.what());
-    }
-  }
+  if (st.shortcuts.step) job.request_step();
   ImGui::SameLine();
   if (ImGui::Button(job.playing ? "Pause (Space)" : "Train (Space)")) job.playing = !job.playing;
   if (ImGui::IsItemHovered())

@@ -25,6 +25,11 @@ bool shipped_arrived(const AssetStore& assets) {
 
 void sync_memory(MemoryLab& lab, const AssetStore& assets, bool visible) {
   using Mode = MemoryLab::Mode;
+  if (lab.rebuild_requested) {
+    lab.rebuild_requested = false;
+    lab.built.clear();  // even when tiny networks are shown: start them again
+    lab.accuracy.clear();
+  }
   Mode mode = Mode::Live;
   if (lab.want_shipped && !lab.shipped_failed) {
     if (shipped_arrived(assets)) {
@@ -62,14 +67,12 @@ void sync_memory(MemoryLab& lab, const AssetStore& assets, bool visible) {
 
 void reset_memory(MemoryLab& lab) {
   lab.want_shipped = false;
-  lab.built.clear();  // even when tiny networks are shown: start them again
-  lab.accuracy.clear();
+  lab.rebuild_requested = true;
 }
 
 void use_shipped_memory(MemoryLab& lab) {
   lab.want_shipped = true;
-  lab.built.clear();
-  lab.accuracy.clear();
+  lab.rebuild_requested = true;
 }
 
 bool shipped_memory_available(const MemoryLab& lab, const AssetStore& assets) {

@@ -61,6 +61,7 @@ struct MemoryLab {
   bool shipped_failed = false;  // the shipped networks could not be loaded (error says why): not retried
   std::string error;
   double waiting_since_ms = -1;  // when the lab first waited for the shipped files
+  bool rebuild_requested = false;  // Reset or "Shipped networks" pressed: the next sync builds anew
 
   enum class Mode { Waiting, Shipped, Live };
   // (mode, seed of the live networks)
@@ -76,6 +77,7 @@ struct MemoryLab {
 // start-up), then builds tiny live ones; shipped ones that arrive later
 // replace them once.
 void sync_memory(MemoryLab& lab, const AssetStore& assets, bool visible);
+// From the next sync on (views ask; they never destroy the job they draw):
 void reset_memory(MemoryLab& lab);           // tiny networks from scratch
 void use_shipped_memory(MemoryLab& lab);     // back to the shipped ones
 // Whether the shipped networks could replace what the lab shows now.

@@ -56,6 +56,14 @@ void sync_regression(RegressionLab& lab, AssetStore& assets, bool control_active
     if (j.apply(lab.settings, assets, &err)) lab.apply_error.clear();
     else lab.apply_error = err;
   }
+  if (lab.restart != RegressionLab::Restart::None && j.ready()) {
+    const bool shipped = lab.restart == RegressionLab::Restart::Shipped;
+    std::string err;
+    j.playing = false;
+    if (!j.reset(assets, shipped, &err)) lab.apply_error = err;
+    else j.notice = shipped ? "Model: " + j.origin + "." : "Training reset: fresh random initialisation.";
+  }
+  lab.restart = RegressionLab::Restart::None;
   for (auto& [task, job] : lab.jobs) job->adopt_shipped_if_untouched(assets);
 }
 
@@ -75,8 +83,8 @@ nlohmann::json regression_status(const RegressionLab& lab) {
   const HeldOutTask* t = lab.view.heldout.last();
   return {{"task", h.task},
           {"learner", h.learner},
-          {"alpha", h.alpha},
-          {"beta", h.beta},
+          {"alpha", float_json(h.alpha)},
+          {"beta", float_json(h.beta)},
           {"k", h.k},
           {"steps", h.inner_steps},
           {"batch", h.meta_batch},

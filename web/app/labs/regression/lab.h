@@ -25,6 +25,9 @@ struct RegressionLab {
   std::map<std::string, RegressionSettings> settings_by_task;
   std::map<std::string, std::unique_ptr<RegressionJob>> jobs;
   std::string apply_error;  // why the settings could not be applied (yet)
+  // Reset / "Shipped model" pressed: the next sync restarts the shown job
+  // (views ask; they never rebuild the job they draw).
+  enum class Restart { None, Fresh, Shipped } restart = Restart::None;
   RegressionViewState view;
 
   // The job of a task family (created, not yet built, on first use).

@@ -380,30 +380,9 @@ void draw_checkpoint_controls(AppState& st, RegressionJob& s) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Load a .safetensors checkpoint (trained here or with `metalab train`); or drop it on the page");
   same_line_if_fits(ImGui::CalcTextSize("Shipped model").x + ImGui::GetFontSize());
-  if (ImGui::Button("Shipped model")) {
-    std::string err;
-    if (!s.reset(st.assets, true, &err)) st.page.last_error = err;
-    else s.notice = "Model: " + s.origin + ".";
-    s.playing = false;
-  }
+  if (ImGui::Button("Shipped model")) st.regression.restart = RegressionLab::Restart::Shipped;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Go back to the checkpoint shipped with the page (if it fits this network)");
   ImGui::TextWrapped("Weights: %s", s.origin.c_str());
-}
-
-void step_once(RegressionJob& s) {
-  s.playing = false;
-  try {
-    s.step();
-  } catch (const std::exception& e) {
-    s.fail(e.what());
-  }
-}
-
-void reset_job(AppState& st, RegressionJob& s) {
-  std::string err;
-  s.playing = false;
-  if (s.reset(st.assets, false, &err)) s.notice = "Training reset: fresh random initialisation.";
-  else st.page.last_error = err;
 }
 
 }  // namespace
@@ -446,8 +425,8 @@ void draw_regression_lab(AppState& st) {
   // Keyboard shortcuts.
   if (s) {
     if (st.shortcuts.play_pause) s->playing = !s->playing;
-    if (st.shortcuts.step) step_once(*s);
-    if (st.shortcuts.reset) reset_job(st, *s);
+    if (st.shortcuts.step) s->request_step();
+    if (st.shortcuts.reset) lab.restart = RegressionLab::Restart::Fresh;
     if (st.shortcuts.new_sample) ++v.task_index;
   }
 
@@ -473,10 +452,10 @@ void draw_regression_lab(AppState& st) {
     s->playing = !s->playing;
   rects["play"] = last_item_rect();
   same_line_if_fits(ImGui::CalcTextSize("Step (S)").x + style.FramePadding.x * 2);
-  if (ImGui::Button("Step (S)") && s) step_once(*s);
+  if (ImGui::Button("Step (S)") && s) s->request_step();
   rects["step"] = last_item_rect();
   same_line_if_fits(ImGui::CalcTextSize("Reset (R)").x + style.FramePadding.x * 2);
-  if (ImGui::Button("Reset (R)") && s) reset_job(st, *s);
+  if (ImGui::Button("Reset (R)") && s) lab.restart = RegressionLab::Restart::Fresh;
   rects["reset"] = last_item_rect();
   same_line_if_fits(ImGui::CalcTextSize("Speed").x + style.ItemSpacing.x + fs * 6.0f);
   ImGui::TextUnformatted("Speed");
