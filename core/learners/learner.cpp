@@ -183,16 +183,24 @@ void Learner::load(const Checkpoint& ckpt) {
     throw FormatError("checkpoint " + ckpt.source + ": holds a '" + learner + "' learner, not '" + config_.learner + "'");
   ParamsF& p = mutable_params();
   for (std::size_t i = 0; i < p.size(); ++i) {
-    const TensorEntry& e = get_tensor(ckpt, p.name(i));
-    if (e.data.rows() != p[i].rows() || e.data.cols() != p[i].cols())
-      throw FormatError("checkpoint " + ckpt.source + ": tensor '" + p.name(i) + "' has shape " + format_shape(e.shape) +
-                        ", model expects [" + std::to_string(p[i].rows()) + "," + std::to_string(p[i].cols()) + "]");
+    const TensorEntry& e = expect_matrix(ckpt, p.name(i), p[i].rows(), p[i].cols());
     if (!e.data.allFinite())
       throw FormatError("checkpoint " + ckpt.source + ": tensor '" + p.name(i) + "' contains NaN or infinity");
   }
   load_extra(ckpt);  // may throw before anything changes below
   for (std::size_t i = 0; i < p.size(); ++i) p[i].mutable_value() = get_tensor(ckpt, p.name(i)).data;
   iteration_ = std::stol(get_metadata_or(ckpt, "iteration", "0"));
+}
+
+const TensorEntry& expect_matrix(const Checkpoint& ckpt, const std::string& name, Eigen::Index rows, Eigen::Index cols) {
+  const TensorEntry& e = get_tensor(ckpt, name);
+  const std::vector<std::int64_t> full{rows, cols};
+  const bool ok = e.shape == full || (rows == 1 && e.shape == std::vector<std::int64_t>{cols}) ||
+                  (rows == 1 && cols == 1 && e.shape.empty());
+  if (!ok)
+    throw FormatError("checkpoint " + ckpt.source + ": tensor '" + name + "' has shape " + format_shape(e.shape) +
+                      ", model expects " + format_shape(full));
+  return e;
 }
 
 void Learner::save_extra(Checkpoint&) const {}
