@@ -1,6 +1,7 @@
 // Checkpoints written elsewhere (PyTorch exports, hand-made files) are checked
 // before anything is loaded: every parameter's stored shape, not only its
-// element count, and the metadata's values.
+// element count, and the metadata's values (no "True" read as false, no
+// "5.0" read as 5).
 #include <gtest/gtest.h>
 
 #include "core/learners/learner.h"
@@ -60,6 +61,29 @@ TEST(CheckpointChecks, BatchNormStatisticsFollowTheSameRule) {
   EXPECT_EQ(load_error(reshaped(good, "bn1.running_var", {64})), "");
   const std::string err = load_error(reshaped(good, "bn1.running_var", {1, 64, 1}));
   EXPECT_NE(err.find("bn1.running_var"), std::string::npos) << err;
+}
+TEST(CheckpointChecks, MetadataValuesAreReadExactly) {
+  auto learner = make_learner(sinusoid_maml());
+  const Checkpoint good = learner->save();
+  const auto with = [&](const std::string& key, const std::string& value) {
+    Checkpoint c = good;
+    c.metadata[key] = value;
+    return c;
+  };
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"model.classification", "True"}, {"first_order", "1"}, {"finetune_body", "yes"},
+           {"model.output_dim", "1.0"}, {"model.input_dim", "1e0"}, {"iteration", "ten"}, {"iteration", "3.5"},
+           {"iteration", "-1"}}) {
+    const std::string err = load_error(with(key, value));
+    EXPECT_NE(err.find("'" + key + "'"), std::string::npos) << key << "=" << value << ": " << err;
+    EXPECT_NE(err.find(value), std::string::npos) << err;
+  }
+  // A refused file changes nothing in a learner it is loaded into.
+  const auto before = learner->params().flatten();
+  EXPECT_THROW(learner->load(with("iteration", "ten")), FormatError);
+  EXPECT_TRUE(learner->params().flatten() == before);
+  EXPECT_EQ(load_learner(with("first_order", "true"))->config().first_order, true);
+  EXPECT_EQ(load_learner(with("iteration", "12"))->iteration(), 12);
 }
 }  // namespace
 }  // namespace metalab
