@@ -38,8 +38,8 @@ REQUIRE = os.environ.get("METALAB_REQUIRE_TORCH") == "1"
 try:
     import torch
 except ImportError as e:  # scripts/test.sh requires the test to run
-    print(f"SKIP  torch is not importable by {sys.executable} ({e}); apt-get install python3-torch "
-          "(scripts/setup.sh)", file=sys.stderr)
+    print(f"{'FAIL' if REQUIRE else 'SKIP'}  torch is not importable by {sys.executable} ({e}); apt-get install "
+          "python3-torch (scripts/setup.sh)", file=sys.stderr)
     sys.exit(1 if REQUIRE else 77)
 sys.path.insert(0, os.path.join(ROOT, "native", "python"))
 import metalab_torch as mt  # noqa: E402
