@@ -675,6 +675,8 @@ class ImageFolderBank:
     """
 
     def __init__(self, root, image_size=28, invert=False, rotations=False):
+        if not os.path.isdir(root):
+            raise ValueError(f"{root}: not a folder (or cannot be opened)")
         classes = {}
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

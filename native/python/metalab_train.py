@@ -247,4 +247,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (ValueError, OSError, mt.CheckpointError) as e:  # bad data or settings: one line
+        sys.exit(f"metalab_train: error: {e}")
