@@ -49,6 +49,26 @@ long long get_integer(const std::map<std::string, std::string>& m, const std::st
   }
 }
 
+long iteration_of(const Checkpoint& ckpt) {
+  const std::string s = get_metadata_or(ckpt, "iteration", "0");
+  try {
+    std::size_t used = 0;
+    const long v = std::stol(s, &used);
+    if (used == s.size() && v >= 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw FormatError("checkpoint " + ckpt.source + ": metadata 'iteration' must be a non-negative integer, got '" + s +
+                    "'");
+}
+
+bool get_bool(const std::map<std::string, std::string>& m, const std::string& key, bool fallback) {
+  auto it = m.find(key);
+  if (it == m.end()) return fallback;
+  if (it->second != "true" && it->second != "false")
+    throw std::invalid_argument("learner config: '" + key + "' must be true or false, got '" + it->second + "'");
+  return it->second == "true";
+}
+
 }  // namespace
 
 void sequential_for(int n, const std::function<void(int)>& body) {
@@ -137,7 +157,7 @@ LearnerConfig LearnerConfig::from_metadata(const std::map<std::string, std::stri
   if (auto o = m.find("outer_optimizer"); o != m.end()) c.outer_optimizer = o->second;
   c.meta_batch = static_cast<int>(get_integer(m, "meta_batch", c.meta_batch));
   c.grad_clip = get_float(m, "grad_clip", c.grad_clip);
-  if (auto f = m.find("first_order"); f != m.end()) c.first_order = f->second == "true";
+  c.first_order = get_bool(m, "first_order", c.first_order);
   c.metasgd_init_lr = get_float(m, "metasgd_init_lr", c.metasgd_init_lr);
   c.reptile_epsilon = get_float(m, "reptile_epsilon", c.reptile_epsilon);
   c.scratch_lr = get_float(m, "scratch_lr", c.scratch_lr);
@@ -150,7 +170,7 @@ LearnerConfig LearnerConfig::from_metadata(const std::map<std::string, std::stri
   // Checkpoints from before the scale existed were trained unscaled.
   c.cosine_scale = get_float(m, "cosine_scale", 1.0f);
   c.pretrain_classes = static_cast<int>(get_integer(m, "pretrain_classes", c.pretrain_classes));
-  if (auto f = m.find("finetune_body"); f != m.end()) c.finetune_body = f->second == "true";
+  c.finetune_body = get_bool(m, "finetune_body", c.finetune_body);
   c.validate();
   return c;
 }
@@ -183,16 +203,25 @@ void Learner::load(const Checkpoint& ckpt) {
     throw FormatError("checkpoint " + ckpt.source + ": holds a '" + learner + "' learner, not '" + config_.learner + "'");
   ParamsF& p = mutable_params();
   for (std::size_t i = 0; i < p.size(); ++i) {
-    const TensorEntry& e = get_tensor(ckpt, p.name(i));
-    if (e.data.rows() != p[i].rows() || e.data.cols() != p[i].cols())
-      throw FormatError("checkpoint " + ckpt.source + ": tensor '" + p.name(i) + "' has shape " + format_shape(e.shape) +
-                        ", model expects [" + std::to_string(p[i].rows()) + "," + std::to_string(p[i].cols()) + "]");
+    const TensorEntry& e = expect_matrix(ckpt, p.name(i), p[i].rows(), p[i].cols());
     if (!e.data.allFinite())
       throw FormatError("checkpoint " + ckpt.source + ": tensor '" + p.name(i) + "' contains NaN or infinity");
   }
+  const long iteration = iteration_of(ckpt);
   load_extra(ckpt);  // may throw before anything changes below
   for (std::size_t i = 0; i < p.size(); ++i) p[i].mutable_value() = get_tensor(ckpt, p.name(i)).data;
-  iteration_ = std::stol(get_metadata_or(ckpt, "iteration", "0"));
+  iteration_ = iteration;
+}
+
+const TensorEntry& expect_matrix(const Checkpoint& ckpt, const std::string& name, Eigen::Index rows, Eigen::Index cols) {
+  const TensorEntry& e = get_tensor(ckpt, name);
+  const std::vector<std::int64_t> full{rows, cols};
+  const bool ok = e.shape == full || (rows == 1 && e.shape == std::vector<std::int64_t>{cols}) ||
+                  (rows == 1 && cols == 1 && e.shape.empty());
+  if (!ok)
+    throw FormatError("checkpoint " + ckpt.source + ": tensor '" + name + "' has shape " + format_shape(e.shape) +
+                      ", model expects " + format_shape(full));
+  return e;
 }
 
 void Learner::save_extra(Checkpoint&) const {}

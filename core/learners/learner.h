@@ -130,6 +130,12 @@ class Learner {
   long iteration_ = 0;
 };
 
+// The tensor `name` for a parameter held as a rows x cols matrix. A file may
+// store it as [rows, cols], as [cols] when rows is 1 (PyTorch's biases) or as []
+// for a 1 x 1; any other shape, even one with the same element count ([40,1,1]
+// for [40,1]), throws FormatError naming the checkpoint and the tensor.
+const TensorEntry& expect_matrix(const Checkpoint& ckpt, const std::string& name, Eigen::Index rows, Eigen::Index cols);
+
 // Names accepted by make_learner, in the order the CLI and the page list them.
 const std::vector<std::string>& learner_names();
 std::unique_ptr<Learner> make_learner(const LearnerConfig& config);

@@ -126,11 +126,8 @@ void GradientMetaLearner::save_extra(Checkpoint& ckpt) const {
 }
 
 void GradientMetaLearner::load_extra(const Checkpoint& ckpt) {
-  for (std::size_t i = 0; i < step_sizes_.size(); ++i) {
-    const TensorEntry& e = get_tensor(ckpt, step_sizes_.name(i));
-    if (e.data.rows() != step_sizes_[i].rows() || e.data.cols() != step_sizes_[i].cols())
-      throw FormatError("checkpoint " + ckpt.source + ": tensor '" + step_sizes_.name(i) + "' has the wrong shape");
-  }
+  for (std::size_t i = 0; i < step_sizes_.size(); ++i)
+    expect_matrix(ckpt, step_sizes_.name(i), step_sizes_[i].rows(), step_sizes_[i].cols());
   load_optimizer_state(*optimizer_, trainable_, ckpt);
   for (std::size_t i = 0; i < step_sizes_.size(); ++i)
     step_sizes_[i].mutable_value() = get_tensor(ckpt, step_sizes_.name(i)).data;

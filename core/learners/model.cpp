@@ -33,7 +33,10 @@ int get_int(const std::map<std::string, std::string>& m, const std::string& key,
   auto it = m.find(key);
   if (it == m.end()) return fallback;
   try {
-    return std::stoi(it->second);
+    std::size_t used = 0;
+    const int v = std::stoi(it->second, &used);
+    if (used != it->second.size()) throw std::invalid_argument("trailing");  // "5.0", "1e3"
+    return v;
   } catch (const std::exception&) {
     throw std::invalid_argument("model config: '" + key + "' must be an integer, got '" + it->second + "'");
   }
@@ -80,7 +83,13 @@ ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>&
   if (auto it = in.find(p + "hidden"); it != in.end()) c.hidden = parse_ints(it->second, p + "hidden");
   if (auto it = in.find(p + "activation"); it != in.end()) c.activation = it->second;
   c.output_dim = get_int(in, p + "output_dim", c.output_dim);
-  if (auto it = in.find(p + "classification"); it != in.end()) c.classification = it->second == "true";
+  if (auto it = in.find(p + "classification"); it != in.end()) {
+    // Only MetaLab's spelling: "True" (Python's str(True)) must not quietly mean false.
+    if (it->second != "true" && it->second != "false")
+      throw std::invalid_argument("model config: '" + p + "classification' must be true or false, got '" + it->second +
+                                  "'");
+    c.classification = it->second == "true";
+  }
   c.image_height = get_int(in, p + "image_height", c.image_height);
   c.image_width = get_int(in, p + "image_width", c.image_width);
   c.image_channels = get_int(in, p + "image_channels", c.image_channels);
