@@ -139,6 +139,18 @@ EpisodeConfig read_episode_options(BioOptionReader& r, int default_queries, int 
   return e;
 }
 
+std::unique_ptr<DescribedClassificationSource> DescribedClassificationSource::with_described_episodes(
+    const EpisodeConfig& e) const {
+  std::map<std::string, std::string> d = description_;
+  d["task.ways"] = std::to_string(e.ways);
+  d["task.shots"] = std::to_string(e.shots);
+  d["task.queries"] = std::to_string(e.queries);
+  d["task.test_ways"] = std::to_string(e.test_ways);
+  d["task.test_shots"] = std::to_string(e.test_shots);
+  d["task.test_queries"] = std::to_string(e.test_queries);
+  return std::make_unique<DescribedClassificationSource>(name(), bank_, class_split(), e, std::move(d));
+}
+
 void Fingerprint::add(const void* data, std::size_t bytes) {
   const auto* p = static_cast<const unsigned char*>(data);
   for (std::size_t i = 0; i < bytes; ++i) {

@@ -66,11 +66,17 @@ class DescribedClassificationSource : public ClassificationSource {
  public:
   DescribedClassificationSource(std::string name, std::shared_ptr<const ExampleBank> bank, ClassSplit split,
                                 EpisodeConfig episodes, std::map<std::string, std::string> description)
-      : ClassificationSource(std::move(name), std::move(bank), std::move(split), episodes),
+      : ClassificationSource(name, bank, split, episodes), bank_(std::move(bank)),
         description_(std::move(description)) {}
   std::map<std::string, std::string> description() const override { return description_; }
+  // The same examples (shared) and split with episodes of another shape (e.g.
+  // more shots), described with the new task.ways ... task.test_queries.
+  // Throws as the constructor. (ClassificationSource::with_episodes would
+  // return a source with the generic description.)
+  std::unique_ptr<DescribedClassificationSource> with_described_episodes(const EpisodeConfig& episodes) const;
 
  private:
+  std::shared_ptr<const ExampleBank> bank_;
   std::map<std::string, std::string> description_;
 };
 

@@ -96,9 +96,15 @@ const std::vector<std::string>& mri_region_options() {
   return k;
 }
 
-std::unique_ptr<MriRegionSource> make_mri_region_source(const NiftiVolume& t1, const NiftiVolume& labels,
-                                                        const std::map<int, std::string>& names,
-                                                        const BioTaskOptions& options) {
+const MriPatchBank& mri_patch_bank(const ClassificationSource& source) {
+  const auto* bank = dynamic_cast<const MriPatchBank*>(&source.bank());
+  if (!bank) throw std::invalid_argument(source.name() + " is not an MRI region source");
+  return *bank;
+}
+
+std::unique_ptr<DescribedClassificationSource> make_mri_region_source(const NiftiVolume& t1, const NiftiVolume& labels,
+                                                                      const std::map<int, std::string>& names,
+                                                                      const BioTaskOptions& options) {
   BioOptionReader r("mri-regions", options, mri_region_options());
   const EpisodeConfig episodes = read_episode_options(r, 15);
   const int patch = r.integer("patch", 16, 2, 256);
@@ -128,7 +134,8 @@ std::unique_ptr<MriRegionSource> make_mri_region_source(const NiftiVolume& t1, c
   ClassSplit split;
   for (int c = 0; c < bank->num_classes(); ++c)
     (train_pairs.count(pair_of[static_cast<std::size_t>(c)]) ? split.train : split.test).push_back(c);
-  return std::make_unique<MriRegionSource>(std::move(bank), std::move(split), episodes, r.description());
+  return std::make_unique<DescribedClassificationSource>("mri-regions", std::move(bank), std::move(split), episodes,
+                                                         r.description());
 }
 
 }  // namespace metalab

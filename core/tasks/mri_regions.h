@@ -15,7 +15,7 @@
 //   auto names = region_names_from_table(parse_csv_string(csv, "aal_regions.csv"));
 //   auto src = make_mri_region_source(t1, atlas, names, {{"patch", "16"}});
 //   Episode e = src->sample_episode(Split::MetaTest, rng);
-//   auto where = src->patch_bank().centre(e.classes[0], e.support_items[0]);  // voxel (x, y, z)
+//   auto where = mri_patch_bank(*src).centre(e.classes[0], e.support_items[0]);  // voxel (x, y, z)
 //
 // A patch is `patch` x `patch` pixels of the axial slice through its centre
 // voxel: image row r is y = cy + patch/2 - 1 - r (anterior at the top), column
@@ -83,23 +83,14 @@ std::string region_pair(const std::string& name);
 
 const std::vector<std::string>& mri_region_options();
 
-// Episodes over MriPatchBank(t1, labels, names, patch); the source's bank is
-// that bank (patch_bank() below gives it back with its type).
-class MriRegionSource : public DescribedClassificationSource {
- public:
-  MriRegionSource(std::shared_ptr<const MriPatchBank> bank, ClassSplit split, EpisodeConfig episodes,
-                  std::map<std::string, std::string> description)
-      : DescribedClassificationSource("mri-regions", bank, std::move(split), episodes, std::move(description)),
-        patches_(std::move(bank)) {}
-  const MriPatchBank& patch_bank() const { return *patches_; }
-
- private:
-  std::shared_ptr<const MriPatchBank> patches_;
-};
-
+// Episodes over MriPatchBank(t1, labels, names, patch): a
+// DescribedClassificationSource whose bank() is that MriPatchBank.
 // std::invalid_argument for bad options; DataError for bad volumes.
-std::unique_ptr<MriRegionSource> make_mri_region_source(const NiftiVolume& t1, const NiftiVolume& labels,
-                                                        const std::map<int, std::string>& names,
-                                                        const BioTaskOptions& options);
+std::unique_ptr<DescribedClassificationSource> make_mri_region_source(const NiftiVolume& t1, const NiftiVolume& labels,
+                                                                      const std::map<int, std::string>& names,
+                                                                      const BioTaskOptions& options);
+// The patch bank of a source make_mri_region_source built (centres of
+// examples, patches anywhere); std::invalid_argument for any other source.
+const MriPatchBank& mri_patch_bank(const ClassificationSource& source);
 
 }  // namespace metalab

@@ -47,6 +47,9 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
   const EpisodeConfig episodes = read_episode_options(r, 5);
   const std::string features = r.choice("features", "onehot", {"onehot", "kmer"});
   const bool onehot = features == "onehot";
+  if (r.has(onehot ? "kmer_max" : "length"))
+    throw std::invalid_argument(std::string("protein-families task option '") + (onehot ? "kmer_max" : "length") +
+                                "' does not apply to features=" + features);
   const int length = onehot ? r.integer("length", 128, 1, 100000) : 0;
   const int kmer_max = onehot ? 0 : r.integer("kmer_max", 2, 1, 3);
   const std::uint64_t seed = r.seed("split_seed");

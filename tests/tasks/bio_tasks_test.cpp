@@ -93,6 +93,16 @@ TEST(ProteinFamilies, EpisodesKeepTheFamilySplit) {
   Rng a(9), b(9);
   EXPECT_TRUE(same_task(src->sample(Split::MetaTest, a), again->sample(Split::MetaTest, b)));
   EXPECT_EQ(again->description(), d);
+  // Another episode shape over the same data: described as such, and rebuilt alike.
+  EpisodeConfig five = src->episodes();
+  five.shots = 5;
+  five.queries = 2;
+  auto reshaped = src->with_described_episodes(five);
+  EXPECT_EQ(&reshaped->bank(), &src->bank());
+  EXPECT_EQ(reshaped->description().at("task.shots"), "5");
+  auto rebuilt = make_protein_family_source(testing::protein_family_data(), options_from_description(reshaped->description()));
+  Rng c(9), e(9);
+  EXPECT_TRUE(same_task(reshaped->sample(Split::MetaTest, c), rebuilt->sample(Split::MetaTest, e)));
 }
 
 TEST(ProteinFamilies, OptionsAndDataAreChecked) {
@@ -102,6 +112,7 @@ TEST(ProteinFamilies, OptionsAndDataAreChecked) {
   EXPECT_THROW(make_protein_family_source(data, {{"colour", "red"}}), std::invalid_argument);
   EXPECT_THROW(make_protein_family_source(data, {{"features", "pssm"}}), std::invalid_argument);
   EXPECT_THROW(make_protein_family_source(data, {{"length", "0"}}), std::invalid_argument);
+  EXPECT_THROW(make_protein_family_source(data, {{"features", "kmer"}, {"length", "64"}}), std::invalid_argument);
   EXPECT_THROW(make_protein_family_source(data, {{"test_families", "Globin"}}), std::invalid_argument);  // no train list
   // A checkpoint's data fingerprint that does not match this data.
   EXPECT_THROW(make_protein_family_source(data, {{"data_hash", "0123456789abcdef"}}), std::invalid_argument);
@@ -164,7 +175,7 @@ TEST(ProteinSs, EachTaskIsOneChainOfItsSplit) {
 TEST(MriRegions, PatchesComeFromTheirRegionAndRegionPairsStayTogether) {
   const auto& mri = testing::mri_data();
   auto src = make_mri_region_source(mri.t1, mri.labels, mri.names, {{"patch", "16"}});
-  const MriPatchBank& bank = src->patch_bank();
+  const MriPatchBank& bank = mri_patch_bank(*src);
   EXPECT_EQ(bank.num_classes(), 116);
   EXPECT_EQ(src->input_dim(), 256);
   EXPECT_TRUE(src->images());
