@@ -34,10 +34,10 @@ FamilyTable protein_families(const SequenceSet& sequences) {
 }
 
 const std::vector<std::string>& protein_family_options() {
-  static const std::vector<std::string> k{"ways",         "shots",          "queries",       "test_ways",
-                                          "test_shots",   "test_queries",   "features",      "length",
-                                          "kmer_max",     "split_seed",     "test_families", "train_families",
-                                          "sequences",    "families",       "data_hash"};
+  static const std::vector<std::string> k{"ways",          "shots",         "queries",        "test_ways",
+                                          "test_shots",    "test_queries",  "features",       "length",
+                                          "crop",          "kmer_max",      "split_seed",     "test_families",
+                                          "train_families", "sequences",    "families",       "data_hash"};
   return k;
 }
 
@@ -50,7 +50,10 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
   if (r.has(onehot ? "kmer_max" : "length"))
     throw std::invalid_argument(std::string("protein-families task option '") + (onehot ? "kmer_max" : "length") +
                                 "' does not apply to features=" + features);
+  if (!onehot && r.has("crop"))
+    throw std::invalid_argument("protein-families task option 'crop' does not apply to features=kmer");
   const int length = onehot ? r.integer("length", 128, 1, 100000) : 0;
+  const bool random_crop = onehot && r.choice("crop", "centre", {"centre", "random"}) == "random";
   const int kmer_max = onehot ? 0 : r.integer("kmer_max", 2, 1, 3);
   const std::uint64_t seed = r.seed("split_seed");
   std::vector<std::string> test_list = r.list("test_families"), train_list = r.list("train_families");
@@ -71,11 +74,15 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
   d.class_names = fam.names;
   const int width = onehot ? one_hot_width(length) : kmer_width(kmer_max);
   d.x.resize(sequences.size(), width);
+  Rng crop_rng(seed ^ 0x63726f70ULL);  // "crop": the windows depend on split_seed only
   for (int i = 0; i < sequences.size(); ++i) {
     const Sequence& s = sequences.sequences[static_cast<std::size_t>(i)];
+    const int n = static_cast<int>(s.residues.size());
+    const int start = random_crop && n > length ? static_cast<int>(crop_rng.below(static_cast<std::uint64_t>(n - length + 1)))
+                                                : centred_start(s.residues.size(), length);
     try {
       if (onehot)
-        one_hot_window(s.residues, centred_start(s.residues.size(), length), length, d.x.row(i).data());
+        one_hot_window(s.residues, start, length, d.x.row(i).data());
       else
         kmer_frequencies(s.residues, kmer_max, d.x.row(i).data());
     } catch (const std::invalid_argument& e) {

@@ -113,6 +113,14 @@ TEST(ProteinFamilies, OptionsAndDataAreChecked) {
   EXPECT_THROW(make_protein_family_source(data, {{"features", "pssm"}}), std::invalid_argument);
   EXPECT_THROW(make_protein_family_source(data, {{"length", "0"}}), std::invalid_argument);
   EXPECT_THROW(make_protein_family_source(data, {{"features", "kmer"}, {"length", "64"}}), std::invalid_argument);
+  EXPECT_THROW(make_protein_family_source(data, {{"crop", "left"}}), std::invalid_argument);
+  // Random crops no longer than the shortest sequence (63) never show padding, so never show length.
+  auto cropped = make_protein_family_source(data, {{"crop", "random"}, {"length", "40"}});
+  const auto& rows = dynamic_cast<const DatasetBank&>(cropped->bank()).dataset().x;
+  EXPECT_FLOAT_EQ(rows.rowwise().sum().minCoeff(), 40.0f);
+  EXPECT_FLOAT_EQ(rows.rowwise().sum().maxCoeff(), 40.0f);
+  auto centred = make_protein_family_source(data, {{"length", "40"}});
+  EXPECT_NE(rows, dynamic_cast<const DatasetBank&>(centred->bank()).dataset().x);
   EXPECT_THROW(make_protein_family_source(data, {{"test_families", "Globin"}}), std::invalid_argument);  // no train list
   // A checkpoint's data fingerprint that does not match this data.
   EXPECT_THROW(make_protein_family_source(data, {{"data_hash", "0123456789abcdef"}}), std::invalid_argument);
