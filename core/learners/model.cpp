@@ -44,8 +44,8 @@ int get_int(const std::map<std::string, std::string>& m, const std::string& key,
 }  // namespace
 
 void ModelConfig::validate() const {
-  if (backbone != "mlp" && backbone != "conv4")
-    throw std::invalid_argument("model: unknown backbone '" + backbone + "' (expected mlp or conv4)");
+  if (backbone != "mlp" && backbone != "conv4" && backbone != "conv1d")
+    throw std::invalid_argument("model: unknown backbone '" + backbone + "' (expected mlp, conv4 or conv1d)");
   if (output_dim < 1) throw std::invalid_argument("model: output size must be >= 1");
   if (classification && output_dim < 2) throw std::invalid_argument("model: classification needs at least 2 classes");
   if (backbone == "mlp") {
@@ -53,6 +53,12 @@ void ModelConfig::validate() const {
     for (int h : hidden)
       if (h < 1) throw std::invalid_argument("model: hidden layer sizes must be >= 1");
     nn::parse_activation(activation);
+  } else if (backbone == "conv1d") {
+    if (input_dim != sequence_length * sequence_channels)
+      throw std::invalid_argument("model: conv1d input size " + std::to_string(input_dim) + " is not " +
+                                  std::to_string(sequence_length) + " positions x " +
+                                  std::to_string(sequence_channels) + " channels");
+    nn::Conv1d{sequence_length, sequence_channels, conv_hidden, conv_blocks, conv_kernel}.validate();
   } else {
     if (input_dim != image_height * image_width * image_channels)
       throw std::invalid_argument("model: conv4 input size " + std::to_string(input_dim) + " is not " +
@@ -74,6 +80,11 @@ void ModelConfig::to_metadata(std::map<std::string, std::string>& out, const std
   out[p + "image_channels"] = std::to_string(image_channels);
   out[p + "conv_hidden"] = std::to_string(conv_hidden);
   out[p + "conv_blocks"] = std::to_string(conv_blocks);
+  if (backbone == "conv1d") {
+    out[p + "sequence_length"] = std::to_string(sequence_length);
+    out[p + "sequence_channels"] = std::to_string(sequence_channels);
+    out[p + "conv_kernel"] = std::to_string(conv_kernel);
+  }
 }
 
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& in, const std::string& p) {
@@ -95,6 +106,9 @@ ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>&
   c.image_channels = get_int(in, p + "image_channels", c.image_channels);
   c.conv_hidden = get_int(in, p + "conv_hidden", c.conv_hidden);
   c.conv_blocks = get_int(in, p + "conv_blocks", c.conv_blocks);
+  c.sequence_length = get_int(in, p + "sequence_length", c.sequence_length);
+  c.sequence_channels = get_int(in, p + "sequence_channels", c.sequence_channels);
+  c.conv_kernel = get_int(in, p + "conv_kernel", c.conv_kernel);
   c.validate();
   return c;
 }
@@ -106,6 +120,10 @@ Model::Model(ModelConfig config) : config_(std::move(config)) {
     for (int h : config_.hidden) mlp_.sizes.push_back(h);
     mlp_.sizes.push_back(config_.output_dim);
     mlp_.activation = nn::parse_activation(config_.activation);
+  } else if (config_.backbone == "conv1d") {
+    seq_ = nn::Conv1d{config_.sequence_length, config_.sequence_channels, config_.conv_hidden, config_.conv_blocks,
+                      config_.conv_kernel};
+    conv_head_ = nn::Linear{seq_.output_dim(), config_.output_dim, nn::Init::XavierUniform};
   } else {
     conv_ = nn::Conv4{config_.image_height, config_.image_width, config_.image_channels, config_.conv_hidden,
                       config_.conv_blocks};
@@ -115,7 +133,7 @@ Model::Model(ModelConfig config) : config_(std::move(config)) {
 
 ParamsF Model::init(Rng& rng) const {
   if (config_.backbone == "mlp") return mlp_.init<float>(rng);
-  ParamsF p = conv_.init<float>(rng);
+  ParamsF p = config_.backbone == "conv1d" ? seq_.init<float>(rng) : conv_.init<float>(rng);
   conv_head_.init(p, "head", rng);
   return p;
 }
@@ -128,17 +146,20 @@ Tensorf Model::forward(const ParamsF& params, const Tensorf& x) const {
 Tensorf Model::embed(const ParamsF& params, const Tensorf& x) const {
   if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
   // MAML-style batch norm: batch statistics at training and test time (transductive).
+  if (config_.backbone == "conv1d") return seq_.forward(params, x, nn::Mode::Train);
   return conv_.forward(params, x, nn::Mode::Train);
 }
 
 Tensorf Model::embed(const ParamsF& params, const Tensorf& x, nn::Mode mode,
                      std::vector<nn::BatchNormStats<float>>* stats) const {
   if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
+  if (config_.backbone == "conv1d") return seq_.forward(params, x, mode, stats);
   return conv_.forward(params, x, mode, stats);
 }
 
 std::vector<nn::BatchNormStats<float>> Model::init_batch_norm_stats() const {
   if (config_.backbone == "mlp") return {};
+  if (config_.backbone == "conv1d") return seq_.init_stats<float>();
   return conv_.init_stats<float>();
 }
 
@@ -150,6 +171,7 @@ Tensorf Model::head(const ParamsF& params, const Tensorf& features) const {
 
 int Model::embedding_dim() const {
   if (config_.backbone == "mlp") return mlp_.sizes[mlp_.sizes.size() - 2];
+  if (config_.backbone == "conv1d") return seq_.output_dim();
   return conv_.output_dim();
 }
 

@@ -1,6 +1,8 @@
 // The network a learner adapts: an MLP for vectors (regression or
-// classification) or the Conv4 backbone with a linear head for images, plus
-// the task loss (MSE for regression, cross-entropy for classification).
+// classification), the Conv4 backbone with a linear head for images, or its
+// sequence analogue Conv1d (core/nn/sequence_conv.h) with a linear head for
+// one-hot residues, plus the task loss (MSE for regression, cross-entropy for
+// classification).
 //
 // Optimization-based learners only need forward(params, x) and loss(); ANIL
 // and the transfer baseline also need the split between the body (feature
@@ -13,6 +15,7 @@
 
 #include "core/common/matrix.h"
 #include "core/nn/layers.h"
+#include "core/nn/sequence_conv.h"
 
 namespace metalab {
 
@@ -21,14 +24,17 @@ using ParamsF = nn::Params<float>;
 using ad::Mat;
 
 struct ModelConfig {
-  std::string backbone = "mlp";     // "mlp" or "conv4"
-  int input_dim = 1;                // mlp: features; conv4: height*width*channels
+  std::string backbone = "mlp";     // "mlp", "conv4" or "conv1d"
+  int input_dim = 1;                // mlp: features; conv4: height*width*channels; conv1d: length*channels
   std::vector<int> hidden{40, 40};  // mlp hidden layer sizes
   std::string activation = "relu";  // mlp hidden activation
   int output_dim = 1;               // regression targets, or N for N-way classification
   bool classification = false;
-  // conv4 geometry
+  // conv4 geometry (conv_hidden and conv_blocks serve conv1d too)
   int image_height = 28, image_width = 28, image_channels = 1, conv_hidden = 64, conv_blocks = 4;
+  // conv1d geometry: positions, channels per position (20 amino acids), kernel
+  // width; in metadata only when the backbone is conv1d.
+  int sequence_length = 128, sequence_channels = 20, conv_kernel = 3;
 
   void validate() const;
   void to_metadata(std::map<std::string, std::string>& out, const std::string& prefix = "model.") const;
@@ -70,7 +76,8 @@ class Model {
   ModelConfig config_;
   nn::MLP mlp_;
   nn::Conv4 conv_;
-  nn::Linear conv_head_;
+  nn::Conv1d seq_;
+  nn::Linear conv_head_;  // the head of conv4 and conv1d
 };
 
 // Class indices stored as floats in a column -> int labels (validated).
