@@ -14,7 +14,7 @@
 # time); --clock wall times them by the wall clock.
 #
 # Usage: scripts/bench-web.sh [--rounds N] [--clock cpu|wall] [--min-ms MS] [--case NAME]...
-#                             [--native-dir DIR] [--threads N]
+#                             [--native-dir DIR] [--wasm-dir DIR] [--threads N]
 #   --rounds N       rounds of (native, wasm) runs per case (default 3)
 #   --min-ms MS      each run times repetitions for at least MS ms (default 1500)
 #   --case NAME      only this case (repeatable; bench_portable --list names them)
@@ -22,7 +22,8 @@
 #                    e.g. a -DMETALAB_NATIVE_ARCH=OFF build for SSE2-only native code)
 #   --wasm-dir D     the WebAssembly build (default build/web)
 #   --threads N      pass --threads N to both (cases with a meta-batch spread it over
-#                    N threads; the wasm build must be a -pthread one); use --clock wall
+#                    N threads; use --clock wall and a wasm build configured with
+#                    -DMETALAB_WASM_THREADS=ON, e.g. cmake --preset web -B build/web-threads)
 # Environment: METALAB_SKIP_SETUP=1 skips scripts/setup.sh (as build-web.sh);
 #              METALAB_JOBS=N build jobs (default: number of cores).
 set -euo pipefail
@@ -44,7 +45,7 @@ while [[ $# -gt 0 ]]; do
     --native-dir) [[ -n "${2:-}" ]] || die "--native-dir needs a folder"; NATIVE_DIR=$(realpath -m "$2"); shift 2 ;;
     --wasm-dir) [[ -n "${2:-}" ]] || die "--wasm-dir needs a folder"; WASM_DIR=$(realpath -m "$2"); shift 2 ;;
     --threads) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive integer"; THREADS=$2; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
