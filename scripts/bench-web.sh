@@ -14,12 +14,13 @@
 # time); --clock wall times them by the wall clock.
 #
 # Usage: scripts/bench-web.sh [--rounds N] [--clock cpu|wall] [--min-ms MS] [--case NAME]...
-#                             [--native-dir DIR] [--wasm-dir DIR] [--threads N]
+#                             [--native-sse2 | --native-dir DIR] [--wasm-dir DIR] [--threads N]
 #   --rounds N       rounds of (native, wasm) runs per case (default 3)
 #   --min-ms MS      each run times repetitions for at least MS ms (default 1500)
 #   --case NAME      only this case (repeatable; bench_portable --list names them)
-#   --native-dir D   the native build to compare with (default build/native-release;
-#                    e.g. a -DMETALAB_NATIVE_ARCH=OFF build for SSE2-only native code)
+#   --native-sse2    compare with native code of wasm SIMD's vector width: build/native-sse2,
+#                    configured (once) as native-release with -DMETALAB_NATIVE_ARCH=OFF
+#   --native-dir D   the native build to compare with (default build/native-release)
 #   --wasm-dir D     the WebAssembly build (default build/web)
 #   --threads N      pass --threads N to both (cases with a meta-batch spread it over
 #                    N threads; use --clock wall and a wasm build configured with
@@ -43,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --min-ms) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--min-ms needs a number of milliseconds"; MIN_MS=$2; shift 2 ;;
     --case) [[ -n "${2:-}" ]] || die "--case needs a name"; CASES+=("$2"); shift 2 ;;
     --native-dir) [[ -n "${2:-}" ]] || die "--native-dir needs a folder"; NATIVE_DIR=$(realpath -m "$2"); shift 2 ;;
+    --native-sse2) NATIVE_DIR="$ROOT/build/native-sse2"; shift ;;
     --wasm-dir) [[ -n "${2:-}" ]] || die "--wasm-dir needs a folder"; WASM_DIR=$(realpath -m "$2"); shift 2 ;;
     --threads) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive integer"; THREADS=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -65,8 +67,12 @@ export NODE_PATH=/usr/share/nodejs   # Debian's emcc needs Debian's node modules
 build() {  # $1 = preset, $2 = folder
   local preset=$1 dir=$2
   if [[ ! -f "$dir/CMakeCache.txt" ]]; then
-    [[ "$dir" == "$ROOT/build/$preset" ]] || die "$dir is not configured (configure it first, e.g. from preset $preset)"
     local extra=()
+    if [[ "$dir" == "$ROOT/build/native-sse2" ]]; then
+      extra+=(-B "$dir" -DMETALAB_NATIVE_ARCH=OFF -DMETALAB_BUILD_TESTS=OFF)
+    elif [[ "$dir" != "$ROOT/build/$preset" ]]; then
+      die "$dir is not configured (configure it first, e.g. from preset $preset)"
+    fi
     [[ $preset == web && -f /usr/share/eigen3/cmake/Eigen3Config.cmake ]] && extra+=("-DEigen3_DIR=/usr/share/eigen3/cmake")
     log "configuring $preset"
     cmake --preset "$preset" "${defs[@]+"${defs[@]}"}" "${extra[@]+"${extra[@]}"}" >&2
