@@ -11,10 +11,10 @@
 // of work per repetition (timing.h). Output: a comment line (target, Eigen's
 // SIMD instruction sets, clock), then one line per case,
 //   CASE median_ms p10_ms p90_ms reps runs_per_rep check
-// (times per run of the work; runs_per_rep > 1 for work much shorter than a
-// repetition, see timing.h) where `check` is the last step's loss (so the work cannot be optimised away;
-// natively and in wasm it differs in the last digits: Eigen's AVX2 kernels use
-// fused multiply-adds, wasm SIMD has none).
+// Times are per run of the work (runs_per_rep > 1 for work much shorter than
+// a repetition, see timing.h); `check` is the last step's loss, so that the
+// work cannot be optimised away (it differs between targets in the last
+// digits: Eigen's AVX2 kernels use fused multiply-adds, wasm SIMD has none).
 //
 // Adding a case: one entry in cases() below. The labs' per-frame work (phase 2
 // of issue 13, "one frame of each lab's work while training, UI excluded") goes
