@@ -1,7 +1,6 @@
 #include "native/cli/common.h"
 
 #include <Eigen/Core>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -228,7 +227,7 @@ std::string normalise_key(std::string key) {
 }
 
 // A JSON scalar as the text CLI11 would have received on the command line.
-std::vector<std::string> json_to_args(const nlohmann::json& v, const std::string& where) {
+std::vector<std::string> json_to_args(const Json& v, const std::string& where) {
   if (v.is_string()) return {v.get<std::string>()};
   if (v.is_boolean()) return {v.get<bool>() ? "true" : "false"};
   if (v.is_number_integer() || v.is_number_unsigned()) return {v.dump()};
@@ -255,24 +254,20 @@ std::vector<std::string> json_to_args(const nlohmann::json& v, const std::string
 
 }  // namespace
 
-nlohmann::json read_json_file(const std::string& flag, const std::string& path) {
+Json read_json_file(const std::string& flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw CliError(flag + " " + path + ": cannot open the file (does it exist?)");
   std::stringstream buf;
   buf << in.rdbuf();
   try {
-    return nlohmann::json::parse(buf.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's messages start with "[json.exception.parse_error.101] ": keep what follows.
-    std::string what = e.what();
-    const auto colon = what.find("] ");
-    throw CliError(flag + " " + path + ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon + 2)) +
-                   ")");
+    return parse_json(buf.str());
+  } catch (const JsonError& e) {
+    throw CliError(flag + " " + path + ": " + e.what());
   }
 }
 
 void apply_json_config(CLI::App& app, const std::string& path, const std::vector<std::string>& excluded) {
-  const nlohmann::json j = read_json_file("--config", path);
+  const Json j = read_json_file("--config", path);
   if (!j.is_object()) throw CliError("--config " + path + ": expected a JSON object of settings");
   for (const auto& [raw_key, value] : j.items()) {
     const std::string key = normalise_key(raw_key);

@@ -4,8 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -16,6 +14,7 @@
 
 #include "core/io/csv.h"
 #include "core/io/safetensors.h"
+#include "core/io/strict_json.h"
 #include "core/tasks/regression_sources.h"
 #include "core/tasks/sequence_episodes.h"
 
@@ -89,9 +88,9 @@ std::string baseline_path(const std::string& out, const std::string& baseline);
 std::string sibling_path(const std::string& base, const std::string& name);
 std::string file_name(const std::string& path);
 
-// The JSON document in `path`; CliError "FLAG PATH: ..." if it cannot be read
-// or parsed (with nlohmann's position of the error).
-nlohmann::json read_json_file(const std::string& flag, const std::string& path);
+// The JSON document in `path` (parse_json: duplicate keys are errors too);
+// CliError "FLAG PATH: invalid JSON at byte N: ..." if it cannot be read or parsed.
+Json read_json_file(const std::string& flag, const std::string& path);
 
 // Applies a JSON config file to a parsed subcommand: every key is the long
 // name of one of its options ("inner_lr" or "inner-lr"); an option given on

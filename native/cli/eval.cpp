@@ -1,8 +1,6 @@
 // metalab eval: a checkpoint and its baselines on the same held-out tasks;
 // mean query loss (or accuracy) with 95% confidence intervals after 0..S
 // adaptation steps, as a table or JSON.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -55,8 +53,8 @@ std::unique_ptr<Learner> learner_from(const Checkpoint& ckpt, const std::string&
   }
 }
 
-nlohmann::ordered_json summary_json(const eval::Summary& s, int step) {
-  auto num = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); };
+Json summary_json(const eval::Summary& s, int step) {
+  auto num = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
   return {{"step", step},     {"mean", num(s.mean)}, {"ci_low", num(s.lo())}, {"ci_high", num(s.hi())},
           {"half_width", num(s.half_width)}, {"sd", num(s.sd)}, {"sem", num(s.sem)}, {"n", s.n}};
 }
@@ -182,9 +180,9 @@ int run_eval(CLI::App& app, EvalFlags& f) {
   const std::string quantity = cls ? "query accuracy" : "query MSE";
   const auto desc = source->description();
   if (f.json || !f.json_out.empty()) {
-    nlohmann::ordered_json j;
+    Json j;
     j["checkpoint"] = f.checkpoint;
-    nlohmann::ordered_json task = nlohmann::ordered_json::object();
+    Json task = Json::object();
     for (const auto& [k, v] : desc) task[k.substr(5)] = v;
     j["task"] = task;
     j["split"] = split_name(split);
@@ -193,14 +191,14 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     j["steps"] = f.steps;
     j["quantity"] = cls ? "accuracy" : "mse";
     j["interval"] = "95% Student t interval of the mean over tasks";
-    nlohmann::ordered_json ls = nlohmann::ordered_json::array();
+    Json ls = Json::array();
     for (const Entry& e : entries) {
-      nlohmann::ordered_json le;
+      Json le;
       le["name"] = e.name;
       le["learner"] = e.learner->kind();
-      le["file"] = e.file.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(e.file);
+      le["file"] = e.file.empty() ? Json(nullptr) : Json(e.file);
       le["iteration"] = e.learner->iteration();
-      nlohmann::ordered_json loss = nlohmann::ordered_json::array(), metric = nlohmann::ordered_json::array();
+      Json loss = Json::array(), metric = Json::array();
       for (int s = 0; s <= f.steps; ++s) {
         loss.push_back(summary_json(e.curve.loss[static_cast<std::size_t>(s)], s));
         metric.push_back(summary_json(e.curve.metric[static_cast<std::size_t>(s)], s));
@@ -211,12 +209,12 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     }
     j["learners"] = ls;
     if (!by_presentation.empty()) {
-      nlohmann::ordered_json bp = nlohmann::ordered_json::array();
+      Json bp = Json::array();
       for (const auto& [name, acc] : by_presentation) {
-        nlohmann::ordered_json le;
+        Json le;
         le["name"] = name;
         le["episodes"] = acc.episodes();
-        nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+        Json rows = Json::array();
         for (int k = 1; k <= acc.instances(); ++k)
           rows.push_back({{"presentation", k}, {"accuracy", acc.accuracy(k)}, {"half_width", acc.ci95(k)}});
         le["accuracy"] = rows;

@@ -1,8 +1,6 @@
 // metalab train: meta-trains a learner on a task distribution, with periodic
 // validation, metrics, checkpoints, exact resume and an optional pretrain
 // baseline trained on the same task batches.
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -113,7 +111,7 @@ void check_writable(const std::string& path, const std::string& flag) {
   std::remove(probe.c_str());
 }
 
-nlohmann::ordered_json number_or_null(double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); }
+Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 int run_train(CLI::App& app, TrainFlags& f) {
   if (!f.config_file.empty()) apply_json_config(app, f.config_file, {});
@@ -334,7 +332,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
                       r.baseline_loss.empty() ? std::numeric_limits<double>::quiet_NaN() : sum_base / n);
       if (metrics.is_open() && (r.iteration % f.metrics_every == 0 || !std::isnan(r.val_loss) ||
                                 r.iteration == f.iterations)) {
-        nlohmann::ordered_json j;
+        Json j;
         j["iteration"] = r.iteration;
         j["loss"] = number_or_null(r.loss);
         j["support_loss"] = number_or_null(r.support_loss);
