@@ -4,13 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "core/learners/baselines.h"
-#include "core/learners/classification_baselines.h"
-#include "core/learners/maml.h"
-#include "core/learners/mann.h"
-#include "core/learners/matchingnet.h"
-#include "core/learners/protonet.h"
-#include "core/learners/reptile.h"
+#include "core/learners/registry.h"
 
 namespace metalab {
 
@@ -55,21 +49,8 @@ void sequential_for(int n, const std::function<void(int)>& body) {
   for (int i = 0; i < n; ++i) body(i);
 }
 
-const std::vector<std::string>& learner_names() {
-  static const std::vector<std::string> names{"maml",     "fomaml",  "metasgd",  "anil",        "reptile",
-                                               "pretrain", "scratch", "protonet", "matchingnet", "nearest",
-                                               "mann", "lstm", "feedforward"};
-  return names;
-}
-
 void LearnerConfig::validate() const {
-  bool known = false;
-  for (const auto& n : learner_names()) known = known || n == learner;
-  if (!known) {
-    std::string list;
-    for (const auto& n : learner_names()) list += (list.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown learner '" + learner + "' (expected one of: " + list + ")");
-  }
+  const LearnerInfo& info = learner_info(learner);  // throws for an unknown name, listing the known ones
   model.validate();
   auto positive = [](const char* name, double v) {
     if (!(v > 0) || !std::isfinite(v))
@@ -87,16 +68,13 @@ void LearnerConfig::validate() const {
   if (distance != "euclidean" && distance != "cosine")
     throw std::invalid_argument("learner config: distance must be euclidean or cosine, got '" + distance + "'");
   if (pretrain_classes < 0) throw std::invalid_argument("learner config: pretrain_classes must be >= 0");
-  if (learner == "pretrain" && model.classification && pretrain_classes < 2)
-    throw std::invalid_argument(
-        "learner config: pretrain on classification needs pretrain_classes (the number of meta-training classes, >= 2)");
   if (memory_slots < 1 || memory_width < 1 || read_heads < 1 || read_heads > memory_slots)
     throw std::invalid_argument("learner config: memory_slots and memory_width must be >= 1, read_heads in [1, memory_slots]");
   if (!(usage_decay >= 0 && usage_decay <= 1)) throw std::invalid_argument("learner config: usage_decay must be in [0, 1]");
-  if (is_sequence_learner(learner)) SequenceNetConfig::from_learner(*this);  // throws naming the problem
   if (outer_optimizer != "adam" && outer_optimizer != "sgd" && outer_optimizer != "rmsprop")
     throw std::invalid_argument("learner config: outer_optimizer must be adam, sgd or rmsprop, got '" +
                                 outer_optimizer + "'");
+  if (info.validate) info.validate(*this);
 }
 
 std::map<std::string, std::string> LearnerConfig::to_metadata() const {
@@ -155,7 +133,10 @@ LearnerConfig LearnerConfig::from_metadata(const std::map<std::string, std::stri
   return c;
 }
 
-Learner::Learner(LearnerConfig config) : config_(std::move(config)), model_((config_.validate(), config_.model)) {}
+Learner::Learner(LearnerConfig config)
+    : config_(std::move(config)), info_((config_.validate(), &learner_info(config_.learner))), model_(config_.model) {}
+
+bool Learner::iterative() const { return info_->iterative(); }
 
 void Learner::check_finite(double x, const char* what) const {
   if (!std::isfinite(x)) {
@@ -197,32 +178,5 @@ void Learner::load(const Checkpoint& ckpt) {
 
 void Learner::save_extra(Checkpoint&) const {}
 void Learner::load_extra(const Checkpoint&) {}
-
-std::unique_ptr<Learner> make_learner(const LearnerConfig& config) {
-  config.validate();
-  const std::string& k = config.learner;
-  if (k == "maml" || k == "fomaml" || k == "metasgd" || k == "anil") return std::make_unique<GradientMetaLearner>(config);
-  if (k == "reptile") return std::make_unique<Reptile>(config);
-  if (k == "pretrain" && config.model.classification) return std::make_unique<ClassificationPretrain>(config);
-  if (k == "pretrain") return std::make_unique<PretrainBaseline>(config);
-  if (k == "protonet") return std::make_unique<PrototypicalNetwork>(config);
-  if (k == "matchingnet") return std::make_unique<MatchingNetwork>(config);
-  if (k == "nearest") return std::make_unique<NearestNeighbour>(config);
-  if (is_sequence_learner(k)) return std::make_unique<MannLearner>(config);
-  if (k == "scratch") return std::make_unique<ScratchBaseline>(config);
-  throw std::invalid_argument("unknown learner '" + k + "'");
-}
-
-std::unique_ptr<Learner> load_learner(const Checkpoint& ckpt) {
-  LearnerConfig config;
-  try {
-    config = LearnerConfig::from_metadata(ckpt.metadata);
-  } catch (const std::invalid_argument& e) {
-    throw FormatError("checkpoint " + ckpt.source + ": " + e.what());
-  }
-  auto learner = make_learner(config);
-  learner->load(ckpt);
-  return learner;
-}
 
 }  // namespace metalab

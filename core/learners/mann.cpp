@@ -11,6 +11,7 @@
 
 #include "core/io/strict_json.h"
 #include "core/learners/adaptation.h"
+#include "core/learners/registry.h"
 
 namespace metalab {
 
@@ -26,17 +27,6 @@ const char* sequence_arch_name(SequenceArch arch) {
     case SequenceArch::FeedForward: return "feedforward";
   }
   return "?";
-}
-
-SequenceArch parse_sequence_arch(const std::string& name) {
-  if (name == "mann") return SequenceArch::Mann;
-  if (name == "lstm") return SequenceArch::Lstm;
-  if (name == "feedforward") return SequenceArch::FeedForward;
-  throw std::invalid_argument("unknown sequence learner '" + name + "' (expected mann, lstm or feedforward)");
-}
-
-bool is_sequence_learner(const std::string& name) {
-  return name == "mann" || name == "lstm" || name == "feedforward";
 }
 
 void SequenceNetConfig::validate() const {
@@ -62,7 +52,15 @@ void SequenceNetConfig::validate() const {
 
 SequenceNetConfig SequenceNetConfig::from_learner(const LearnerConfig& config) {
   SequenceNetConfig c;
-  c.arch = parse_sequence_arch(config.learner);
+  const LearnerInfo& info = learner_info(config.learner);
+  const auto sequence_only = [](const LearnerInfo& l) { return l.tasks == static_cast<TaskKinds>(TaskKind::Sequence); };
+  if (!sequence_only(info)) {
+    std::vector<std::string> nets;
+    for (const LearnerInfo& l : learner_registry())
+      if (sequence_only(l)) nets.emplace_back(l.name);
+    throw std::invalid_argument("'" + config.learner + "' is not a sequence network (expected " + join_names(nets) + ")");
+  }
+  c.arch = info.memory() ? SequenceArch::Mann : info.recurrent() ? SequenceArch::Lstm : SequenceArch::FeedForward;
   c.input_dim = config.model.input_dim;
   c.num_classes = config.model.output_dim;
   c.hidden = config.model.hidden;

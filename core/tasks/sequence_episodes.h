@@ -82,6 +82,7 @@ class SequenceEpisodeSource : public TaskSource {
   int input_dim() const override { return banks_[0]->feature_dim(); }
   int output_dim() const override { return config_.ways; }
   bool classification() const override { return true; }
+  TaskKind kind() const override { return TaskKind::Sequence; }
   bool images() const override { return banks_[0]->image_height() > 0; }
   int image_height() const override { return banks_[0]->image_height(); }
   int image_width() const override { return banks_[0]->image_width(); }

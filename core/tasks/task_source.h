@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/common/rng.h"
+#include "core/tasks/task_factory.h"  // TaskKind
 #include "core/tasks/sinusoid.h"
 #include "core/tasks/task.h"
 
@@ -41,6 +42,8 @@ class TaskSource {
   // Regression targets per example, or the number of ways N for classification.
   virtual int output_dim() const = 0;
   virtual bool classification() const { return false; }
+  // Which learners can take its tasks (core/learners/registry.h).
+  virtual TaskKind kind() const { return classification() ? TaskKind::Classification : TaskKind::Regression; }
   // Image geometry when inputs are images (height * width * channels = input_dim).
   virtual bool images() const { return false; }
   virtual int image_height() const { return 0; }

@@ -7,6 +7,7 @@
 
 #include "core/eval/evaluate.h"
 #include "core/learners/mann.h"
+#include "core/learners/registry.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"
 #include "native/cli/thread_pool.h"
@@ -119,10 +120,11 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     entries.push_back(std::move(e));
   }
   // Metric learners adapt in one shot: no steps to report, and a network
-  // trained from scratch on the support set is not their baseline.
+  // trained from scratch on the support set is not their baseline; nor is it
+  // for a learner with nothing meta-trained (scratch itself).
   const bool one_shot = !learner.iterative();
   if (one_shot && app.count("--steps") == 0) f.steps = 0;
-  if (!f.no_scratch && learner.kind() != "scratch" && !one_shot) {
+  if (!f.no_scratch && learner.info().meta_trained() && !one_shot) {
     LearnerConfig sc = learner.config();
     sc.learner = "scratch";
     Entry e;

@@ -83,11 +83,11 @@ std::unique_ptr<GradientMetaLearner> as_gradient_learner(const Checkpoint& ckpt,
     l.release();
     return std::unique_ptr<GradientMetaLearner>(g);
   }
-  if (l->model().config().classification == false && l->kind() != "maml") {
+  if (!l->model().config().classification) {
     LearnerConfig c = l->config();
     c.learner = "maml";
     c.first_order = false;
-    auto m = std::make_unique<GradientMetaLearner>(c);
+    std::unique_ptr<GradientMetaLearner> m(dynamic_cast<GradientMetaLearner*>(make_learner(c).release()));
     Checkpoint w;
     w.metadata = c.to_metadata();
     w.source = ckpt.source;

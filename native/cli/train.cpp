@@ -1,6 +1,7 @@
 // metalab train: meta-trains a learner on a task distribution, with periodic
 // validation, metrics, checkpoints, exact resume and an optional pretrain
 // baseline trained on the same task batches.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/learners/registry.h"
 #include "core/learners/trainer.h"
 #include "native/cli/classification_tasks.h"
 #include "native/cli/commands.h"
@@ -111,6 +113,44 @@ void check_writable(const std::string& path, const std::string& flag) {
   std::remove(probe.c_str());
 }
 
+// The baseline --with-baselines trains beside the learner.
+constexpr const char* kBaseline = "pretrain";
+
+// CliError unless the learner takes the source's kind of tasks, saying which tasks it does take.
+void check_accepts(const LearnerInfo& info, const TaskSource& source, const std::string& task, const std::string& who) {
+  if (info.accepts(source.kind())) return;
+  std::string needs;
+  std::vector<std::string> tasks;
+  for (TaskKind k : kAllTaskKinds) {
+    if (!info.accepts(k)) continue;
+    needs += (needs.empty() ? "" : " or ") + std::string(task_kind_description(k));
+    for (const std::string& t : task_family_names(k)) tasks.push_back(t);
+  }
+  throw CliError(who + " needs " + needs + ": use --task " + join_names(tasks) + " (not " + task + ")");
+}
+
+// --learner's help: the learners grouped by the tasks they take, from the registry.
+std::string learner_help() {
+  std::string help = "the learner";
+  std::vector<TaskKinds> groups;
+  for (const LearnerInfo& l : learner_registry())
+    if (std::find(groups.begin(), groups.end(), l.tasks) == groups.end()) groups.push_back(l.tasks);
+  for (TaskKinds g : groups) {
+    std::vector<std::string> kinds;
+    for (TaskKind k : kAllTaskKinds)
+      if (has_kind(g, k)) kinds.emplace_back(task_kind_description(k));
+    help += "; on " + (kinds.size() == std::size(kAllTaskKinds) ? std::string("every kind of task")
+                                                                  : join_names(kinds, " and ")) + ": ";
+    bool first = true;
+    for (const LearnerInfo& l : learner_registry()) {
+      if (l.tasks != g) continue;
+      help += (first ? "" : ", ") + std::string(l.name) + " (" + l.title + ")";
+      first = false;
+    }
+  }
+  return help;
+}
+
 Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 int run_train(CLI::App& app, TrainFlags& f) {
@@ -174,15 +214,8 @@ int run_train(CLI::App& app, TrainFlags& f) {
     cfg.model.output_dim = source->output_dim();
     cfg.model.classification = source->classification();
     const auto* cls_source = dynamic_cast<const ClassificationTaskSource*>(source.get());
-    const bool metric = cfg.learner == "protonet" || cfg.learner == "matchingnet" || cfg.learner == "nearest";
-    const bool memory = cfg.learner == "mann" || cfg.learner == "lstm" || cfg.learner == "feedforward";
-    if (metric && !cls_source)
-      throw CliError("--learner " + cfg.learner + " needs few-shot classification episodes: --task glyphs, csv, "
-                     "images or idx (not " + f.task.task + ")");
-    if (memory && !is_sequence_source(f.task.task))
-      throw CliError("--learner " + cfg.learner + " reads episodes as sequences: use --task " +
-                     (f.task.task == "csv" ? std::string("table-sequences") : std::string("glyph-sequences")) +
-                     " (not " + f.task.task + ")");
+    const LearnerInfo& info = learner_info(cfg.learner);
+    check_accepts(info, *source, f.task.task, "--learner " + cfg.learner);
     if (cls_source) {
       const bool conv = f.backbone == "conv4" || (f.backbone == "auto" && source->images());
       if (conv) {
@@ -195,7 +228,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
       cfg.pretrain_classes = static_cast<int>(cls_source->inner().class_split().train.size());
       // Metric learners update after every episode (Snell et al., Vinyals et al.);
       // the meta-batch of 25 suits the MAML family on regression, not them.
-      if (metric && app.count("--meta-batch") == 0) cfg.meta_batch = 1;
+      if (info.default_meta_batch > 0 && app.count("--meta-batch") == 0) cfg.meta_batch = info.default_meta_batch;
       // No validation episodes without enough validation classes (e.g. a table's few classes).
       const auto& val = cls_source->inner().usable_classes(Split::MetaValidation);
       if (static_cast<int>(val.size()) < cls_source->inner().episodes().ways_for(Split::MetaValidation)) {
@@ -210,15 +243,16 @@ int run_train(CLI::App& app, TrainFlags& f) {
     } else if (app.count("--distance") > 0) {
       throw CliError("--distance applies to classification tasks only");
     }
-    if (app.count("--cosine-scale") > 0 && cfg.learner != "matchingnet")
-      throw CliError("--cosine-scale applies to --learner matchingnet only");
+    if (app.count("--cosine-scale") > 0 && !info.uses("cosine_scale"))
+      throw CliError("--cosine-scale applies to --learner " + join_names(learners_using("cosine_scale")) + " only");
     try {
       cfg.validate();
     } catch (const std::invalid_argument& e) {
       throw CliError(e.what());
     }
-    if (f.with_baselines && (cfg.learner == "pretrain" || cfg.learner == "scratch"))
+    if (f.with_baselines && info.family == LearnerFamily::Baseline)
       throw CliError("--with-baselines: --learner " + cfg.learner + " is itself a baseline");
+    if (f.with_baselines) check_accepts(learner_info(kBaseline), *source, f.task.task, "--with-baselines (" + std::string(kBaseline) + ")");
     TrainerOptions topts;
     topts.val_every = f.val_every;
     topts.val_tasks = f.val_tasks;
@@ -227,7 +261,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
       trainer = std::make_unique<Trainer>(make_learner(cfg), source, topts);
       if (f.with_baselines) {
         LearnerConfig b = cfg;
-        b.learner = "pretrain";
+        b.learner = kBaseline;
         trainer->add_baseline(make_learner(b));
       }
     } catch (const std::invalid_argument& e) {
@@ -379,15 +413,7 @@ Runner register_train(CLI::App& root) {
                   "keys are errors");
   const std::string gl = "Learner";
   LearnerConfig& c = f->learner;
-  app->add_option("--learner", c.learner,
-                  "maml (second order), fomaml (first order), metasgd (learned per-parameter step sizes), anil "
-                  "(adapt the head only), reptile, pretrain (joint training + fine-tuning), scratch (no meta-training); "
-                  "on classification tasks also protonet (prototypical networks), matchingnet (matching networks), "
-                  "nearest (nearest neighbour in pixel/feature space, no training); on sequence tasks: mann (LSTM controller + external memory, Santoro et al. 2016), lstm, "
-                  "feedforward (its baselines; --hidden is the LSTM size, e.g. 200)")
-      ->check(CLI::IsMember({"maml", "fomaml", "metasgd", "anil", "reptile", "pretrain", "scratch", "protonet",
-                             "matchingnet", "nearest", "mann", "lstm", "feedforward"}))
-      ->group(gl);
+  app->add_option("--learner", c.learner, learner_help())->check(CLI::IsMember(learner_names()))->group(gl);
   app->add_option("--inner-lr", c.inner_lr, "alpha: inner-loop (and fine-tuning) SGD step size")
       ->check(CLI::PositiveNumber)->group(gl);
   app->add_option("--inner-steps", c.inner_steps, "inner SGD steps per task during meta-training")
@@ -396,7 +422,13 @@ Runner register_train(CLI::App& root) {
   app->add_option("--outer-optimizer", c.outer_optimizer, "outer optimizer: adam, sgd or rmsprop")
       ->check(CLI::IsMember({"adam", "sgd", "rmsprop"}))->group(gl);
   app->add_option("--meta-batch", c.meta_batch, "tasks per meta-iteration (1 for protonet and matchingnet)")->check(CLI::PositiveNumber)->group(gl);
-  app->add_option("--hidden", f->hidden, "hidden layer sizes of the MLP, comma-separated")->group(gl);
+  std::vector<std::string> recurrent;
+  for (const LearnerInfo& l : learner_registry())
+    if (l.recurrent()) recurrent.emplace_back(l.name);
+  app->add_option("--hidden", f->hidden,
+                  "hidden layer sizes of the MLP, comma-separated (" + join_names(recurrent, " and ") +
+                      ": the one LSTM size, e.g. 200)")
+      ->group(gl);
   app->add_option("--backbone", f->backbone,
                   "classification: auto (conv4 for images, the MLP for table rows), mlp or conv4 (4 conv blocks, "
                   "Vinyals et al.)")
