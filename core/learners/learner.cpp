@@ -1,9 +1,11 @@
 #include "core/learners/learner.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
+#include "core/common/options.h"
 #include "core/learners/registry.h"
 
 namespace metalab {
@@ -15,32 +17,6 @@ std::string fmt(double v) {
   s.precision(9);
   s << v;
   return s.str();
-}
-
-float get_float(const std::map<std::string, std::string>& m, const std::string& key, float fallback) {
-  auto it = m.find(key);
-  if (it == m.end()) return fallback;
-  try {
-    std::size_t used = 0;
-    const float v = std::stof(it->second, &used);
-    if (used != it->second.size()) throw std::invalid_argument("trailing");
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument("learner config: '" + key + "' must be a number, got '" + it->second + "'");
-  }
-}
-
-long long get_integer(const std::map<std::string, std::string>& m, const std::string& key, long long fallback) {
-  auto it = m.find(key);
-  if (it == m.end()) return fallback;
-  try {
-    std::size_t used = 0;
-    const long long v = std::stoll(it->second, &used);
-    if (used != it->second.size()) throw std::invalid_argument("trailing");
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument("learner config: '" + key + "' must be an integer, got '" + it->second + "'");
-  }
 }
 
 }  // namespace
@@ -109,26 +85,30 @@ LearnerConfig LearnerConfig::from_metadata(const std::map<std::string, std::stri
   if (it == m.end()) throw std::invalid_argument("learner config: metadata has no 'learner' entry");
   c.learner = it->second;
   c.model = ModelConfig::from_metadata(m);
-  c.inner_lr = get_float(m, "inner_lr", c.inner_lr);
-  c.inner_steps = static_cast<int>(get_integer(m, "inner_steps", c.inner_steps));
-  c.outer_lr = get_float(m, "outer_lr", c.outer_lr);
-  if (auto o = m.find("outer_optimizer"); o != m.end()) c.outer_optimizer = o->second;
-  c.meta_batch = static_cast<int>(get_integer(m, "meta_batch", c.meta_batch));
-  c.grad_clip = get_float(m, "grad_clip", c.grad_clip);
-  if (auto f = m.find("first_order"); f != m.end()) c.first_order = f->second == "true";
-  c.metasgd_init_lr = get_float(m, "metasgd_init_lr", c.metasgd_init_lr);
-  c.reptile_epsilon = get_float(m, "reptile_epsilon", c.reptile_epsilon);
-  c.scratch_lr = get_float(m, "scratch_lr", c.scratch_lr);
-  c.memory_slots = static_cast<int>(get_integer(m, "memory_slots", c.memory_slots));
-  c.memory_width = static_cast<int>(get_integer(m, "memory_width", c.memory_width));
-  c.read_heads = static_cast<int>(get_integer(m, "read_heads", c.read_heads));
-  c.usage_decay = get_float(m, "usage_decay", c.usage_decay);
-  c.seed = static_cast<std::uint64_t>(get_integer(m, "seed", 0));
-  if (auto d = m.find("distance"); d != m.end()) c.distance = d->second;
+  // Metadata holds more than the learner's keys (model.*, task.*, trainer.*): no finish().
+  OptionReader r(m, "learner config");
+  const auto real = [&r](const char* key, float fallback) { return static_cast<float>(r.real(key, fallback)); };
+  const auto integer = [&r](const char* key, int fallback) { return static_cast<int>(r.integer(key, fallback)); };
+  c.inner_lr = real("inner_lr", c.inner_lr);
+  c.inner_steps = integer("inner_steps", c.inner_steps);
+  c.outer_lr = real("outer_lr", c.outer_lr);
+  c.outer_optimizer = r.text("outer_optimizer", c.outer_optimizer);
+  c.meta_batch = integer("meta_batch", c.meta_batch);
+  c.grad_clip = real("grad_clip", c.grad_clip);
+  c.first_order = r.boolean("first_order", c.first_order);
+  c.metasgd_init_lr = real("metasgd_init_lr", c.metasgd_init_lr);
+  c.reptile_epsilon = real("reptile_epsilon", c.reptile_epsilon);
+  c.scratch_lr = real("scratch_lr", c.scratch_lr);
+  c.memory_slots = integer("memory_slots", c.memory_slots);
+  c.memory_width = integer("memory_width", c.memory_width);
+  c.read_heads = integer("read_heads", c.read_heads);
+  c.usage_decay = real("usage_decay", c.usage_decay);
+  c.seed = static_cast<std::uint64_t>(r.integer("seed", 0, 0, std::numeric_limits<long long>::max()));
+  c.distance = r.text("distance", c.distance);
   // Checkpoints from before the scale existed were trained unscaled.
-  c.cosine_scale = get_float(m, "cosine_scale", 1.0f);
-  c.pretrain_classes = static_cast<int>(get_integer(m, "pretrain_classes", c.pretrain_classes));
-  if (auto f = m.find("finetune_body"); f != m.end()) c.finetune_body = f->second == "true";
+  c.cosine_scale = real("cosine_scale", 1.0f);
+  c.pretrain_classes = integer("pretrain_classes", c.pretrain_classes);
+  c.finetune_body = r.boolean("finetune_body", c.finetune_body);
   c.validate();
   return c;
 }
@@ -171,9 +151,13 @@ void Learner::load(const Checkpoint& ckpt) {
     if (!e.data.allFinite())
       throw FormatError("checkpoint " + ckpt.source + ": tensor '" + p.name(i) + "' contains NaN or infinity");
   }
+  const auto iteration = parse_integer(get_metadata_or(ckpt, "iteration", "0"));
+  if (!iteration || *iteration < 0)
+    throw FormatError("checkpoint " + ckpt.source + ": metadata 'iteration' is not a count: '" +
+                      get_metadata_or(ckpt, "iteration", "") + "'");
   load_extra(ckpt);  // may throw before anything changes below
   for (std::size_t i = 0; i < p.size(); ++i) p[i].mutable_value() = get_tensor(ckpt, p.name(i)).data;
-  iteration_ = std::stol(get_metadata_or(ckpt, "iteration", "0"));
+  iteration_ = static_cast<long>(*iteration);
 }
 
 void Learner::save_extra(Checkpoint&) const {}

@@ -84,9 +84,10 @@ int run_eval(CLI::App& app, EvalFlags& f) {
                    " tasks");
   }
   f.task.task = opts["name"];
-  for (const auto& [k, v] : f.task.options(app, true)) opts[k] = v;
+  std::map<std::string, std::string> flags;
+  for (const auto& [k, v] : f.task.options(app, true, &flags)) opts[k] = v;
   std::string csv = f.task.csv.empty() ? get_metadata_or(main, "data.csv", "") : f.task.csv;
-  auto source = build_source(opts, csv, "checkpoint " + f.checkpoint + (csv.empty() ? "" : " with data " + csv));
+  auto source = build_source(opts, csv, "checkpoint " + f.checkpoint + (csv.empty() ? "" : " with data " + csv), flags);
   if (source->input_dim() != learner.model().config().input_dim)
     throw CliError("checkpoint " + f.checkpoint + ": its model takes " +
                    std::to_string(learner.model().config().input_dim) + " inputs, the " + source->name() +
@@ -105,12 +106,10 @@ int run_eval(CLI::App& app, EvalFlags& f) {
   }
   for (const std::string& file : files) {
     const Checkpoint b = read_checkpoint(file, "--baseline");
-    for (const auto& [k, v] : task_options_from_metadata(b.metadata)) {
-      auto it = trained.find(k);
-      if (it != trained.end() && it->second != v)
-        throw CliError("--baseline " + file + " was trained on other tasks than " + f.checkpoint + " (task." + k +
-                       " = " + v + " vs " + it->second + ")");
-    }
+    for (const TaskSettingDifference& d : task_setup_differences(task_options_from_metadata(b.metadata), trained))
+      if (!d.missing)  // a baseline may record fewer settings (older files)
+        throw CliError("--baseline " + file + " was trained on other tasks than " + f.checkpoint + " (task." + d.key +
+                       " = " + d.theirs + " vs " + d.ours + ")");
     Entry e;
     e.learner = learner_from(b, "--baseline " + file);
     if (e.learner->model().config().input_dim != learner.model().config().input_dim)

@@ -13,7 +13,7 @@
 
 #include "core/learners/registry.h"
 #include "core/learners/trainer.h"
-#include "native/cli/classification_tasks.h"
+#include "core/tasks/classification_tasks.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"
 #include "native/cli/progress.h"
@@ -61,21 +61,13 @@ const std::vector<std::string>& fixed_by_checkpoint() {
 }
 
 std::vector<int> parse_hidden(const std::string& text) {
-  std::vector<int> sizes;
-  std::stringstream s(text);
-  std::string item;
-  while (std::getline(s, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const int v = std::stoi(item, &used);
-      if (used != item.size() || v < 1) throw std::invalid_argument("bad");
-      sizes.push_back(v);
-    } catch (const std::exception&) {
-      throw CliError("--hidden '" + text + "': expected positive layer sizes separated by commas, e.g. 40,40");
-    }
-  }
   if (text.empty()) throw CliError("--hidden: give at least one hidden layer size, e.g. 40,40");
-  return sizes;
+  OptionReader r({{"hidden", text}}, "--hidden");
+  try {
+    return r.integers("hidden", {}, 1);
+  } catch (const OptionError& e) {
+    throw CliError("--hidden '" + text + "': expected positive layer sizes separated by commas, e.g. 40,40");
+  }
 }
 
 std::string describe_model(const LearnerConfig& c) {
@@ -205,9 +197,10 @@ int run_train(CLI::App& app, TrainFlags& f) {
     }
     if (f.out.empty()) f.out = f.resume;
   } else {
-    TaskOptions opts = f.task.options(app, false);
+    std::map<std::string, std::string> flags;
+    TaskOptions opts = f.task.options(app, false, &flags);
     opts["name"] = f.task.task;
-    auto source = build_source(opts, csv_path, "--task " + f.task.task);
+    auto source = build_source(opts, csv_path, "--task " + f.task.task, flags);
     LearnerConfig cfg = f.learner;
     cfg.model.hidden = parse_hidden(f.hidden);
     cfg.model.input_dim = source->input_dim();

@@ -39,7 +39,7 @@ std::vector<std::string> split_list(const std::string& s, char sep = ',') {
   return out;
 }
 
-struct Options {
+struct RunOptions {
   std::string data = "glyphs";
   std::vector<std::string> learners{"protonet", "matchingnet", "fomaml", "nearest", "pretrain"};
   int ways = 5, shots = 1, queries = 15, test_ways = 0, test_queries = 0;
@@ -66,8 +66,8 @@ struct Options {
   std::exit(2);
 }
 
-Options parse(int argc, char** argv) {
-  Options o;
+RunOptions parse(int argc, char** argv) {
+  RunOptions o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -113,7 +113,7 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::unique_ptr<ClassificationSource> make_source(const Options& o, int test_shots) {
+std::unique_ptr<ClassificationSource> make_source(const RunOptions& o, int test_shots) {
   EpisodeConfig e;
   e.ways = o.ways;
   e.shots = o.shots;
@@ -162,7 +162,7 @@ std::unique_ptr<ClassificationSource> make_source(const Options& o, int test_sho
   usage("unknown --data " + o.data);
 }
 
-LearnerConfig learner_config(const Options& o, const ClassificationSource& src, const std::string& name) {
+LearnerConfig learner_config(const RunOptions& o, const ClassificationSource& src, const std::string& name) {
   LearnerConfig c;
   c.learner = name;
   c.seed = o.seed;
@@ -232,7 +232,7 @@ Score accuracy(const Learner& l, const TaskSource& src, int n, int steps, std::u
 
 int main(int argc, char** argv) {
   tune_malloc_for_large_tensors();
-  const Options o = parse(argc, argv);
+  const RunOptions o = parse(argc, argv);
   try {
     // The training source: its test settings are irrelevant (test sources are rebuilt per K).
     auto train_src = make_source(o, o.test_shots[0]);
