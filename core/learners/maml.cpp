@@ -2,13 +2,15 @@
 
 #include <stdexcept>
 
+#include "core/learners/registry.h"
+
 namespace metalab {
 
 GradientMetaLearner::GradientMetaLearner(LearnerConfig config) : Learner(std::move(config)) {
   Rng rng(config_.seed);
   params_ = model_.init(rng);
   for (std::size_t i = 0; i < params_.size(); ++i)
-    adapt_mask_.push_back(config_.learner != "anil" || model_.is_head(params_.name(i)));
+    adapt_mask_.push_back(!info().head_only() || model_.is_head(params_.name(i)));
   trainable_ = params_;
   if (meta_sgd()) {
     for (std::size_t i = 0; i < params_.size(); ++i) {
@@ -20,6 +22,9 @@ GradientMetaLearner::GradientMetaLearner(LearnerConfig config) : Learner(std::mo
   optimizer_ = make_outer_optimizer(config_);
 }
 
+bool GradientMetaLearner::meta_sgd() const { return info().step_sizes(); }
+bool GradientMetaLearner::first_order() const { return config_.first_order || info().first_order(); }
+
 void GradientMetaLearner::set_step_sizes(float value) {
   for (std::size_t i = 0; i < step_sizes_.size(); ++i) step_sizes_[i].mutable_value().setConstant(value);
 }
@@ -28,7 +33,7 @@ GradientMetaLearner::TaskGradient GradientMetaLearner::task_gradient(const Task&
   validate_task(model_, task, config_.learner.c_str());
   if (task.query_x.rows() == 0) throw std::invalid_argument(config_.learner + ": a meta-training task needs query points");
   ad::EnableGradGuard differentiate;
-  const bool anil = config_.learner == "anil";
+  const bool anil = info().head_only();
   const Tensorf xs(task.support_x), xq(task.query_x);
   // ANIL: the body is fixed during the inner loop, so embed once.
   const Tensorf feat_s = anil ? model_.embed(params_, xs) : Tensorf();

@@ -1,4 +1,5 @@
-// The MAML family (Finn et al. 2017) in one learner, selected by name:
+// The MAML family (Finn et al. 2017) in one learner; its registry entry
+// (registry.h: first_order, step_sizes, head_only) says which one:
 //
 //   maml     exact second-order MAML. For each task i the inner loop takes
 //            `inner_steps` SGD steps on the support loss,
@@ -58,8 +59,8 @@ class GradientMetaLearner : public Learner {
   ParamsF& mutable_params() override { return params_; }
 
  private:
-  bool meta_sgd() const { return config_.learner == "metasgd"; }
-  bool first_order() const { return config_.first_order || config_.learner == "fomaml"; }
+  bool meta_sgd() const;
+  bool first_order() const;
 
   ParamsF params_;
   ParamsF step_sizes_;

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/common/options.h"
+
 namespace metalab {
 
 namespace {
@@ -11,35 +13,6 @@ std::string join_ints(const std::vector<int>& v) {
   std::ostringstream s;
   for (std::size_t i = 0; i < v.size(); ++i) s << (i ? "," : "") << v[i];
   return s.str();
-}
-std::vector<int> parse_ints(const std::string& text, const std::string& key) {
-  std::vector<int> out;
-  std::stringstream s(text);
-  std::string item;
-  while (std::getline(s, item, ',')) {
-    if (item.empty()) continue;
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw std::invalid_argument("model config: '" + key + "' must be a comma-separated list of integers, got '" +
-                                  text + "'");
-    }
-  }
-  return out;
-}
-int get_int(const std::map<std::string, std::string>& m, const std::string& key, int fallback) {
-  auto it = m.find(key);
-  if (it == m.end()) return fallback;
-  try {
-    std::size_t used = 0;
-    const int v = std::stoi(it->second, &used);
-    if (used != it->second.size()) throw std::invalid_argument("trailing");  // "5.0", "1e3"
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument("model config: '" + key + "' must be an integer, got '" + it->second + "'");
-  }
 }
 }  // namespace
 
@@ -89,26 +62,23 @@ void ModelConfig::to_metadata(std::map<std::string, std::string>& out, const std
 
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& in, const std::string& p) {
   ModelConfig c;
-  if (auto it = in.find(p + "backbone"); it != in.end()) c.backbone = it->second;
-  c.input_dim = get_int(in, p + "input_dim", c.input_dim);
-  if (auto it = in.find(p + "hidden"); it != in.end()) c.hidden = parse_ints(it->second, p + "hidden");
-  if (auto it = in.find(p + "activation"); it != in.end()) c.activation = it->second;
-  c.output_dim = get_int(in, p + "output_dim", c.output_dim);
-  if (auto it = in.find(p + "classification"); it != in.end()) {
-    // Only MetaLab's spelling: "True" (Python's str(True)) must not quietly mean false.
-    if (it->second != "true" && it->second != "false")
-      throw std::invalid_argument("model config: '" + p + "classification' must be true or false, got '" + it->second +
-                                  "'");
-    c.classification = it->second == "true";
-  }
-  c.image_height = get_int(in, p + "image_height", c.image_height);
-  c.image_width = get_int(in, p + "image_width", c.image_width);
-  c.image_channels = get_int(in, p + "image_channels", c.image_channels);
-  c.conv_hidden = get_int(in, p + "conv_hidden", c.conv_hidden);
-  c.conv_blocks = get_int(in, p + "conv_blocks", c.conv_blocks);
-  c.sequence_length = get_int(in, p + "sequence_length", c.sequence_length);
-  c.sequence_channels = get_int(in, p + "sequence_channels", c.sequence_channels);
-  c.conv_kernel = get_int(in, p + "conv_kernel", c.conv_kernel);
+  OptionReader r(in, "model config");  // the metadata holds other keys too: no finish()
+  r.booleans_as_words();
+  const auto integer = [&](const char* key, int fallback) { return static_cast<int>(r.integer(p + key, fallback)); };
+  c.backbone = r.text(p + "backbone", c.backbone);
+  c.input_dim = integer("input_dim", c.input_dim);
+  c.hidden = r.integers(p + "hidden", c.hidden);
+  c.activation = r.text(p + "activation", c.activation);
+  c.output_dim = integer("output_dim", c.output_dim);
+  c.classification = r.boolean(p + "classification", c.classification);
+  c.image_height = integer("image_height", c.image_height);
+  c.image_width = integer("image_width", c.image_width);
+  c.image_channels = integer("image_channels", c.image_channels);
+  c.conv_hidden = integer("conv_hidden", c.conv_hidden);
+  c.conv_blocks = integer("conv_blocks", c.conv_blocks);
+  c.sequence_length = integer("sequence_length", c.sequence_length);
+  c.sequence_channels = integer("sequence_channels", c.sequence_channels);
+  c.conv_kernel = integer("conv_kernel", c.conv_kernel);
   c.validate();
   return c;
 }
