@@ -108,12 +108,14 @@ ParamsF Model::init(Rng& rng) const {
   return p;
 }
 
-Tensorf Model::forward(const ParamsF& params, const Tensorf& x) const {
+template <typename T>
+ad::Tensor<T> Model::forward(const nn::Params<T>& params, const ad::Tensor<T>& x) const {
   if (config_.backbone == "mlp") return mlp_.forward(params, x);
   return head(params, embed(params, x));
 }
 
-Tensorf Model::embed(const ParamsF& params, const Tensorf& x) const {
+template <typename T>
+ad::Tensor<T> Model::embed(const nn::Params<T>& params, const ad::Tensor<T>& x) const {
   if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
   // MAML-style batch norm: batch statistics at training and test time (transductive).
   if (config_.backbone == "conv1d") return seq_.forward(params, x, nn::Mode::Train);
@@ -133,7 +135,8 @@ std::vector<nn::BatchNormStats<float>> Model::init_batch_norm_stats() const {
   return conv_.init_stats<float>();
 }
 
-Tensorf Model::head(const ParamsF& params, const Tensorf& features) const {
+template <typename T>
+ad::Tensor<T> Model::head(const nn::Params<T>& params, const ad::Tensor<T>& features) const {
   if (config_.backbone == "mlp")
     return mlp_.layer(mlp_.num_layers() - 1).forward(params, mlp_.head_prefix(), features);
   return conv_head_.forward(params, "head", features);
@@ -170,9 +173,10 @@ std::vector<int> labels_of(const Matrix& y, int num_classes) {
   return labels;
 }
 
-Tensorf Model::loss(const Tensorf& output, const Matrix& y) const {
+template <typename T>
+ad::Tensor<T> Model::loss(const ad::Tensor<T>& output, const Matrix& y) const {
   if (config_.classification) return ad::cross_entropy(output, labels_of(y, config_.output_dim));
-  return ad::mse(output, Tensorf(y));
+  return ad::mse(output, ad::Tensor<T>(y.template cast<T>()));
 }
 
 double Model::metric(const Matrix& output, const Matrix& y) const {
@@ -186,5 +190,14 @@ double Model::metric(const Matrix& output, const Matrix& y) const {
   }
   return output.rows() ? static_cast<double>(correct) / static_cast<double>(output.rows()) : 0.0;
 }
+
+#define METALAB_INSTANTIATE_MODEL(T)                                                                  \
+  template ad::Tensor<T> Model::forward<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;         \
+  template ad::Tensor<T> Model::embed<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;           \
+  template ad::Tensor<T> Model::head<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;            \
+  template ad::Tensor<T> Model::loss<T>(const ad::Tensor<T>&, const Matrix&) const;
+
+METALAB_INSTANTIATE_MODEL(float)
+METALAB_INSTANTIATE_MODEL(double)
 
 }  // namespace metalab

@@ -29,6 +29,18 @@ JsonError parse_error(const std::string& text, int max_depth = kMaxJsonDepth) {
   return JsonError(0, "none");
 }
 
+// The usage example of strict_json.h, as written there.
+TEST(StrictJson, HeaderExample) {
+  Json j = parse_json(R"({"lr": 0.01, "layers": [40, 40]})");
+  double lr = j.at("lr").get<double>();
+  Json cfg = Json::object();
+  cfg["steps"] = 5;
+  std::string text = cfg.dump();
+  EXPECT_EQ(lr, 0.01);
+  EXPECT_EQ(j.at("layers").size(), 2u);
+  EXPECT_EQ(text, R"({"steps":5})");
+}
+
 TEST(StrictJson, ParsesScalarsAndDocuments) {
   EXPECT_TRUE(parse_json("null").is_null());
   EXPECT_EQ(parse_json("true"), true);

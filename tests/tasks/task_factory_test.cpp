@@ -111,6 +111,20 @@ TEST(TaskFactory, HeaderExample) {
   EXPECT_TRUE(same_task_setup({{"train_fraction", "0.70"}}, {{"train_fraction", "0.7"}}));
 }
 
+// The usage example of classification_tasks.h, as written there.
+TEST(TaskFactory, ClassificationHeaderExample) {
+  const CsvTable table = small_table();
+  TaskData data;
+  data.table = &table;
+  auto src = make_classification_task({{"name", "csv"}, {"label", "tissue"}, {"ways", "3"}}, data);
+  const auto d = src->description();
+  EXPECT_EQ(d.at("task.name"), "csv");
+  EXPECT_EQ(d.at("task.label"), "tissue");
+  EXPECT_EQ(d.at("task.ways"), "3");
+  EXPECT_EQ(d.at("task.shots"), "1");
+  EXPECT_EQ(d.at("task.rows"), "200");
+}
+
 TEST(TaskFactory, EveryFamilyIsBuiltFromOptionsAndRebuiltFromItsDescription) {
   const Fixture f;
   std::set<std::string> seen;
