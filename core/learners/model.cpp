@@ -175,13 +175,15 @@ std::vector<int> labels_of(const Matrix& y, int num_classes) {
 
 template <typename T>
 ad::Tensor<T> Model::loss(const ad::Tensor<T>& output, const Matrix& y) const {
-  if (config_.classification) return ad::cross_entropy(output, labels_of(y, config_.output_dim));
+  // The classes are the output's columns: a metric learner or a new head scores
+  // as many classes as the episode has, whatever it was trained on.
+  if (config_.classification) return ad::cross_entropy(output, labels_of(y, static_cast<int>(output.cols())));
   return ad::mse(output, ad::Tensor<T>(y.template cast<T>()));
 }
 
 double Model::metric(const Matrix& output, const Matrix& y) const {
   if (!config_.classification) return static_cast<double>((output - y).squaredNorm()) / static_cast<double>(y.size());
-  const std::vector<int> labels = labels_of(y, config_.output_dim);
+  const std::vector<int> labels = labels_of(y, static_cast<int>(output.cols()));
   int correct = 0;
   for (Eigen::Index i = 0; i < output.rows(); ++i) {
     Eigen::Index best;

@@ -9,8 +9,17 @@
 namespace metalab {
 
 ClassificationTaskSource::ClassificationTaskSource(std::unique_ptr<ClassificationSource> inner,
-                                                   std::map<std::string, std::string> options)
-    : inner_(std::move(inner)), options_(std::move(options)) {}
+                                                   std::map<std::string, std::string> options,
+                                                   std::vector<std::string> notices)
+    : inner_(std::move(inner)), options_(std::move(options)), notices_(std::move(notices)) {}
+
+std::vector<std::string> ClassificationTaskSource::class_names(Split split) const {
+  const ClassSplit& c = inner_->class_split();
+  const std::vector<int>& ids = split == Split::MetaTrain ? c.train : split == Split::MetaValidation ? c.validation : c.test;
+  std::vector<std::string> names;
+  for (int id : ids) names.push_back(inner_->bank().class_name(id));
+  return names;
+}
 
 std::map<std::string, std::string> ClassificationTaskSource::description() const {
   std::map<std::string, std::string> d;
@@ -40,6 +49,7 @@ std::unique_ptr<ClassificationTaskSource> make_classification_task(const TaskOpt
   split.validation_fraction = r.real("validation_fraction", glyphs ? 0.1 : 0.0, 0.0, 1.0);
 
   std::unique_ptr<ClassificationSource> src;
+  std::vector<std::string> notices;
   if (glyphs) {
     GlyphSourceConfig g;
     g.glyph.size = static_cast<int>(r.integer("glyph_size", 28, 4));
@@ -54,15 +64,43 @@ std::unique_ptr<ClassificationTaskSource> make_classification_task(const TaskOpt
   } else if (name == "csv") {
     const std::string label = r.text("label");
     const bool standardize = r.boolean("standardize", true);
+    const std::vector<std::string> ignored = r.list("ignore");
     const std::string rows_given = r.text("rows"), features_given = r.text("features");
     r.finish();
     if (!data.table) throw OptionError(context, "label", label, "csv tasks need a table (a CSV file with --csv)");
     const CsvTable& table = *data.table;
     if (label.empty())
       throw OptionError(context, "label", label, "give the label column (the column holding each row's class)");
-    if (table.find_column(label) < 0)
-      throw OptionError(context, "label", label, "no such column in " + table.source + ": '" + label + "'");
-    LabeledDataset d = dataset_from_table(table, label);
+    if (table.find_column(label) < 0) {
+      const std::vector<std::string> candidates = non_numeric_columns(table);
+      std::string problem;
+      try {
+        table.column_index(label);
+      } catch (const DataError& e) {
+        problem = e.what();
+      }
+      throw OptionError(context, "label", label,
+                        problem + (candidates.empty() ? "" : "; columns that hold text: " + join(candidates, ", ")));
+    }
+    // R's write.csv writes the row names first, under an empty header: they
+    // are names of rows, not a feature.
+    std::vector<std::string> exclude = ignored;
+    for (const std::string& c : ignored)
+      if (table.find_column(c) < 0) {
+        std::string problem;
+        try {
+          table.column_index(c);
+        } catch (const DataError& e) {
+          problem = e.what();
+        }
+        throw OptionError(context, "ignore", c, problem);
+      }
+    if (!table.columns.empty() && table.columns[0].empty() && label != table.columns[0]) {
+      exclude.push_back(table.columns[0]);
+      notices.push_back(table.source + ": the first column has no name (row names, as R's write.csv writes them): "
+                                       "not used as a feature");
+    }
+    LabeledDataset d = dataset_from_table(table, label, -1, exclude);
     const std::string rows = std::to_string(d.num_examples()), features = std::to_string(d.feature_dim());
     if (!rows_given.empty() && rows_given != rows)
       throw std::invalid_argument(table.source + " has " + rows + " rows, the checkpoint was trained on a table of " +
@@ -73,6 +111,11 @@ std::unique_ptr<ClassificationTaskSource> make_classification_task(const TaskOpt
     r.text("rows", rows);  // recorded for the checkpoint's description
     r.text("features", features);
     src = make_dataset_source("csv", std::move(d), split, e, standardize);
+    if (src->standardization.floored > 0)
+      notices.push_back("standardize: " + std::to_string(src->standardization.floored) + " of " + features +
+                        " features are near-constant on the meta-train rows (non-zero in a few of them, say); they are "
+                        "scaled by the median feature's deviation, not their own tiny one, so that they do not "
+                        "dominate distances (standardize=false: raw values)");
   } else if (name == "images") {
     const std::string root = r.text("images");
     ImageLoadOptions io;
@@ -98,7 +141,8 @@ std::unique_ptr<ClassificationTaskSource> make_classification_task(const TaskOpt
   }
   std::map<std::string, std::string> used = r.used();
   used["name"] = name;
-  return std::make_unique<ClassificationTaskSource>(std::move(src), std::move(used));
+  for (const std::string& w : src->warnings()) notices.push_back(w);
+  return std::make_unique<ClassificationTaskSource>(std::move(src), std::move(used), std::move(notices));
 }
 
 }  // namespace metalab

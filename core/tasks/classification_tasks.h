@@ -10,7 +10,9 @@
 //               test_queries [0 = as training], split_seed [0],
 //               train_fraction [glyphs 0.7, others 0.6], validation_fraction [glyphs 0.1, others 0]
 //   glyphs      glyph_size [28], glyph_classes [1200], glyph_drawings [20], glyph_seed [0]
-//   csv         label (the label column; required), standardize [true];
+//   csv         label (the label column; required), standardize [true: z-scores with meta-train
+//               statistics; near-constant features scaled by the median deviation]; an unnamed first column
+//               (R's row names) is not a feature; ignore [none]: columns that are not features (ids);
 //               rows, features: checks that the table is the one a checkpoint was trained on
 //   images      images (the folder's name, for the record), image_size [28], invert [false], rotations [false]
 //   idx         idx_images, idx_labels (the files' names, for the record)
@@ -24,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/tasks/episodes.h"
 #include "core/tasks/task_factory.h"
@@ -34,7 +37,8 @@ namespace metalab {
 // the defaults it used), wrapping a ClassificationSource.
 class ClassificationTaskSource : public TaskSource {
  public:
-  ClassificationTaskSource(std::unique_ptr<ClassificationSource> inner, std::map<std::string, std::string> options);
+  ClassificationTaskSource(std::unique_ptr<ClassificationSource> inner, std::map<std::string, std::string> options,
+                           std::vector<std::string> notices = {});
   std::string name() const override { return options_.at("name"); }
   Task sample(Split split, Rng& rng) const override { return inner_->sample(split, rng); }
   int input_dim() const override { return inner_->input_dim(); }
@@ -46,10 +50,16 @@ class ClassificationTaskSource : public TaskSource {
   int image_channels() const override { return inner_->image_channels(); }
   std::map<std::string, std::string> description() const override;
   const ClassificationSource& inner() const { return *inner_; }
+  // The names of a split's classes ("A", "B", ... for a table's labels).
+  std::vector<std::string> class_names(Split split) const;
+  // What the user should know about how the data was read: a column left
+  // out, features whose scale was floored, classes too small for episodes.
+  const std::vector<std::string>& notices() const { return notices_; }
 
  private:
   std::unique_ptr<ClassificationSource> inner_;
   std::map<std::string, std::string> options_;
+  std::vector<std::string> notices_;
 };
 
 // Builds the source from options["name"] and the other options. Throws

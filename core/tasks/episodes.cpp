@@ -237,8 +237,43 @@ Standardization standardize_features(LabeledDataset& d, const std::vector<int>& 
   if (count > 1) var *= static_cast<double>(count) / static_cast<double>(count - 1);
   s.mean = mean.cast<float>();
   s.std = var.cwiseSqrt().cast<float>();
-  for (Eigen::Index j = 0; j < f; ++j)
-    if (!(s.std(j) > 1e-6f)) s.std(j) = 1.0f;
+  // Near-constant features: a gene that is non-zero in one meta-train cell has
+  // a tiny deviation, and dividing by it would make it dominate every distance
+  // on held-out cells (nearest neighbour at chance on sparse expression
+  // tables). A feature whose meta-train values differ from their most common
+  // value in fewer than kNearConstantRows rows (or 5%) is scaled by at least
+  // the median deviation of the other features; a constant one by that too.
+  std::vector<int> train_rows;
+  for (Eigen::Index i = 0; i < d.x.rows(); ++i)
+    if (use[static_cast<std::size_t>(d.y[static_cast<std::size_t>(i)])]) train_rows.push_back(static_cast<int>(i));
+  const long rare_below = std::max<long>(kNearConstantRows, count / 20);
+  std::vector<bool> near_constant(static_cast<std::size_t>(f), false);
+  std::vector<float> values(train_rows.size()), spread;
+  for (Eigen::Index j = 0; j < f; ++j) {
+    for (std::size_t k = 0; k < train_rows.size(); ++k) values[k] = d.x(train_rows[k], j);
+    std::sort(values.begin(), values.end());
+    long mode_run = 0;
+    for (std::size_t k = 0, start = 0; k <= values.size(); ++k)
+      if (k == values.size() || values[k] != values[start]) {
+        mode_run = std::max<long>(mode_run, static_cast<long>(k - start));
+        start = k;
+      }
+    near_constant[static_cast<std::size_t>(j)] = count - mode_run < rare_below;
+    if (!near_constant[static_cast<std::size_t>(j)] && s.std(j) > 1e-6f) spread.push_back(s.std(j));
+  }
+  float floor = 1.0f;
+  if (!spread.empty()) {
+    std::nth_element(spread.begin(), spread.begin() + static_cast<std::ptrdiff_t>(spread.size() / 2), spread.end());
+    floor = spread[spread.size() / 2];
+  }
+  for (Eigen::Index j = 0; j < f; ++j) {
+    if (!(s.std(j) > 1e-6f)) {
+      s.std(j) = floor;
+    } else if (near_constant[static_cast<std::size_t>(j)] && s.std(j) < floor) {
+      s.std(j) = floor;
+      ++s.floored;
+    }
+  }
   for (Eigen::Index i = 0; i < d.x.rows(); ++i) d.x.row(i) = (d.x.row(i) - s.mean).cwiseQuotient(s.std);
   return s;
 }

@@ -100,9 +100,15 @@ ClassSplit make_class_split(const LabeledDataset& dataset, const ClassSplitConfi
 
 // Per-feature z-scores with means and standard deviations computed over the
 // examples of the given classes only (meta-training classes: nothing about
-// held-out classes leaks into the features). A constant feature gets std 1.
+// held-out classes leaks into the features). A near-constant feature (its
+// meta-train values differ from the most common one in fewer than
+// kNearConstantRows rows, or 5% of them: a gene non-zero in one cell) is
+// scaled by at least the median deviation of the other features, so that it
+// cannot dominate distances; a constant feature by that median too.
+constexpr long kNearConstantRows = 3;
 struct Standardization {
   Eigen::RowVectorXf mean, std;
+  int floored = 0;  // near-constant features whose scale was raised to the median
 };
 Standardization standardize_features(LabeledDataset& dataset, const std::vector<int>& classes);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -97,16 +98,24 @@ void TaskFlags::add_to(CLI::App& app) {
   app.add_option("--idx-labels", idx_labels, "idx: IDX label file (.gz allowed)")->group(g);
   app.add_option("--image-size", image_size, "glyphs and images: side of the (square) images in pixels")
       ->check(CLI::Range(4, 512))->group(g);
-  app.add_option("--task-option", task_options, "any other task setting as key=value (repeatable), e.g. "
-                                                "amplitude=0.1,5 phase=0,3.14 for sinusoid, noise_sd=0.2 for promoter")
+  app.add_option("--task-option", task_options,
+                 "any other task setting as key=value (repeatable), e.g. amplitude=0.1,5 phase=0,3.14 for sinusoid, "
+                 "noise_sd=0.2 for promoter; classification: train_fraction=0.6 validation_fraction=0 (tables; "
+                 "glyphs 0.7 and 0.1) split_seed=0; csv: ignore=sample,batch (columns that are neither features nor "
+                 "the label), standardize=true (z-score each feature with meta-train "
+                 "statistics; a feature that is near-constant there (non-zero in a few rows) is scaled by the "
+                 "median feature's deviation instead of its own, so that it cannot dominate distances; false: "
+                 "raw values)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(g);
 }
 
 TaskOptions TaskFlags::options(const CLI::App& app, bool only_given, std::map<std::string, std::string>* flags) const {
   TaskOptions o;
+  std::map<std::string, std::string> flag_of;  // option key -> the flag that sets it for this task
   auto given = [&](const char* flag) { return app.count(flag) > 0; };
   auto put = [&](const char* flag, const char* key, const std::string& value, bool applies) {
+    if (applies) flag_of[key] = flag;
     if (!applies) {
       if (given(flag))
         throw CliError(std::string(flag) + " does not apply to --task " + task);
@@ -155,8 +164,16 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given, std::map<st
     const auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       throw CliError("--task-option '" + kv + "': expected key=value");
-    o[kv.substr(0, eq)] = kv.substr(eq + 1);
-    if (flags) flags->erase(kv.substr(0, eq));  // the value is the --task-option's now
+    const std::string key = kv.substr(0, eq);
+    // One way to set a thing: a setting with its own flag is set by the flag,
+    // and what a checkpoint records about its table is not a setting.
+    if (const auto f = flag_of.find(key); f != flag_of.end())
+      throw CliError("--task-option '" + kv + "': use " + f->second + " (the flag for " + key + ")");
+    if (task == "csv" && (key == "rows" || key == "features"))
+      throw CliError("--task-option '" + kv + "': " + key + " is read from the table (and recorded in the "
+                     "checkpoint), not a setting");
+    o[key] = kv.substr(eq + 1);
+    if (flags) flags->erase(key);  // the value is the --task-option's now
   }
   return o;
 }
@@ -224,6 +241,21 @@ std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::
   } catch (const std::runtime_error& e) {  // a file that cannot be read or decompressed
     throw CliError(what + ": " + e.what());
   }
+}
+
+std::string absolute_path(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::absolute(path, ec);
+  return ec ? path : p.lexically_normal().string();
+}
+
+std::string recorded_table(const Checkpoint& checkpoint, const std::string& what) {
+  const std::string path = get_metadata_or(checkpoint, "data.csv", "");
+  if (!path.empty() && !std::ifstream(path).good())
+    throw CliError(what + " was trained on the table " + path + " (recorded in the checkpoint as data.csv), which "
+                   "cannot be opened from here: give the table with --csv FILE");
+  return path;
 }
 
 Checkpoint read_checkpoint(const std::string& path, const std::string& flag) {

@@ -80,6 +80,12 @@ CsvTable read_csv(const std::string& path);
 std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::string& csv_path,
                                          const std::string& what, const std::map<std::string, std::string>& flags = {});
 
+// `path` made absolute (against the current folder); "" stays "".
+std::string absolute_path(const std::string& path);
+// The table a checkpoint was trained on (its "data.csv", "" if none);
+// CliError naming where the path came from when that file cannot be opened.
+std::string recorded_table(const Checkpoint& checkpoint, const std::string& what);
+
 // Loads a checkpoint; CliError naming the file for a missing, unreadable,
 // truncated or malformed file.
 Checkpoint read_checkpoint(const std::string& path, const std::string& flag);

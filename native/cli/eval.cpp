@@ -54,6 +54,20 @@ std::unique_ptr<Learner> learner_from(const Checkpoint& ckpt, const std::string&
   }
 }
 
+// CliError unless the learner scores every class of the task: a network with
+// a trained output layer of N classes (the MAML family, scratch) cannot answer
+// an episode of more ways; metric learners and pretrain's new head can.
+void check_outputs(const Learner& learner, const Task& task, const std::string& who) {
+  if (!learner.model().config().classification || task.num_classes <= 0) return;
+  const std::vector<Predictor> path = learner.adapt(task, 0);
+  const Eigen::Index outputs = path.empty() ? 0 : path.front()(task.query_x).cols();
+  if (outputs >= task.num_classes) return;
+  throw CliError(who + ": its output layer scores " + std::to_string(outputs) + " classes, these episodes are " +
+                 std::to_string(task.num_classes) + "-way: give --test-ways " + std::to_string(outputs) +
+                 " or less, or train with --ways " + std::to_string(task.num_classes) +
+                 " (protonet, matchingnet, nearest and pretrain evaluate on any number of ways)");
+}
+
 Json summary_json(const eval::Summary& s, int step) {
   auto num = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
   return {{"step", step},     {"mean", num(s.mean)}, {"ci_low", num(s.lo())}, {"ci_high", num(s.hi())},
@@ -61,7 +75,7 @@ Json summary_json(const eval::Summary& s, int step) {
 }
 
 int run_eval(CLI::App& app, EvalFlags& f) {
-  const Checkpoint main = read_checkpoint(f.checkpoint, "--checkpoint");
+  const Checkpoint main = read_checkpoint(f.checkpoint, "checkpoint");
   std::vector<Entry> entries;
   {
     Entry e;
@@ -86,7 +100,7 @@ int run_eval(CLI::App& app, EvalFlags& f) {
   f.task.task = opts["name"];
   std::map<std::string, std::string> flags;
   for (const auto& [k, v] : f.task.options(app, true, &flags)) opts[k] = v;
-  std::string csv = f.task.csv.empty() ? get_metadata_or(main, "data.csv", "") : f.task.csv;
+  std::string csv = f.task.csv.empty() ? recorded_table(main, "checkpoint " + f.checkpoint) : f.task.csv;
   auto source = build_source(opts, csv, "checkpoint " + f.checkpoint + (csv.empty() ? "" : " with data " + csv), flags);
   if (source->input_dim() != learner.model().config().input_dim)
     throw CliError("checkpoint " + f.checkpoint + ": its model takes " +
@@ -118,11 +132,12 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     e.file = file;
     entries.push_back(std::move(e));
   }
-  // Metric learners adapt in one shot: no steps to report, and a network
-  // trained from scratch on the support set is not their baseline; nor is it
-  // for a learner with nothing meta-trained (scratch itself).
+  // Each learner is evaluated the way it adapts: the table runs over 0..S
+  // gradient steps when any learner takes steps (a one-shot learner, a
+  // ProtoNet, shows its one value on every row); over step 0 alone when none
+  // does. A network trained from scratch on the support set is not the
+  // baseline of a metric learner, nor of a learner with nothing meta-trained.
   const bool one_shot = !learner.iterative();
-  if (one_shot && app.count("--steps") == 0) f.steps = 0;
   if (!f.no_scratch && learner.info().meta_trained() && !one_shot) {
     LearnerConfig sc = learner.config();
     sc.learner = "scratch";
@@ -131,6 +146,9 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     e.name = "scratch";
     entries.push_back(std::move(e));
   }
+  bool any_iterative = false;
+  for (const Entry& e : entries) any_iterative = any_iterative || e.learner->iterative();
+  if (!any_iterative && app.count("--steps") == 0) f.steps = 0;
   // Unique column names (e.g. two maml checkpoints).
   for (std::size_t i = 0; i < entries.size(); ++i) {
     int dup = 1;
@@ -140,20 +158,54 @@ int run_eval(CLI::App& app, EvalFlags& f) {
   }
 
   const Split split = parse_split(f.split);
-  std::vector<Task> tasks;
-  try {
-    tasks = eval::sample_tasks(*source, split, f.tasks, f.seed);
-  } catch (const std::invalid_argument& e) {
-    throw CliError(e.what());
-  }
+  // Tasks are drawn and evaluated a chunk at a time, the same tasks for every
+  // learner, in the order one Rng(seed) draws them: all 1,000 episodes of a
+  // 47,000-gene table at once would take gigabytes.
   ThreadPool pool(f.threads);
   set_matrix_product_threads(1);  // the pool adapts one task per thread
   const ParallelFor parallel = f.threads > 1 ? pool.parallel_for() : ParallelFor(sequential_for);
-  for (Entry& e : entries) {
+  Rng task_rng(f.seed);
+  constexpr int kChunk = 64;
+  std::vector<std::vector<std::vector<double>>> loss(entries.size()), metric(entries.size());
+  for (int first = 0; first < f.tasks; first += kChunk) {
+    std::vector<Task> tasks;
     try {
-      e.curve = eval::evaluate_learner(*e.learner, tasks, f.steps, parallel);
-    } catch (const std::invalid_argument& ex) {
-      throw CliError(e.name + " (" + (e.file.empty() ? "scratch" : e.file) + "): " + ex.what());
+      for (int i = first; i < std::min(f.tasks, first + kChunk); ++i) tasks.push_back(source->sample(split, task_rng));
+    } catch (const std::invalid_argument& e) {
+      const bool no_validation = split == Split::MetaValidation && source->classification() &&
+                                 get_metadata_or(main, "task.validation_fraction", "0") == "0";
+      throw CliError(std::string(e.what()) +
+                     (no_validation ? " (the checkpoint was trained with validation_fraction 0: no classes were held "
+                                      "out for validation; train with --task-option validation_fraction=0.2)"
+                                    : ""));
+    }
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+      Entry& e = entries[k];
+      const std::string who = e.name + " (" + (e.file.empty() ? "scratch" : e.file) + ")";
+      if (first == 0) check_outputs(*e.learner, tasks.front(), who);
+      eval::LearningCurve c;
+      try {
+        c = eval::evaluate_learner(*e.learner, tasks, f.steps, parallel);
+      } catch (const std::invalid_argument& ex) {
+        throw CliError(who + ": " + ex.what());
+      }
+      loss[k].resize(c.per_task_loss.size());
+      metric[k].resize(c.per_task_metric.size());
+      for (std::size_t s = 0; s < c.per_task_loss.size(); ++s) {
+        loss[k][s].insert(loss[k][s].end(), c.per_task_loss[s].begin(), c.per_task_loss[s].end());
+        metric[k][s].insert(metric[k][s].end(), c.per_task_metric[s].begin(), c.per_task_metric[s].end());
+      }
+    }
+  }
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    eval::LearningCurve& c = entries[k].curve;
+    c.learner = entries[k].learner->kind();
+    c.classification = entries[k].learner->model().config().classification;
+    c.per_task_loss = std::move(loss[k]);
+    c.per_task_metric = std::move(metric[k]);
+    for (std::size_t s = 0; s < c.per_task_loss.size(); ++s) {
+      c.loss.push_back(eval::summarize(c.per_task_loss[s]));
+      c.metric.push_back(eval::summarize(c.per_task_metric[s]));
     }
   }
 
@@ -290,8 +342,7 @@ Runner register_eval(CLI::App& root) {
       "eval", "evaluate a checkpoint and the baselines on the same held-out tasks: mean query loss with 95% "
               "confidence intervals after 0..S adaptation steps");
   app->option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app->add_option("--checkpoint,checkpoint", f->checkpoint, "the checkpoint to evaluate (from metalab train)")
-      ->required();
+  app->add_option("checkpoint", f->checkpoint, "the checkpoint to evaluate (from metalab train)")->required();
   app->add_option("--baseline", f->baselines,
                   "checkpoint(s) to compare with (repeatable); default: the pretrain baseline saved by train "
                   "--with-baselines next to the checkpoint")
@@ -309,9 +360,11 @@ Runner register_eval(CLI::App& root) {
   app->add_flag("--json", f->json, "print JSON instead of the table");
   app->add_option("--json-out", f->json_out, "also write the JSON to this file");
   f->task.add_to(*app);
+  // The task's defaults are the checkpoint's, not train's: no "(default: ...)" here.
   for (CLI::Option* o : app->get_options())
     if (o->get_group() == "Task")
-      o->group("Task (default: as recorded in the checkpoint; given flags override it, e.g. --support 5)");
+      o->group("Task (default: as recorded in the checkpoint; given flags override it, e.g. --test-ways 10)")
+          ->default_str("");
   return [app, f] { return run_eval(*app, *f); };
 }
 

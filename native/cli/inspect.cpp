@@ -184,6 +184,21 @@ int run_show_checkpoint(InspectFlags& f) {
   std::size_t w = 0;
   for (const auto& [k, v] : ckpt.metadata) w = std::max(w, k.size());
   for (const auto& [k, v] : ckpt.metadata) std::printf("  %-*s  %s\n", static_cast<int>(w), k.c_str(), v.c_str());
+  // The class split, as train printed it (recorded by train as JSON lists of names).
+  bool header = false;
+  for (const char* split : {"meta-train", "validation", "meta-test"}) {
+    const auto it = ckpt.metadata.find(std::string("data.classes.") + split);
+    if (it == ckpt.metadata.end()) continue;
+    std::vector<std::string> names;
+    try {
+      names = parse_json(it->second).get<std::vector<std::string>>();
+    } catch (const std::exception&) {
+      throw CliError("checkpoint " + f.file + ": data.classes." + split + " is not a JSON list of class names");
+    }
+    if (!header) std::printf("class split:\n");
+    header = true;
+    std::printf("  %-10s (%zu)  %s\n", split, names.size(), names.empty() ? "none" : join(names, ", ").c_str());
+  }
   std::printf("tensors (%zu):\n", ckpt.tensors.size());
   w = 0;
   for (const auto& [name, t] : ckpt.tensors) w = std::max(w, name.size());

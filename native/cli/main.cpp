@@ -1,7 +1,7 @@
 // metalab: train, evaluate and inspect few-shot meta-learners from the shell.
 //
 //   metalab train --learner maml --task sinusoid --iterations 70000 --out maml.safetensors --with-baselines
-//   metalab eval --checkpoint maml.safetensors --tasks 1000 --steps 10
+//   metalab eval maml.safetensors --tasks 1000 --steps 10
 //   metalab inspect meta-gradient --checkpoint maml.safetensors --task task.json --out grads.safetensors
 //   metalab inspect checkpoint maml.safetensors
 //   metalab export maml.safetensors small.safetensors   (weights only, for the page)
@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
     std::string where = "metalab";
+    // A missing required option is reported by the root: name the subcommand
+    // that was being parsed, whose --help lists the option.
+    while (!failed->get_subcommands().empty()) failed = failed->get_subcommands().front();
     std::vector<std::string> names;
     for (const CLI::App* a = failed; a && a->get_parent(); a = a->get_parent()) names.insert(names.begin(), a->get_name());
     for (const auto& n : names) where += " " + n;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <limits>
@@ -70,13 +71,48 @@ std::vector<int> parse_hidden(const std::string& text) {
   }
 }
 
-std::string describe_model(const LearnerConfig& c) {
-  if (c.model.backbone == "conv4")
-    return "conv4 " + std::to_string(c.model.image_height) + "x" + std::to_string(c.model.image_width) + "x" +
-           std::to_string(c.model.image_channels) + " -> " + std::to_string(c.model.output_dim);
-  std::string s = std::to_string(c.model.input_dim);
-  for (int h : c.model.hidden) s += "-" + std::to_string(h);
-  return s + "-" + std::to_string(c.model.output_dim) + " " + c.model.activation;
+// The network as the learner uses it: a metric learner's embedding has no
+// output layer; pretrain's head scores every meta-train class.
+std::string describe_model(const ModelConfig& m, bool head) {
+  if (m.backbone == "conv4")
+    return "conv4 " + std::to_string(m.image_height) + "x" + std::to_string(m.image_width) + "x" +
+           std::to_string(m.image_channels) + (head ? " -> " + std::to_string(m.output_dim) : " embedding");
+  std::string s = std::to_string(m.input_dim);
+  for (int h : m.hidden) s += "-" + std::to_string(h);
+  return s + (head ? "-" + std::to_string(m.output_dim) : "") + " " + m.activation + (head ? "" : " embedding");
+}
+
+// What one meta-iteration of this learner does, for the banner.
+std::string describe_training(const Learner& learner) {
+  const LearnerConfig& c = learner.config();
+  const LearnerInfo& info = learner.info();
+  const std::string model = describe_model(learner.model().config(), info.output_head());
+  // Floats as the shortest decimal that reads back to them (0.001, not 0.0010000000474974513).
+  const auto num = [](float v) {
+    char buf[32];
+    for (int precision = 1; precision <= 9; ++precision) {
+      std::snprintf(buf, sizeof buf, "%.*g", precision, static_cast<double>(v));
+      if (std::strtof(buf, nullptr) == v) break;
+    }
+    return std::string(buf);
+  };
+  const std::string outer = c.outer_optimizer + " lr " + num(c.outer_lr);
+  if (!info.meta_trained())
+    return model + "; nothing is meta-trained (it adapts to each task's support set only)";
+  if (info.inner_loop())
+    return "model " + model + ", inner lr " + num(c.inner_lr) + " x " + std::to_string(c.inner_steps) +
+           " step" + (c.inner_steps == 1 ? "" : "s") + ", outer " + outer + ", meta-batch " +
+           std::to_string(c.meta_batch);
+  if (info.family == LearnerFamily::Metric)
+    return model + " (no output layer: queries go to the nearest class in embedding space), " + outer + ", " +
+           std::to_string(c.meta_batch) + " episode" + (c.meta_batch == 1 ? "" : "s") + " per update";
+  if (info.output_head() && learner.model().config().classification && c.pretrain_classes > 0) {
+    ModelConfig pooled = learner.model().config();  // the head scores every meta-train class
+    pooled.output_dim = c.pretrain_classes;
+    return "model " + describe_model(pooled, true) + " over the " + std::to_string(c.pretrain_classes) +
+           " meta-train classes pooled, " + outer + "; tested with a new head fine-tuned on each support set";
+  }
+  return "model " + model + " on the meta-train tasks pooled, " + outer + "; fine-tuned on each support set";
 }
 
 void save_all(const Trainer& trainer, const std::string& out, const std::vector<std::string>& baseline_files,
@@ -143,12 +179,24 @@ std::string learner_help() {
   return help;
 }
 
+std::string get_or(const std::map<std::string, std::string>& m, const std::string& key, const std::string& fallback) {
+  const auto it = m.find(key);
+  return it == m.end() ? fallback : it->second;
+}
+
+// "A, B, C, ... (26 in all)".
+std::string first_items(const std::vector<std::string>& names, std::size_t n) {
+  std::vector<std::string> first(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(std::min(n, names.size())));
+  return join(first, ", ") + (names.size() > n ? ", ... (" + std::to_string(names.size()) + " in all)" : "");
+}
+
 Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 int run_train(CLI::App& app, TrainFlags& f) {
   if (!f.config_file.empty()) apply_json_config(app, f.config_file, {});
 
   std::unique_ptr<Trainer> trainer;
+  std::vector<std::string> notes;  // printed under the banner
   std::string csv_path = f.task.csv;
   double elapsed_before = 0.0;
   const bool resuming = !f.resume.empty();
@@ -166,7 +214,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
     if (get_metadata_or(main, "trainer.role", "main") != "main")
       throw CliError("--resume " + f.resume + ": this is a baseline's checkpoint; resume the main one (" +
                      get_metadata_or(main, "trainer.main", "?") + ")");
-    if (csv_path.empty()) csv_path = get_metadata_or(main, "data.csv", "");
+    if (csv_path.empty()) csv_path = recorded_table(main, "--resume " + f.resume);
     const TaskOptions opts = task_options_from_metadata(main.metadata);
     auto source = build_source(opts, csv_path, "checkpoint " + f.resume + (csv_path.empty() ? "" : " with data " + csv_path));
     std::vector<Checkpoint> baselines;
@@ -225,10 +273,15 @@ int run_train(CLI::App& app, TrainFlags& f) {
       // No validation episodes without enough validation classes (e.g. a table's few classes).
       const auto& val = cls_source->inner().usable_classes(Split::MetaValidation);
       if (static_cast<int>(val.size()) < cls_source->inner().episodes().ways_for(Split::MetaValidation)) {
+        const std::string why = "the validation split has " + std::to_string(val.size()) +
+                                " usable classes, fewer than the episodes' " +
+                                std::to_string(cls_source->inner().episodes().ways_for(Split::MetaValidation)) +
+                                " ways (validation_fraction " + get_or(source->description(), "task.validation_fraction", "?") +
+                                "; tables default to 0, so that every class trains or tests)";
         if (app.count("--val-every") > 0 && f.val_every > 0)
-          throw CliError("--val-every: --task " + f.task.task + " has " + std::to_string(val.size()) +
-                         " usable validation classes, fewer than the episodes' ways (set --task-option "
-                         "validation_fraction=...)");
+          throw CliError("--val-every: " + why + "; hold out classes with --task-option validation_fraction=0.2");
+        if (f.val_every > 0)
+          notes.push_back("no validation: " + why + "; --task-option validation_fraction=0.2 holds out classes for it");
         f.val_every = 0;
       }
     } else if (app.count("--backbone") > 0 && f.backbone != "mlp" && f.backbone != "auto") {
@@ -282,7 +335,8 @@ int run_train(CLI::App& app, TrainFlags& f) {
   const long start = trainer->iteration();
   std::map<std::string, std::string> extra;
   extra["created_by"] = "metalab train";
-  if (!csv_path.empty()) extra["data.csv"] = csv_path;
+  // Recorded as an absolute path, so that eval finds the table from any folder.
+  if (!csv_path.empty()) extra["data.csv"] = absolute_path(csv_path);
 
   const TaskSource& src = trainer->source();
   const auto desc = src.description();
@@ -296,13 +350,27 @@ int run_train(CLI::App& app, TrainFlags& f) {
                      : std::string())
           : desc.count("task.instances") ? d("task.ways") + "-way, " + d("task.instances") + " instances per class"
           : "K=" + d("task.support") + " support, " + d("task.query") + " query";
-  std::printf("%s %s on %s tasks (%s): model %s, inner lr %g x %d step%s, outer %s lr %g, meta-batch %d, seed %llu, "
-              "%d thread%s\n",
-              resuming ? "resuming" : "training", cfg.learner.c_str(), src.name().c_str(),
-              shape.c_str(),
-              describe_model(cfg).c_str(), static_cast<double>(cfg.inner_lr), cfg.inner_steps,
-              cfg.inner_steps == 1 ? "" : "s", cfg.outer_optimizer.c_str(), static_cast<double>(cfg.outer_lr),
-              cfg.meta_batch, static_cast<unsigned long long>(cfg.seed), f.threads, f.threads == 1 ? "" : "s");
+  std::printf("%s %s on %s tasks (%s): %s, seed %llu, %d thread%s\n", resuming ? "resuming" : "training",
+              cfg.learner.c_str(), src.name().c_str(), shape.c_str(), describe_training(trainer->learner()).c_str(),
+              static_cast<unsigned long long>(cfg.seed), f.threads, f.threads == 1 ? "" : "s");
+  if (const auto* cls = dynamic_cast<const ClassificationTaskSource*>(&src)) {
+    for (const auto& [split, key] : {std::pair{Split::MetaTrain, "meta-train"}, std::pair{Split::MetaValidation, "validation"},
+                                     std::pair{Split::MetaTest, "meta-test"}}) {
+      const std::vector<std::string> names = cls->class_names(split);
+      extra[std::string("data.classes.") + key] = Json(names).dump();  // for inspect
+      std::printf("  %s classes (%zu): %s\n", key, names.size(),
+                  names.empty() ? "none" : first_items(names, 20).c_str());
+    }
+    for (const std::string& n : cls->notices()) std::printf("note: %s\n", n.c_str());
+  }
+  for (const std::string& n : notes) std::printf("note: %s\n", n.c_str());
+  if (!trainer->learner().info().meta_trained()) {
+    // Nothing to train: no iterations of NaN loss, the checkpoint at once.
+    save_all(*trainer, f.out, baseline_files, extra);
+    std::printf("%s has nothing to meta-train: saved %s (evaluate it with 'metalab eval %s')\n", cfg.learner.c_str(),
+                f.out.c_str(), f.out.c_str());
+    return kExitOk;
+  }
   if (trainer->num_baselines() > 0) std::printf("with the pretrain baseline on the same batches -> %s\n", baseline_files[0].c_str());
   if (start >= f.iterations) {
     std::printf("the checkpoint is already at iteration %ld (--iterations %ld): nothing to do\n", start, f.iterations);

@@ -133,7 +133,7 @@ TEST_F(Cli, BadFlagsAreOneLineUsageErrors) {
 }
 
 TEST_F(Cli, MissingAndBrokenFilesNameTheFile) {
-  expect_error("eval --checkpoint nowhere.safetensors", "nowhere.safetensors");
+  expect_error("eval nowhere.safetensors", "nowhere.safetensors");
   expect_error("inspect checkpoint nowhere.safetensors", "nowhere.safetensors");
   expect_error("train --resume gone.safetensors", "gone.safetensors");
   expect_error("train --task genes --csv missing.csv --iterations 1", "missing.csv");
@@ -142,7 +142,7 @@ TEST_F(Cli, MissingAndBrokenFilesNameTheFile) {
   const std::string ckpt = train("ok.safetensors", "");
   const std::string bytes = read_file(ckpt);
   write_file(path("cut.safetensors"), bytes.substr(0, bytes.size() / 2));
-  expect_error("eval --checkpoint cut.safetensors", "cut.safetensors");
+  expect_error("eval cut.safetensors", "cut.safetensors");
   write_file(path("tiny.safetensors"), "abc");
   expect_error("inspect checkpoint tiny.safetensors", "tiny.safetensors");
   // Not writable.
@@ -171,7 +171,7 @@ TEST_F(Cli, InconsistentSettingsAreErrors) {
   expect_error("train --task genes --csv small.csv --landmarks 5 --iterations 1", "exceeds");
   // A checkpoint used for another task.
   train("sin.safetensors", "");
-  expect_error("eval --checkpoint sin.safetensors --task promoter", "sinusoid");
+  expect_error("eval sin.safetensors --task promoter", "sinusoid");
   expect_error("train --resume sin.safetensors --inner-lr 0.1 --iterations 20", "--inner-lr");
   expect_error("train --learner pretrain --with-baselines --iterations 1", "--with-baselines");
 }
@@ -246,7 +246,7 @@ TEST_F(Cli, TrainThenEvalRoundTrip) {
   ASSERT_EQ(t.code, 0) << t.err;
   EXPECT_NE(t.out.find("iteration 20/40"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("val "), std::string::npos) << t.out;
-  const Result e = run("eval --checkpoint rt.safetensors --tasks 20 --steps 3 --json --threads 2");
+  const Result e = run("eval rt.safetensors --tasks 20 --steps 3 --json --threads 2");
   ASSERT_EQ(e.code, 0) << e.err;
   const auto j = nlohmann::json::parse(e.out);
   EXPECT_EQ(j.at("tasks").get<int>(), 20);
@@ -348,8 +348,10 @@ TEST_F(Cli, GlyphProtonetTrainThenEvalAccuracy) {
 
 TEST_F(Cli, ClassificationCsvErrorsNameTheColumnAndFile) {
   write_file(path("t.csv"), "a,b,kind\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n");
-  expect_error("train --task csv --csv t.csv --label-column tissue --learner protonet", "--label-column tissue: no "
-                                                                                          "such column in t.csv");
+  // The columns there are, and which of them hold text (label candidates).
+  expect_error("train --task csv --csv t.csv --label-column tissue --learner protonet",
+               "--label-column tissue: t.csv: no column named 'tissue' (columns: 'a', 'b', 'kind'); columns that hold "
+               "text: kind");
   expect_error("train --task csv --csv t.csv --learner protonet", "--label-column");
   expect_error("train --task glyphs --support 5", "--support does not apply to --task glyphs");
   expect_error("train --task sinusoid --learner protonet", "--learner protonet needs few-shot classification");
@@ -479,4 +481,146 @@ TEST_F(Cli, GzippedIdxFilesTrainAndEvalAndTruncationIsNamed) {
   expect_error("train --learner protonet --task idx --idx-images broken.gz --idx-labels labels-idx1-ubyte.gz "
                "--progress none",
                "broken.gz");
+}
+
+// ---- A researcher's own table (issue 12): each case failed before it was fixed ----
+
+namespace {
+
+// A table of `classes` classes ("k0".."k11"), `per` rows each, two informative
+// features (the class, plus small noise), then `rare` features that are
+// non-zero (5) in exactly one row each, like genes seen in one cell.
+std::string own_table(int classes, int per, int rare, bool r_row_names) {
+  std::string csv = r_row_names ? "\"\"," : "";
+  csv += "f1,f2";
+  for (int j = 0; j < rare; ++j) csv += ",r" + std::to_string(j);
+  csv += ",class\n";
+  int row = 0;
+  for (int c = 0; c < classes; ++c)
+    for (int i = 0; i < per; ++i, ++row) {
+      if (r_row_names) csv += "\"" + std::to_string(row + 1) + "\",";
+      csv += std::to_string(3 * c) + "." + std::to_string(i % 3) + "," + std::to_string(2 * c + (i % 2));
+      for (int j = 0; j < rare; ++j) csv += j == row % std::max(1, rare) && row < rare ? ",5" : ",0";
+      csv += ",k" + std::to_string(c) + "\n";
+    }
+  return csv;
+}
+
+}  // namespace
+
+// 1: a metric learner, nearest neighbour and pretrain evaluate on more ways
+// than they were trained on; a fixed 3-way head says which flag to change.
+TEST_F(Cli, OwnTableEvalOnMoreWaysThanTraining) {
+  write_file(path("t.csv"), own_table(12, 8, 0, false));
+  const std::string common = " --task csv --csv t.csv --label-column class --ways 3 --shots 1 --queries 3 ";
+  for (const char* learner : {"protonet", "nearest", "pretrain"}) {
+    const std::string ckpt = train(std::string(learner) + ".safetensors", std::string("--learner ") + learner + common);
+    const Result r = run("eval " + ckpt + " --test-ways 4 --tasks 20 --steps 1 --json --no-scratch");
+    ASSERT_EQ(r.code, 0) << learner << ": " << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["task"]["test_ways"], "4") << learner;
+  }
+  const std::string maml = train("maml.safetensors", "--learner maml" + common);
+  expect_error("eval " + maml + " --test-ways 4 --tasks 5", "its output layer scores 3 classes, these episodes are "
+                                                            "4-way: give --test-ways 3 or less");
+}
+
+// 2: beside a one-shot learner, the pretrain baseline is still fine-tuned
+// (its steps are reported), not scored at 0 steps, where it is at chance.
+TEST_F(Cli, OwnTablePretrainBaselineIsFineTunedBesideAOneShotLearner) {
+  write_file(path("t.csv"), own_table(12, 8, 0, false));
+  const std::string common = " --task csv --csv t.csv --label-column class --ways 3 --queries 3 --iterations 30 ";
+  const std::string proto = train("p.safetensors", "--learner protonet" + common);
+  const std::string pre = train("pre.safetensors", "--learner pretrain" + common);
+  const Result r = run("eval " + proto + " --baseline " + pre + " --tasks 40 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["learners"].size(), 2u);
+  const auto& metric = j["learners"][1]["metric"];
+  ASSERT_EQ(metric.size(), 11u);  // 0..10 fine-tuning steps
+  EXPECT_NEAR(metric[0]["mean"].get<double>(), 1.0 / 3.0, 1e-6);  // a new zero head: chance
+  EXPECT_GT(metric[10]["mean"].get<double>(), 0.6);
+}
+
+// 3: standardize is documented (the floor itself: tests/tasks/episodes_test.cpp).
+TEST_F(Cli, OwnTableStandardizeIsDocumented) {
+  const Result h = run("train --help");
+  EXPECT_NE(h.out.find("standardize=true"), std::string::npos);
+  EXPECT_NE(h.out.find("near-constant"), std::string::npos);
+}
+
+// 4: settings with a flag, and what a checkpoint records, are not task options.
+TEST_F(Cli, OwnTableTaskOptionsRefuseFlagsAndRecordedKeys) {
+  write_file(path("t.csv"), own_table(12, 8, 0, false));
+  const std::string base = "train --learner protonet --task csv --csv t.csv --label-column class ";
+  expect_error(base + "--task-option label=f1", "use --label-column");
+  expect_error(base + "--task-option rows=100", "rows is read from the table");
+  expect_error(base + "--task-option ways=3", "use --ways");
+}
+
+// 5: R's write.csv row names are not a feature, and the user is told.
+TEST_F(Cli, OwnTableRRowNamesAreNotAFeature) {
+  write_file(path("t.csv"), own_table(12, 8, 0, true));
+  const Result t = run("train --learner nearest --task csv --csv t.csv --label-column class --ways 3 --queries 3 "
+                       "--out n.safetensors");
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("the first column has no name (row names"), std::string::npos) << t.out;
+  EXPECT_EQ(metalab::load_safetensors_file(path("n.safetensors")).metadata.at("task.features"), "2");
+}
+
+// 6: eval finds the table from another folder; a moved table is named with
+// where its path came from and the flag that overrides it.
+TEST_F(Cli, OwnTableEvalFromAnotherFolderAndAMovedTable) {
+  write_file(path("t.csv"), own_table(12, 8, 0, false));
+  train("p.safetensors", "--learner protonet --task csv --csv t.csv --label-column class --ways 3 --queries 3");
+  std::filesystem::create_directory(path("elsewhere"));
+  EXPECT_EQ(run("eval p.safetensors --tasks 5 && cd elsewhere && '" METALAB_CLI "' eval ../p.safetensors --tasks 5").code, 0);
+  std::filesystem::rename(path("t.csv"), path("moved.csv"));
+  expect_error("eval p.safetensors --tasks 5", "recorded in the checkpoint as data.csv), which cannot be opened from "
+                                               "here: give the table with --csv FILE");
+  EXPECT_EQ(run("eval p.safetensors --tasks 5 --csv moved.csv").code, 0);
+}
+
+// 7 and 9: the class split by name at train time and in inspect; validation
+// off by default for tables, said and explained.
+TEST_F(Cli, OwnTableClassSplitAndValidationAreShown) {
+  write_file(path("t.csv"), own_table(12, 8, 0, false));
+  const Result t = run("train --learner protonet --task csv --csv t.csv --label-column class --ways 3 --queries 3 "
+                       "--iterations 5 --progress none --out p.safetensors");
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("meta-test classes ("), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("note: no validation"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("validation_fraction=0.2"), std::string::npos) << t.out;
+  const Result i = run("inspect checkpoint p.safetensors");
+  ASSERT_EQ(i.code, 0) << i.err;
+  EXPECT_NE(i.out.find("class split:"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("k"), std::string::npos);
+  expect_error("eval p.safetensors --split validation --tasks 5", "validation_fraction");
+}
+
+// 8: the banner describes what each learner trains; nearest trains nothing
+// and writes its checkpoint at once, with no NaN losses.
+TEST_F(Cli, OwnTableBannerDescribesEachLearner) {
+  write_file(path("t.csv"), own_table(12, 8, 0, false));
+  const std::string common = " --task csv --csv t.csv --label-column class --ways 3 --queries 3 --iterations 5 "
+                             "--progress lines --log-every 1 ";
+  const Result n = run("train --learner nearest" + common + "--out n.safetensors");
+  ASSERT_EQ(n.code, 0) << n.err;
+  EXPECT_NE(n.out.find("nothing to meta-train"), std::string::npos) << n.out;
+  EXPECT_EQ(n.out.find("nan"), std::string::npos) << n.out;
+  const Result p = run("train --learner protonet" + common + "--hidden 8 --out p.safetensors");
+  EXPECT_NE(p.out.find("2-8 relu embedding"), std::string::npos) << p.out;
+  EXPECT_EQ(p.out.find("inner lr"), std::string::npos) << p.out;
+  const Result pre = run("train --learner pretrain" + common + "--hidden 8 --out pre.safetensors");
+  // 60% of 12 classes pooled: the head scores 7 of them.
+  EXPECT_NE(pre.out.find("model 2-8-7 relu over the 7 meta-train classes pooled"), std::string::npos) << pre.out;
+}
+
+// 10: eval's help lists the checkpoint once, as a positional, without train's
+// task defaults; a missing checkpoint points to eval's help.
+TEST_F(Cli, EvalHelpAndMissingCheckpoint) {
+  const Result h = run("eval --help");
+  EXPECT_EQ(h.out.find("--checkpoint"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("checkpoint TEXT REQUIRED"), std::string::npos) << h.out;
+  EXPECT_EQ(h.out.find("default: sinusoid"), std::string::npos) << h.out;
+  expect_error("eval", "see 'metalab eval --help'", 2);
 }

@@ -1,5 +1,6 @@
 #include "core/tasks/episodes.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -265,5 +266,33 @@ TEST(Episodes, InvalidConfig) {
   EXPECT_THROW(make_glyph_source(g, episodes(5, 10, 11)), std::invalid_argument);  // every class too small
 }
 
+// A feature non-zero in one meta-train row has a tiny deviation; dividing by
+// it would put that row sqrt(n) deviations away and let the feature decide
+// every distance. Its scale is raised to the other features' median deviation;
+// features with different units keep their own scales.
+TEST(Episodes, StandardisationFloorsTheScaleOfNearConstantFeatures) {
+  LabeledDataset d;
+  d.source = "rare";
+  const int n = 100, dense = 19;
+  d.x = Matrix::Zero(n, dense + 1);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < dense; ++j) d.x(i, j) = static_cast<float>(((i * (j + 3)) % 7) - 3) * (j == 0 ? 100.0f : 1.0f);
+    d.y.push_back(i % 2);
+  }
+  d.x(5, dense) = 1.0f;  // the rare feature: one row of 100
+  d.class_names = {"a", "b"};
+  LabeledDataset raw = d;
+  const Standardization s = standardize_features(d, {0, 1});
+  std::vector<float> dense_scales(s.std.data(), s.std.data() + dense);
+  std::sort(dense_scales.begin(), dense_scales.end());
+  EXPECT_EQ(s.floored, 1);
+  EXPECT_FLOAT_EQ(s.std(dense), dense_scales[dense / 2]);
+  // Its one non-zero row stays within the range of the other features.
+  EXPECT_LT(std::abs(d.x(5, dense)), d.x.leftCols(dense).cwiseAbs().maxCoeff());
+  // A feature in other units (x100) is still z-scored with its own deviation.
+  const float sd0 = s.std(0);
+  EXPECT_GT(sd0, 50.0f * dense_scales[dense / 2]);
+  EXPECT_NEAR(d.x(7, 0), (raw.x(7, 0) - s.mean(0)) / sd0, 1e-5);
+}
 }  // namespace
 }  // namespace metalab

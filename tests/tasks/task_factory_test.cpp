@@ -235,7 +235,8 @@ TEST(TaskFactory, ErrorsNameTheOption) {
     ADD_FAILURE();
   } catch (const OptionError& e) {
     EXPECT_EQ(e.key(), "label");
-    EXPECT_EQ(e.problem(), "no such column in small.csv: 'organ'");
+    EXPECT_EQ(e.problem(), "small.csv: no column named 'organ' (columns: 'tissue', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6', ... (13 in "
+            "all)); columns that hold text: tissue");
   }
   EXPECT_NE(error_of([&] { make_task_source({{"name", "csv"}}, f.data()); }).find("give the label column"),
             std::string::npos);
