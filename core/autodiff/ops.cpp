@@ -7,6 +7,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/autodiff/kernels.h"
+
 namespace metalab::ad {
 
 using Eigen::Index;
@@ -103,6 +105,14 @@ Tensor<T> unpick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<in
 template <typename T>
 Tensor<T> mul_constant_shared(const Tensor<T>& a, std::shared_ptr<const Mat<T>> mask);
 
+// out (rows x cols of op(a) op(b), row-major) = op(a) op(b).
+template <typename T>
+void product_into(const Mat<T>& a, bool ta, const Mat<T>& b, bool tb, T* out) {
+  const Index m = ta ? a.cols() : a.rows(), k = ta ? a.rows() : a.cols(), n = tb ? b.rows() : b.cols();
+  kernels::matmul<T>(m, n, k, kernels::Operand<T>{a.data(), a.cols(), ta}, kernels::Operand<T>{b.data(), b.cols(), tb},
+                     out, n, false);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- arithmetic
@@ -187,13 +197,8 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb) {
     std::string why = std::string("inner dimensions differ") + (ta ? " (a transposed)" : "") + (tb ? " (b transposed)" : "");
     shape_fail("matmul", a, b, why.c_str());
   }
-  const Mat<T>& av = a.value();
-  const Mat<T>& bv = b.value();
   Mat<T> out(ta ? a.cols() : a.rows(), tb ? b.rows() : b.cols());
-  if (!ta && !tb) out.noalias() = av * bv;
-  else if (ta && !tb) out.noalias() = av.transpose() * bv;
-  else if (!ta && tb) out.noalias() = av * bv.transpose();
-  else out.noalias() = av.transpose() * bv.transpose();
+  product_into(a.value(), ta, b.value(), tb, out.data());
   return make_result<T>(std::move(out), "matmul", {a, b},
                         [ta, tb](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           const Tensor<T>& A = in[0];
@@ -230,17 +235,11 @@ Tensor<T> batched_matmul(const Tensor<T>& a, const Tensor<T>& b, int batch, bool
   }
   const Index out_r = ta ? ac : ar, out_c = tb ? br : bc;
   Mat<T> out(batch * out_r, out_c);
-  const Mat<T>& av = a.value();
-  const Mat<T>& bv = b.value();
-  for (Index i = 0; i < batch; ++i) {
-    const auto ai = av.middleRows(i * ar, ar);
-    const auto bi = bv.middleRows(i * br, br);
-    auto oi = out.middleRows(i * out_r, out_r);
-    if (!ta && !tb) oi.noalias() = ai * bi;
-    else if (ta && !tb) oi.noalias() = ai.transpose() * bi;
-    else if (!ta && tb) oi.noalias() = ai * bi.transpose();
-    else oi.noalias() = ai.transpose() * bi.transpose();
-  }
+  const T* av = a.value().data();
+  const T* bv = b.value().data();
+  for (Index i = 0; i < batch; ++i)
+    kernels::matmul<T>(out_r, out_c, inner_a, kernels::Operand<T>{av + i * ar * ac, ac, ta},
+                       kernels::Operand<T>{bv + i * br * bc, bc, tb}, out.data() + i * out_r * out_c, out_c, false);
   return make_result<T>(std::move(out), "batched_matmul", {a, b},
                         [batch, ta, tb](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           const Tensor<T>& A = in[0];
@@ -279,8 +278,8 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
   if (x.cols() != w.rows()) shape_fail("linear", x, w, "input columns differ from weight rows");
   if (b.rows() != 1 || b.cols() != w.cols()) shape_fail("linear", w, b, "bias must be 1 x (weight columns)");
   Mat<T> out(x.rows(), w.cols());
-  out.noalias() = x.value() * w.value();
-  out.rowwise() += b.value().row(0);
+  kernels::matmul<T>(x.rows(), w.cols(), x.cols(), kernels::Operand<T>{x.value().data(), x.cols()},
+                     kernels::Operand<T>{w.value().data(), w.cols()}, out.data(), w.cols(), false, b.value().data());
   return make_result<T>(std::move(out), "linear", {x, w, b},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(if_needed(in, 0, [&] { return matmul(g, in[1], false, true); }));
@@ -893,19 +892,97 @@ Tensor<T> col2im(const Tensor<T>& cols, const ConvGeometry& g) {
                         });
 }
 
+namespace {
+template <typename T>
+void check_conv_weight(const char* op, const Tensor<T>& weight, const ConvGeometry& g) {
+  const Index patch = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
+  if (weight.rows() != patch)
+    throw ShapeError(std::string(op) + ": weight " + weight.shape_string() + " needs " + std::to_string(patch) +
+                     " rows (kernel x kernel x input channels)");
+}
+
+// conv2d with an optional bias (undefined: none), as one node. Its backward
+// is conv2d_input_grad and conv2d_weight_grad, whose own backwards are
+// convolutions again, so gradients of any order stay in these three ops.
+template <typename T>
+Tensor<T> convolve(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
+  const Index rows = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
+  Mat<T> y(rows, weight.cols());
+  kernels::conv2d_forward<T>(g, x.value().data(), weight.value().data(), weight.cols(),
+                             bias.defined() ? bias.value().data() : nullptr, y.data());
+  auto geom = std::make_shared<const ConvGeometry>(g);
+  const std::vector<Tensor<T>> inputs = bias.defined() ? std::vector<Tensor<T>>{x, weight, bias}
+                                                       : std::vector<Tensor<T>>{x, weight};
+  return make_result<T>(std::move(y), "conv2d", inputs,
+                        [geom](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& gy, Grads<T>& gi) {
+                          gi.push_back(if_needed(in, 0, [&] { return conv2d_input_grad(gy, in[1], *geom); }));
+                          gi.push_back(if_needed(in, 1, [&] { return conv2d_weight_grad(in[0], gy, *geom); }));
+                          if (in.size() > 2) gi.push_back(if_needed(in, 2, [&] { return col_sum(gy); }));
+                        });
+}
+}  // namespace
+
 template <typename T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
   require_defined("conv2d", x);
   require_defined("conv2d", weight);
+  require_defined("conv2d", bias);
   check_geometry("conv2d", g);
   if (x.rows() != g.input.rows() || x.cols() != g.input.channels)
     throw ShapeError("conv2d: input " + x.shape_string() + " does not match geometry " +
                      shape_of(g.input.rows(), g.input.channels));
-  const Index patch = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
-  if (weight.rows() != patch)
-    throw ShapeError("conv2d: weight " + weight.shape_string() + " needs " + std::to_string(patch) +
-                     " rows (kernel x kernel x input channels)");
+  check_conv_weight("conv2d", weight, g);
+  if (bias.rows() != 1 || bias.cols() != weight.cols()) shape_fail("conv2d", weight, bias, "bias must be 1 x (weight columns)");
+  return convolve(x, weight, bias, g);
+}
+
+template <typename T>
+Tensor<T> conv2d_reference(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
   return linear(im2col(x, g), weight, bias);
+}
+
+template <typename T>
+Tensor<T> conv2d_input_grad(const Tensor<T>& grad_out, const Tensor<T>& weight, const ConvGeometry& g) {
+  require_defined("conv2d_input_grad", grad_out);
+  require_defined("conv2d_input_grad", weight);
+  check_geometry("conv2d_input_grad", g);
+  check_conv_weight("conv2d_input_grad", weight, g);
+  const Index rows = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
+  if (grad_out.rows() != rows || grad_out.cols() != weight.cols())
+    throw ShapeError("conv2d_input_grad: output gradient " + grad_out.shape_string() + " does not match " +
+                     shape_of(rows, weight.cols()));
+  Mat<T> dx(g.input.rows(), g.input.channels);
+  kernels::conv2d_input_grad<T>(g, grad_out.value().data(), weight.value().data(), weight.cols(), dx.data());
+  auto geom = std::make_shared<const ConvGeometry>(g);
+  return make_result<T>(std::move(dx), "conv2d_input_grad", {grad_out, weight},
+                        [geom](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& h, Grads<T>& gi) {
+                          // <h, col2im(gy w^T)> = <im2col(h), gy w^T>
+                          gi.push_back(if_needed(in, 0, [&] { return convolve(h, in[1], Tensor<T>(), *geom); }));
+                          gi.push_back(if_needed(in, 1, [&] { return conv2d_weight_grad(h, in[0], *geom); }));
+                        });
+}
+
+template <typename T>
+Tensor<T> conv2d_weight_grad(const Tensor<T>& x, const Tensor<T>& grad_out, const ConvGeometry& g) {
+  require_defined("conv2d_weight_grad", x);
+  require_defined("conv2d_weight_grad", grad_out);
+  check_geometry("conv2d_weight_grad", g);
+  if (x.rows() != g.input.rows() || x.cols() != g.input.channels)
+    throw ShapeError("conv2d_weight_grad: input " + x.shape_string() + " does not match geometry " +
+                     shape_of(g.input.rows(), g.input.channels));
+  const Index rows = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
+  if (grad_out.rows() != rows)
+    throw ShapeError("conv2d_weight_grad: output gradient " + grad_out.shape_string() + " needs " +
+                     std::to_string(rows) + " rows");
+  Mat<T> dw(static_cast<Index>(g.kernel) * g.kernel * g.input.channels, grad_out.cols());
+  kernels::conv2d_weight_grad<T>(g, x.value().data(), grad_out.value().data(), grad_out.cols(), dw.data());
+  auto geom = std::make_shared<const ConvGeometry>(g);
+  return make_result<T>(std::move(dw), "conv2d_weight_grad", {x, grad_out},
+                        [geom](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& h, Grads<T>& gi) {
+                          // <h, im2col(x)^T gy> = <im2col(x), gy h^T>
+                          gi.push_back(if_needed(in, 0, [&] { return conv2d_input_grad(in[1], h, *geom); }));
+                          gi.push_back(if_needed(in, 1, [&] { return convolve(in[0], h, Tensor<T>(), *geom); }));
+                        });
 }
 
 template <typename T>
@@ -1101,6 +1178,9 @@ Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tens
   template Tensor<T> im2col(const Tensor<T>&, const ConvGeometry&);                                            \
   template Tensor<T> col2im(const Tensor<T>&, const ConvGeometry&);                                            \
   template Tensor<T> conv2d(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const ConvGeometry&);        \
+  template Tensor<T> conv2d_reference(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const ConvGeometry&); \
+  template Tensor<T> conv2d_input_grad(const Tensor<T>&, const Tensor<T>&, const ConvGeometry&);              \
+  template Tensor<T> conv2d_weight_grad(const Tensor<T>&, const Tensor<T>&, const ConvGeometry&);             \
   template Tensor<T> max_pool2(const Tensor<T>&, const ImageShape&);                                           \
   template BatchNormResult<T> batch_norm_train(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, T);       \
   template Tensor<T> batch_norm_eval(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Mat<T>&,      \
