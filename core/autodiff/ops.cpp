@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <sstream>
 
@@ -1016,6 +1017,60 @@ Tensor<T> max_pool2(const Tensor<T>& x, const ImageShape& s) {
                      static_cast<Index>(s.batch) * oh * ow, c);
 }
 
+namespace {
+template <typename T>
+void check_batch_norm(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta) {
+  require_defined("batch_norm", x);
+  require_defined("batch_norm", gamma);
+  require_defined("batch_norm", beta);
+  if (gamma.rows() != 1 || gamma.cols() != x.cols()) shape_fail("batch_norm", x, gamma, "gamma must be 1 x (input columns)");
+  if (beta.rows() != 1 || beta.cols() != x.cols()) shape_fail("batch_norm", x, beta, "beta must be 1 x (input columns)");
+  if (x.rows() < 2) throw ShapeError("batch_norm: training needs at least 2 rows, got " + x.shape_string());
+}
+
+// Batch statistics of x's columns: the mean and 1 / sqrt(var + eps), and the
+// (biased) variance. One pass of sums and sums of squares in double.
+template <typename T>
+struct BatchStats {
+  Mat<T> mean, inv_std, var;  // 1 x C
+};
+template <typename T>
+BatchStats<T> batch_stats(const Mat<T>& x, T eps) {
+  const Index n = x.rows(), c = x.cols();
+  Eigen::Array<double, 1, Eigen::Dynamic> sum = Eigen::Array<double, 1, Eigen::Dynamic>::Zero(c), sq = sum;
+  for (Index i = 0; i < n; ++i) {
+    const auto row = x.row(i).array().template cast<double>();
+    sum += row;
+    sq += row.square();
+  }
+  const Eigen::Array<double, 1, Eigen::Dynamic> mean = sum / static_cast<double>(n);
+  const Eigen::Array<double, 1, Eigen::Dynamic> var = (sq / static_cast<double>(n) - mean.square()).max(0.0);
+  BatchStats<T> s;
+  s.mean = mean.matrix().template cast<T>();
+  s.var = var.matrix().template cast<T>();
+  s.inv_std = (var + static_cast<double>(eps)).rsqrt().matrix().template cast<T>();
+  return s;
+}
+
+// Batch norm's backward as differentiable operations (for create_graph): the
+// statistics are recomputed from x so that the gradient is a function of x.
+// dx = gamma inv_std / N (N g - sum(g) - xhat sum(g xhat)), dgamma = sum(g xhat), dbeta = sum(g).
+template <typename T>
+void batch_norm_backward_graph(const Inputs<T>& in, const Tensor<T>& g, T eps, Grads<T>& gi) {
+  const T count = static_cast<T>(in[0].rows());
+  const Tensor<T> centered = sub(in[0], col_mean(in[0]));
+  const Tensor<T> inv_std = pow(add_scalar(col_mean(square(centered)), eps), T(-0.5));
+  const Tensor<T> xhat = mul(centered, inv_std);
+  const Tensor<T> sum_g = col_sum(g);
+  const Tensor<T> sum_gx = col_sum(mul(g, xhat));
+  gi.push_back(if_needed(in, 0, [&] {
+    return mul(mul_scalar(mul(in[1], inv_std), T(1) / count), sub(sub(mul_scalar(g, count), sum_g), mul(xhat, sum_gx)));
+  }));
+  gi.push_back(if_needed(in, 1, [&] { return sum_gx; }));
+  gi.push_back(if_needed(in, 2, [&] { return sum_g; }));
+}
+}  // namespace
+
 // Batch norm is one fused node: the forward pass and, when no graph is being
 // recorded (ordinary training), the backward pass run as tight loops over the
 // [rows, C] matrix without materialising the intermediate broadcasts. With
@@ -1023,53 +1078,29 @@ Tensor<T> max_pool2(const Tensor<T>& x, const ImageShape& s) {
 // from differentiable operations instead, so it can be differentiated again.
 template <typename T>
 BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, T eps) {
-  require_defined("batch_norm", x);
-  require_defined("batch_norm", gamma);
-  require_defined("batch_norm", beta);
-  if (gamma.rows() != 1 || gamma.cols() != x.cols()) shape_fail("batch_norm", x, gamma, "gamma must be 1 x (input columns)");
-  if (beta.rows() != 1 || beta.cols() != x.cols()) shape_fail("batch_norm", x, beta, "beta must be 1 x (input columns)");
-  if (x.rows() < 2) throw ShapeError("batch_norm: training needs at least 2 rows, got " + x.shape_string());
+  check_batch_norm(x, gamma, beta);
   const Mat<T>& xv = x.value();
   const Index n = xv.rows(), c = xv.cols();
-  // Two-pass mean and variance in double for accuracy over large batches.
-  Eigen::Matrix<double, 1, Eigen::Dynamic> mean = Eigen::Matrix<double, 1, Eigen::Dynamic>::Zero(c);
-  for (Index i = 0; i < n; ++i) mean += xv.row(i).template cast<double>();
-  mean /= static_cast<double>(n);
-  Eigen::Matrix<double, 1, Eigen::Dynamic> var = Eigen::Matrix<double, 1, Eigen::Dynamic>::Zero(c);
-  for (Index i = 0; i < n; ++i) var += (xv.row(i).template cast<double>() - mean).array().square().matrix();
-  var /= static_cast<double>(n);
-  auto stats = std::make_shared<std::pair<Mat<T>, Mat<T>>>();  // (mean, 1 / sqrt(var + eps)), 1 x C
-  stats->first = mean.template cast<T>();
-  stats->second = (var.array() + static_cast<double>(eps)).rsqrt().matrix().template cast<T>();
-  const Mat<T> scale = stats->second.cwiseProduct(gamma.value());
+  auto stats = std::make_shared<BatchStats<T>>(batch_stats(xv, eps));
+  const Mat<T> scale = stats->inv_std.cwiseProduct(gamma.value());
   Mat<T> y(n, c);
   for (Index i = 0; i < n; ++i)
-    y.row(i).array() = (xv.row(i) - stats->first).array() * scale.row(0).array() + beta.value().row(0).array();
+    y.row(i).array() = (xv.row(i) - stats->mean).array() * scale.row(0).array() + beta.value().row(0).array();
   BatchNormResult<T> r;
-  r.batch_mean = stats->first;
-  r.batch_var = var.template cast<T>();
+  r.batch_mean = stats->mean;
+  r.batch_var = stats->var;
   r.output = make_result<T>(
       std::move(y), "batch_norm", {x, gamma, beta},
       [stats, eps](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
-        const T count = static_cast<T>(in[0].rows());
-        if (GradMode::enabled()) {  // differentiable closed form (create_graph)
-          const Tensor<T> centered = sub(in[0], col_mean(in[0]));
-          const Tensor<T> inv_std = pow(add_scalar(col_mean(square(centered)), eps), T(-0.5));
-          const Tensor<T> xhat = mul(centered, inv_std);
-          const Tensor<T> sum_g = col_sum(g);
-          const Tensor<T> sum_gx = col_sum(mul(g, xhat));
-          gi.push_back(if_needed(in, 0, [&] {
-            return mul(mul_scalar(mul(in[1], inv_std), T(1) / count),
-                       sub(sub(mul_scalar(g, count), sum_g), mul(xhat, sum_gx)));
-          }));
-          gi.push_back(if_needed(in, 1, [&] { return sum_gx; }));
-          gi.push_back(if_needed(in, 2, [&] { return sum_g; }));
+        if (GradMode::enabled()) {
+          batch_norm_backward_graph(in, g, eps, gi);
           return;
         }
+        const T count = static_cast<T>(in[0].rows());
         const Mat<T>& xv = in[0].value();
         const Mat<T>& gv = g.value();
-        const Mat<T>& mu = stats->first;
-        const Mat<T>& inv_std = stats->second;
+        const Mat<T>& mu = stats->mean;
+        const Mat<T>& inv_std = stats->inv_std;
         const Index rows = xv.rows(), cols = xv.cols();
         Mat<T> sum_g = Mat<T>::Zero(1, cols), sum_gx = Mat<T>::Zero(1, cols);
         for (Index i = 0; i < rows; ++i) {
@@ -1093,6 +1124,179 @@ BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, 
         gi.push_back(in[1].requires_grad() ? Tensor<T>(sum_gx) : Tensor<T>());
         gi.push_back(in[2].requires_grad() ? Tensor<T>(sum_g) : Tensor<T>());
       });
+  return r;
+}
+
+namespace {
+// The input rows under the 2 x 2 window of pooled pixel p of images of shape s.
+struct PoolWindow {
+  Index rows[4];
+  PoolWindow(const ImageShape& s, Index p) {
+    const Index oh = s.height / 2, ow = s.width / 2;
+    const Index n = p / (oh * ow), oy = (p / ow) % oh, ox = p % ow;
+    const Index top = (n * s.height + 2 * oy) * s.width + 2 * ox;
+    rows[0] = top;
+    rows[1] = top + 1;
+    rows[2] = top + s.width;
+    rows[3] = top + s.width + 1;
+  }
+};
+
+// The rows no window covers (the last row or column of odd-sized images).
+std::vector<Index> rows_outside_windows(const ImageShape& s) {
+  std::vector<Index> out;
+  if (s.height % 2 == 0 && s.width % 2 == 0) return out;
+  for (Index n = 0; n < s.batch; ++n)
+    for (Index y = 0; y < s.height; ++y)
+      for (Index x = 0; x < s.width; ++x)
+        if (y >= 2 * (s.height / 2) || x >= 2 * (s.width / 2)) out.push_back((n * s.height + y) * s.width + x);
+  return out;
+}
+
+// What the backward of batch_norm_relu_pool2_train needs from its forward.
+template <typename T>
+struct BatchNormPoolState {
+  ImageShape shape;
+  T eps;
+  BatchStats<T> stats;
+  std::vector<std::uint8_t> which;  // per pooled element: the window position (0..3) of the maximum
+};
+}  // namespace
+
+template <typename T>
+BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta,
+                                               const ImageShape& shape, T eps) {
+  check_batch_norm(x, gamma, beta);
+  if (x.rows() != shape.rows() || x.cols() != shape.channels || shape.height < 2 || shape.width < 2)
+    throw ShapeError("batch_norm_relu_pool2: input " + x.shape_string() + " does not match " +
+                     std::to_string(shape.batch) + " images of " + std::to_string(shape.height) + "x" +
+                     std::to_string(shape.width) + "x" + std::to_string(shape.channels) + " (need at least 2x2)");
+  const Mat<T>& xv = x.value();
+  const Index c = xv.cols();
+  const Index pooled = static_cast<Index>(shape.batch) * (shape.height / 2) * (shape.width / 2);
+  auto state = std::make_shared<BatchNormPoolState<T>>();
+  state->shape = shape;
+  state->eps = eps;
+  state->stats = batch_stats(xv, eps);
+  state->which.resize(static_cast<std::size_t>(pooled * c));
+  const Mat<T> scale = state->stats.inv_std.cwiseProduct(gamma.value());
+  const T* mu = state->stats.mean.data();
+  const T* sc = scale.data();
+  const T* be = beta.value().data();
+  Mat<T> out(pooled, c);
+  for (Index p = 0; p < pooled; ++p) {
+    const PoolWindow w(shape, p);
+    const T* x0 = xv.data() + w.rows[0] * c;
+    const T* x1 = xv.data() + w.rows[1] * c;
+    const T* x2 = xv.data() + w.rows[2] * c;
+    const T* x3 = xv.data() + w.rows[3] * c;
+    T* o = out.data() + p * c;
+    std::uint8_t* which = state->which.data() + p * c;
+    for (Index ch = 0; ch < c; ++ch) {
+      // The values batch_norm_train computes, then max_pool2's first maximum.
+      const T y0 = (x0[ch] - mu[ch]) * sc[ch] + be[ch], y1 = (x1[ch] - mu[ch]) * sc[ch] + be[ch];
+      const T y2 = (x2[ch] - mu[ch]) * sc[ch] + be[ch], y3 = (x3[ch] - mu[ch]) * sc[ch] + be[ch];
+      T best = y0;
+      std::uint8_t at = 0;
+      if (y1 > best) best = y1, at = 1;
+      if (y2 > best) best = y2, at = 2;
+      if (y3 > best) best = y3, at = 3;
+      o[ch] = best > T(0) ? best : T(0);  // ReLU commutes with the maximum
+      which[ch] = at;
+    }
+  }
+  BatchNormResult<T> r;
+  r.batch_mean = state->stats.mean;
+  r.batch_var = state->stats.var;
+  r.output = make_result<T>(
+      std::move(out), "batch_norm_relu_pool2", {x, gamma, beta},
+      [state](const Inputs<T>& in, const Tensor<T>& self, const Tensor<T>& g, Grads<T>& gi) {
+        const ImageShape& s = state->shape;
+        const Index c = in[0].cols(), pooled = g.rows();
+        if (GradMode::enabled()) {
+          // The plain chain: ReLU's mask and the pool's scatter, then batch norm's closed form.
+          auto index = std::make_shared<std::vector<int>>(static_cast<std::size_t>(pooled * c));
+          auto mask = std::make_shared<Mat<T>>(pooled, c);
+          for (Index p = 0; p < pooled; ++p) {
+            const PoolWindow w(s, p);
+            for (Index ch = 0; ch < c; ++ch) {
+              (*index)[static_cast<std::size_t>(p * c + ch)] =
+                  static_cast<int>(w.rows[state->which[static_cast<std::size_t>(p * c + ch)]] * c + ch);
+              (*mask)(p, ch) = self.value()(p, ch) > T(0) ? T(1) : T(0);
+            }
+          }
+          const Tensor<T> gy = scatter_flat(mul_constant_shared(g, std::shared_ptr<const Mat<T>>(std::move(mask))),
+                                            std::shared_ptr<const std::vector<int>>(std::move(index)), in[0].rows(), c);
+          batch_norm_backward_graph(in, gy, state->eps, gi);
+          return;
+        }
+        const Mat<T>& xv = in[0].value();
+        const T* mu = state->stats.mean.data();
+        const T* inv_std = state->stats.inv_std.data();
+        const T* gv = g.value().data();
+        const T* out = self.value().data();
+        // Sums of the gradient reaching batch norm's output (nonzero only at
+        // the windows' maxima where the ReLU passed), and of it times xhat.
+        std::vector<double> sum_g(static_cast<std::size_t>(c), 0.0), sum_gx(static_cast<std::size_t>(c), 0.0);
+        for (Index p = 0; p < pooled; ++p) {
+          const PoolWindow w(s, p);
+          for (Index ch = 0; ch < c; ++ch) {
+            const Index k = p * c + ch;
+            if (!(out[k] > T(0))) continue;
+            const T xm = xv.data()[w.rows[state->which[static_cast<std::size_t>(k)]] * c + ch];
+            sum_g[static_cast<std::size_t>(ch)] += gv[k];
+            sum_gx[static_cast<std::size_t>(ch)] += static_cast<double>(gv[k]) * (xm - mu[ch]);
+          }
+        }
+        const T count = static_cast<T>(in[0].rows());
+        Mat<T> sum_gv(1, c), sum_gxv(1, c);
+        for (Index ch = 0; ch < c; ++ch) {
+          sum_gv(0, ch) = static_cast<T>(sum_g[static_cast<std::size_t>(ch)]);
+          sum_gxv(0, ch) = static_cast<T>(sum_gx[static_cast<std::size_t>(ch)]) * inv_std[ch];  // sum of g * xhat
+        }
+        if (in[0].requires_grad()) {
+          // dx = a (g - mean(g) - (x - mu) b), as batch_norm_train, with g
+          // placed at each window's maximum.
+          Mat<T> a(1, c), mean_g(1, c), b(1, c);
+          for (Index ch = 0; ch < c; ++ch) {
+            a(0, ch) = in[1].value()(0, ch) * inv_std[ch];
+            mean_g(0, ch) = sum_gv(0, ch) / count;
+            b(0, ch) = sum_gxv(0, ch) * inv_std[ch] / count;
+          }
+          Mat<T> dx(xv.rows(), c);
+          for (Index p = 0; p < pooled; ++p) {
+            const PoolWindow w(s, p);
+            const std::uint8_t* which = state->which.data() + p * c;
+            for (int q = 0; q < 4; ++q) {
+              const T* xr = xv.data() + w.rows[q] * c;
+              T* dr = dx.data() + w.rows[q] * c;
+              for (Index ch = 0; ch < c; ++ch) {
+                const T gq = which[ch] == q && out[p * c + ch] > T(0) ? gv[p * c + ch] : T(0);
+                dr[ch] = a(0, ch) * (gq - mean_g(0, ch) - (xr[ch] - mu[ch]) * b(0, ch));
+              }
+            }
+          }
+          for (Index row : rows_outside_windows(s)) {
+            const T* xr = xv.data() + row * c;
+            T* dr = dx.data() + row * c;
+            for (Index ch = 0; ch < c; ++ch) dr[ch] = a(0, ch) * (T(0) - mean_g(0, ch) - (xr[ch] - mu[ch]) * b(0, ch));
+          }
+          gi.push_back(Tensor<T>(std::move(dx)));
+        } else {
+          gi.push_back(Tensor<T>());
+        }
+        gi.push_back(in[1].requires_grad() ? Tensor<T>(std::move(sum_gxv)) : Tensor<T>());
+        gi.push_back(in[2].requires_grad() ? Tensor<T>(std::move(sum_gv)) : Tensor<T>());
+      });
+  return r;
+}
+
+template <typename T>
+BatchNormResult<T> batch_norm_relu_pool2_reference(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta,
+                                                   const ImageShape& shape, T eps) {
+  BatchNormResult<T> r = batch_norm_train(x, gamma, beta, eps);
+  ImageShape pooled = shape;
+  r.output = max_pool2(relu(r.output), pooled);
   return r;
 }
 
@@ -1183,6 +1387,10 @@ Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tens
   template Tensor<T> conv2d_weight_grad(const Tensor<T>&, const Tensor<T>&, const ConvGeometry&);             \
   template Tensor<T> max_pool2(const Tensor<T>&, const ImageShape&);                                           \
   template BatchNormResult<T> batch_norm_train(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, T);       \
+  template BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,  \
+                                                          const ImageShape&, T);                                \
+  template BatchNormResult<T> batch_norm_relu_pool2_reference(const Tensor<T>&, const Tensor<T>&,                \
+                                                              const Tensor<T>&, const ImageShape&, T);          \
   template Tensor<T> batch_norm_eval(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Mat<T>&,      \
                                      const Mat<T>&, T);
 

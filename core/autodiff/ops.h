@@ -168,6 +168,17 @@ struct BatchNormResult {
 };
 template <typename T>
 BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, T eps = T(1e-5));
+// A Conv4 block's tail in one node: max_pool2(relu(batch_norm_train(x))) for
+// images of `shape` (x is [N*H*W, C]), without storing the normalised or
+// rectified images; the backward keeps only which window position won.
+// Returns the pooled [N*(H/2)*(W/2), C] output and the batch statistics.
+template <typename T>
+BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta,
+                                               const ImageShape& shape, T eps = T(1e-5));
+// The plain composition it stands for.
+template <typename T>
+BatchNormResult<T> batch_norm_relu_pool2_reference(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta,
+                                                   const ImageShape& shape, T eps = T(1e-5));
 template <typename T>
 Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, const Mat<T>& running_mean,
                           const Mat<T>& running_var, T eps = T(1e-5));

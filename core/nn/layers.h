@@ -192,17 +192,17 @@ struct Conv4 {
       h = ad::conv2d(h, params.at(conv_name(i) + ".weight"), params.at(conv_name(i) + ".bias"), g);
       const Tensor<T>& gamma = params.at(bn_name(i) + ".weight");
       const Tensor<T>& beta = params.at(bn_name(i) + ".bias");
+      shape.channels = hidden;
       if (mode == Mode::Train) {
-        auto r = ad::batch_norm_train(h, gamma, beta);
-        if (stats) (*stats)[static_cast<std::size_t>(i)].update(r.batch_mean, r.batch_var, h.rows());
+        // Batch norm, ReLU and pooling as one node (ops.h).
+        const long rows = h.rows();
+        auto r = ad::batch_norm_relu_pool2_train(h, gamma, beta, shape);
+        if (stats) (*stats)[static_cast<std::size_t>(i)].update(r.batch_mean, r.batch_var, rows);
         h = r.output;
       } else {
         const auto& s = (*stats)[static_cast<std::size_t>(i)];
-        h = ad::batch_norm_eval(h, gamma, beta, s.running_mean, s.running_var);
+        h = ad::max_pool2(ad::relu(ad::batch_norm_eval(h, gamma, beta, s.running_mean, s.running_var)), shape);
       }
-      h = ad::relu(h);
-      shape.channels = hidden;
-      h = ad::max_pool2(h, shape);
       shape.height /= 2;
       shape.width /= 2;
     }

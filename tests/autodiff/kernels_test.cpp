@@ -4,9 +4,10 @@
 // im2col / col2im, for every dispatch path (small products, matrix-vector,
 // register tiles over packed panels; the flipped-filter input gradient and
 // its col2im fallback), in float and double; results that do not depend on
-// the thread count; and each fused op against its plain composition: the
-// same value, the same gradient and the same Hessian-vector product (so
-// exact second-order MAML through a Conv4 is unchanged).
+// the thread count; and each fused op (conv2d and its two gradients, batch
+// norm + ReLU + pooling) against its plain composition: the same value, the
+// same gradient and the same Hessian-vector product (so exact second-order
+// MAML through a Conv4 is unchanged).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -231,6 +232,31 @@ TEST(FastPaths, ConvolutionGradientsEqualTheirDefinitions) {
         [geom](const std::vector<TD>& v) { return square(conv2d_weight_grad(v[0], v[1], geom)); },
         [geom](const std::vector<TD>& v) { return square(matmul(im2col(v[0], geom), v[1], true, false)); },
         weight_grad_args, rng.next_u64());
+  }
+}
+
+TEST(FastPaths, BatchNormReluPoolEqualsThePlainChain) {
+  Rng rng(306);
+  // Odd sizes leave rows outside every window; gamma of both signs.
+  const std::vector<ImageShape> shapes{{2, 4, 4, 3}, {2, 5, 7, 2}, {1, 3, 2, 17}, {3, 2, 2, 1}};
+  for (const ImageShape& s : shapes) {
+    const std::vector<MD> x{uniform(rng, s.rows(), s.channels, -2.0, 2.0), uniform(rng, 1, s.channels, -1.5, 1.5),
+                            uniform(rng, 1, s.channels)};
+    const std::string name = "N" + std::to_string(s.batch) + " " + std::to_string(s.height) + "x" +
+                             std::to_string(s.width) + "x" + std::to_string(s.channels);
+    {
+      NoGradGuard no_grad;
+      const auto fast = batch_norm_relu_pool2_train(TD(x[0]), TD(x[1]), TD(x[2]), s);
+      const auto plain = batch_norm_relu_pool2_reference(TD(x[0]), TD(x[1]), TD(x[2]), s);
+      EXPECT_TRUE(fast.output.value() == plain.output.value()) << name << ": the same values, bit for bit";
+      EXPECT_TRUE(fast.batch_mean == plain.batch_mean && fast.batch_var == plain.batch_var) << name;
+    }
+    // tanh so that second derivatives involve the output's value.
+    expect_same_derivatives(
+        "batch_norm_relu_pool2 " + name,
+        [s](const std::vector<TD>& v) { return tanh(batch_norm_relu_pool2_train(v[0], v[1], v[2], s).output); },
+        [s](const std::vector<TD>& v) { return tanh(batch_norm_relu_pool2_reference(v[0], v[1], v[2], s).output); }, x,
+        rng.next_u64());
   }
 }
 
