@@ -67,7 +67,8 @@ T* scratch(Scratch which, Index size) {
 // The MR values of a tile's rows of A at successive depths, read in place:
 // RowsA from MR row pointers (A row-major: depth runs along a row); StridedA
 // from MR consecutive values that move by `step` per depth (A transposed, or
-// a packed panel with step MR).
+// a packed panel with step MR); TableA from one row pointer per depth (the
+// patch rows of a convolution's weight gradient), at a fixed offset.
 template <typename T>
 struct RowsA {
   const T* row[Tile<T>::MR];
@@ -83,12 +84,44 @@ struct StridedA {
   T at(int r) const { return base[r]; }
   void next() { base += step; }
 };
+template <typename T>
+struct TableA {
+  const T* const* rows;
+  Index offset;
+  T at(int r) const { return (*rows)[offset + r]; }
+  void next() { ++rows; }
+};
 
-// c (MR x NR, row stride ldc) = A b over depth kc, plus c when load, else
-// plus init (NR values repeated down the rows) or nothing. b holds kc rows of
-// NR values ldb apart (a packed panel: ldb = NR).
-template <typename T, typename A>
-inline void micro_kernel(Index kc, A a, const T* __restrict b, Index ldb, T* c, Index ldc, bool load, const T* init) {
+// The depth of a tile's product as runs of an accessor: one run of kc
+// depths (Run), or a convolution's taps (Taps: for tap t the MR rows'
+// input pixels under it, C channels each).
+template <typename A>
+struct Run {
+  A a;
+  Index kc;
+  Index count() const { return 1; }
+  const A& rows(Index) const { return a; }
+  Index depth(Index) const { return kc; }
+};
+template <typename T>
+struct Taps {
+  const T* const* pixels;  // [taps][MR] row pointers into the image (or to zeros)
+  Index taps, channels;
+  Index count() const { return taps; }
+  RowsA<T> rows(Index t) const {
+    RowsA<T> a;
+    for (int r = 0; r < Tile<T>::MR; ++r) a.row[r] = pixels[t * Tile<T>::MR + r];
+    return a;
+  }
+  Index depth(Index) const { return channels; }
+};
+
+// c (MR x NR, row stride ldc) = A b over the runs' depths, plus c when load,
+// else plus init (NR values repeated down the rows) or nothing. b holds a row
+// of NR values per depth, ldb apart (a packed panel: ldb = NR).
+template <typename T, typename Runs>
+inline void micro_kernel(const Runs& runs, const T* __restrict b, Index ldb, T* c, Index ldc, bool load,
+                         const T* init) {
   using P = typename Tile<T>::Packet;
   constexpr int PS = Tile<T>::PS, MR = Tile<T>::MR, NRP = Tile<T>::NRP;
   P acc[MR][NRP];
@@ -101,28 +134,32 @@ inline void micro_kernel(Index kc, A a, const T* __restrict b, Index ldb, T* c, 
     for (int r = 0; r < MR; ++r)
       for (int j = 0; j < NRP; ++j) acc[r][j] = start[j];
   }
-  for (Index p = 0; p < kc; ++p) {
-    P bp[NRP];
-    for (int j = 0; j < NRP; ++j) bp[j] = ei::ploadu<P>(b + j * PS);
-    for (int r = 0; r < MR; ++r) {
-      const P ar = ei::pset1<P>(a.at(r));
-      for (int j = 0; j < NRP; ++j) acc[r][j] = ei::pmadd(ar, bp[j], acc[r][j]);
+  for (Index s = 0; s < runs.count(); ++s) {
+    auto a = runs.rows(s);
+    const Index kc = runs.depth(s);
+    for (Index p = 0; p < kc; ++p) {
+      P bp[NRP];
+      for (int j = 0; j < NRP; ++j) bp[j] = ei::ploadu<P>(b + j * PS);
+      for (int r = 0; r < MR; ++r) {
+        const P ar = ei::pset1<P>(a.at(r));
+        for (int j = 0; j < NRP; ++j) acc[r][j] = ei::pmadd(ar, bp[j], acc[r][j]);
+      }
+      a.next();
+      b += ldb;
     }
-    a.next();
-    b += ldb;
   }
   for (int r = 0; r < MR; ++r)
     for (int j = 0; j < NRP; ++j) ei::pstoreu(c + r * ldc + j * PS, acc[r][j]);
 }
 
 // One tile of c at (rows, cols) <= (MR, NR); a partial one goes through a
-// full tile in scratch space (a's surplus rows are computed and dropped).
-template <typename T, typename A>
-inline void tile(Index kc, const A& a, const T* b, Index ldb, T* c, Index ldc, Index rows, Index cols, bool load,
+// full tile in scratch space (the runs' surplus rows are computed and dropped).
+template <typename T, typename Runs>
+inline void tile(const Runs& runs, const T* b, Index ldb, T* c, Index ldc, Index rows, Index cols, bool load,
                  const T* init) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
   if (rows == MR && cols == NR) {
-    micro_kernel<T>(kc, a, b, ldb, c, ldc, load, init);
+    micro_kernel<T>(runs, b, ldb, c, ldc, load, init);
     return;
   }
   T buf[MR * NR] = {};
@@ -133,9 +170,14 @@ inline void tile(Index kc, const A& a, const T* b, Index ldb, T* c, Index ldc, I
   } else if (init) {
     std::copy(init, init + cols, init_row);
   }
-  micro_kernel<T>(kc, a, b, ldb, buf, NR, load, init ? init_row : nullptr);
+  micro_kernel<T>(runs, b, ldb, buf, NR, load, init ? init_row : nullptr);
   for (Index r = 0; r < rows; ++r)
     for (Index j = 0; j < cols; ++j) c[r * ldc + j] = buf[r * NR + j];
+}
+template <typename T, typename A>
+inline void tile(Index kc, const A& a, const T* b, Index ldb, T* c, Index ldc, Index rows, Index cols, bool load,
+                 const T* init) {
+  tile<T>(Run<A>{a, kc}, b, ldb, c, ldc, rows, cols, load, init);
 }
 
 // Rows [i0, i0 + rows) of a row-major block (row stride ld), from column p0;
@@ -484,23 +526,65 @@ void flip_filter(const ConvGeometry& g, const T* w, Index cout, T* wf) {
 
 // ---------------------------------------------------------------- [SECTION] convolutions
 
-// y = im2col(x) w + bias, a block of output pixels at a time: the block's
-// patches are copied into scratch (in L2) and the register tiles read them in
-// place against w packed into panels once.
+// Convolutions read their patches straight from the image when pixels have at
+// least this many channels (a tap is then a run of contiguous values); with
+// fewer (a first layer of gray images) a block's patches are copied first.
+constexpr Index kDirectMinChannels = 8;
+constexpr Index kMaxTaps = 49;  // direct reads up to 7 x 7 kernels
+
+// The rows of a tile's MR output pixels (i0 + r, the last one repeated past
+// `rows`) under every tap: row pointers into x, or to zeros in the padding.
+template <typename T>
+void tap_table(const PatchMap& map, const T* x, const T* zeros, Index i0, Index rows, const T** table) {
+  constexpr int MR = Tile<T>::MR;
+  const ConvGeometry& g = map.g;
+  const Index c = g.input.channels;
+  for (Index r = 0; r < MR; ++r) {
+    Index n;
+    int y, xx;
+    map.origin(i0 + std::min(r, rows - 1), n, y, xx);
+    for (int ky = 0, t = 0; ky < g.kernel; ++ky)
+      for (int kx = 0; kx < g.kernel; ++kx, ++t) {
+        const Index row = map.input_row(n, y + ky, xx + kx);
+        table[t * MR + r] = row < 0 ? zeros : x + row * c;
+      }
+  }
+}
+
+// y = im2col(x) w + bias, a block of output pixels at a time, against w
+// packed into panels once. The register tiles read their patches from x
+// through a table of tap rows; with few channels, from a copy of the block's
+// patches in scratch (in L2).
 template <typename T>
 void conv_forward(const ConvGeometry& g, const T* x, const T* w, Index cout, const T* bias, T* y) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
   const Index m = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
-  const Index k = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
+  const Index c = g.input.channels, taps = static_cast<Index>(g.kernel) * g.kernel, k = taps * c;
+  const bool direct = c >= kDirectMinChannels && taps <= kMaxTaps;
   const Index n_panels = (cout + NR - 1) / NR;
   const T* panels = pack_b_panels(Operand<T>{w, cout, false}, 0, cout, 0, k);
   const Index m_blocks = (m + kRowBlock - 1) / kRowBlock;
+  const PatchMap map(g);
   [[maybe_unused]] const int threads = worker_threads(m_blocks);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
 #endif
   for (Index ib = 0; ib < m_blocks; ++ib) {
     const Index i_begin = ib * kRowBlock, rows_in_block = std::min(kRowBlock, m - i_begin);
+    if (direct) {
+      const T* zeros = scratch<T>(kZeros, c);
+      const T* table[kMaxTaps * MR];
+      for (Index i0 = 0; i0 < rows_in_block; i0 += MR) {
+        const Index rows = std::min<Index>(MR, rows_in_block - i0);
+        tap_table(map, x, zeros, i_begin + i0, rows, table);
+        for (Index jp = 0; jp < n_panels; ++jp) {
+          const Index j0 = jp * NR;
+          tile<T>(Taps<T>{table, taps, c}, panels + jp * k * NR, NR, y + (i_begin + i0) * cout + j0, cout, rows,
+                  std::min<Index>(NR, cout - j0), false, bias ? bias + j0 : nullptr);
+        }
+      }
+      continue;
+    }
     T* patches = scratch<T>(kBlockA, kRowBlock * k);
     im2col_block(g, x, i_begin, rows_in_block, patches);
     for (Index jp = 0; jp < n_panels; ++jp) {
@@ -515,20 +599,27 @@ void conv_forward(const ConvGeometry& g, const T* x, const T* w, Index cout, con
   }
 }
 
-// dw = im2col(x)^T gy, summed over blocks of output pixels in order: each
-// block's patches (rows: pixels) are the transposed A of the block, read in
-// place, against the block's rows of gy packed into panels. Threads split
-// dw's rows, so every element sums over the pixels in the same order.
+// dw = im2col(x)^T gy, summed over blocks of output pixels in order. A tile
+// of dw is MR depths (channels of one tap, or any depths of a copied patch
+// block) by NR output channels; over a block its A is the patches' columns:
+// read through a table of each pixel's row under the tap, or from the copy.
+// gy is read in place when its rows hold whole panels. Threads split dw's
+// rows, so every element sums over the pixels in the same order.
 template <typename T>
-void conv_weight_grad(const ConvGeometry& g, const T* x, const T* gy, Index cout, T* dw) {
+void conv_weight_grad(const ConvGeometry& g, const T* x, const T* gy, Index cout, T* dw, T* bias_grad) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
   const Index pixels = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
-  const Index k = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
+  const Index c = g.input.channels, taps = static_cast<Index>(g.kernel) * g.kernel, k = taps * c;
+  const bool direct = c >= kDirectMinChannels;
   const Index n_panels = (cout + NR - 1) / NR;
-  const Index row_groups = (k + MR - 1) / MR;
+  // Row groups of dw: per tap when direct (a group never spans two taps).
+  const Index groups_per_tap = (c + MR - 1) / MR;
+  const Index row_groups = direct ? taps * groups_per_tap : (k + MR - 1) / MR;
   const int threads = worker_threads(row_groups >= 8 ? 2 : 1);
   constexpr Index kPixels = 2 * kRowBlock;  // pixels per block: the depth of one pass
   if (pixels == 0) std::fill(dw, dw + k * cout, T(0));
+  if (bias_grad) std::fill(bias_grad, bias_grad + cout, T(0));
+  const PatchMap map(g);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads) if (threads > 1)
 #endif
@@ -538,35 +629,66 @@ void conv_weight_grad(const ConvGeometry& g, const T* x, const T* gy, Index cout
     team = omp_get_num_threads();
     me = omp_get_thread_num();
 #endif
-    // This thread's rows of dw: whole tiles, in one contiguous range.
+    // This thread's row groups: one contiguous range.
     const Index g0 = row_groups * me / team, g1 = row_groups * (me + 1) / team;
-    const Index d0 = g0 * MR, d1 = std::min(k, g1 * MR);
-    T* patches = scratch<T>(kBlockA, kPixels * k);
-    // gy is read in place when its rows hold whole panels, else packed.
     const bool in_place = cout % NR == 0;
     T* panels = in_place ? nullptr : scratch<T>(kPanelsB, n_panels * kPixels * NR);
-    for (Index p0 = 0; p0 < pixels && d0 < d1; p0 += kPixels) {
+    T* patches = direct ? nullptr : scratch<T>(kBlockA, kPixels * k);
+    const T* zeros = scratch<T>(kZeros, c);
+    std::vector<const T*> table(direct ? static_cast<std::size_t>(taps * kPixels) : 0);
+    for (Index p0 = 0; p0 < pixels && g0 < g1; p0 += kPixels) {
       const Index kc = std::min(kPixels, pixels - p0);
-      im2col_block(g, x, p0, kc, patches);
+      if (direct) {
+        for (Index p = 0; p < kc; ++p) {
+          Index n;
+          int y, xx;
+          map.origin(p0 + p, n, y, xx);
+          for (int ky = 0, t = 0; ky < g.kernel; ++ky)
+            for (int kx = 0; kx < g.kernel; ++kx, ++t) {
+              const Index row = map.input_row(n, y + ky, xx + kx);
+              table[static_cast<std::size_t>(t * kPixels + p)] = row < 0 ? zeros : x + row * c;
+            }
+        }
+      } else {
+        im2col_block(g, x, p0, kc, patches);
+      }
       if (!in_place)
         for (Index jp = 0; jp < n_panels; ++jp)
           pack_b(Operand<T>{gy, cout, false}, panels + jp * kc * NR, jp * NR, std::min<Index>(NR, cout - jp * NR), p0,
                  kc);
+      if (bias_grad && me == 0)  // the bias gradient: gy's column sums, while the block is in cache
+        for (Index p = 0; p < kc; ++p)
+          for (Index j = 0; j < cout; ++j) bias_grad[j] += gy[(p0 + p) * cout + j];
+      // The edge groups (fewer than MR depths) copied into zero-padded panels first.
+      T* edges = scratch<T>(kEdge, (direct ? taps : 1) * kc * MR);
+      for (Index grp = g0; grp < g1; ++grp) {
+        const Index t = direct ? grp / groups_per_tap : 0, c0 = direct ? (grp % groups_per_tap) * MR : grp * MR;
+        const Index rows = std::min<Index>(MR, (direct ? c : k) - c0);
+        if (rows == MR) continue;
+        T* edge = edges + t * kc * MR;
+        const T* const* pixel_rows = direct ? table.data() + t * kPixels : nullptr;
+        for (Index p = 0; p < kc; ++p)
+          for (Index r = 0; r < MR; ++r)
+            edge[p * MR + r] = r >= rows ? T(0) : direct ? pixel_rows[p][c0 + r] : patches[p * k + c0 + r];
+      }
+      // One panel of gy (in L1) against every group.
       for (Index jp = 0; jp < n_panels; ++jp) {
         const Index j0 = jp * NR, cols = std::min<Index>(NR, cout - j0);
         const T* b = in_place ? gy + p0 * cout + j0 : panels + jp * kc * NR;
         const Index ldb = in_place ? cout : NR;
-        for (Index i0 = d0; i0 < d1; i0 += MR) {
-          const Index rows = std::min<Index>(MR, d1 - i0);
+        for (Index grp = g0; grp < g1; ++grp) {
+          // Depths [i0, i0 + rows) of dw: channels [c0, c0 + rows) of tap t when direct.
+          const Index t = direct ? grp / groups_per_tap : 0;
+          const Index c0 = direct ? (grp % groups_per_tap) * MR : grp * MR;
+          const Index i0 = direct ? t * c + c0 : c0;
+          const Index rows = std::min<Index>(MR, (direct ? c : k) - c0);
           T* ct = dw + i0 * cout + j0;
-          if (rows == MR) {
+          if (rows < MR)
+            tile<T>(kc, StridedA<T>{edges + t * kc * MR, MR}, b, ldb, ct, cout, rows, cols, p0 > 0, nullptr);
+          else if (direct)
+            tile<T>(kc, TableA<T>{table.data() + t * kPixels, c0}, b, ldb, ct, cout, rows, cols, p0 > 0, nullptr);
+          else
             tile<T>(kc, StridedA<T>{patches + i0, k}, b, ldb, ct, cout, rows, cols, p0 > 0, nullptr);
-          } else {
-            T* edge = scratch<T>(kEdge, kc * MR);
-            for (Index p = 0; p < kc; ++p)
-              for (Index r = 0; r < MR; ++r) edge[p * MR + r] = r < rows ? patches[p * k + i0 + r] : T(0);
-            tile<T>(kc, StridedA<T>{edge, MR}, b, ldb, ct, cout, rows, cols, p0 > 0, nullptr);
-          }
         }
       }
     }
@@ -638,15 +760,15 @@ void conv2d_input_grad(const ConvGeometry& g, const T* gy, const T* w, Index cou
 }
 
 template <typename T>
-void conv2d_weight_grad(const ConvGeometry& g, const T* x, const T* gy, Index cout, T* dw) {
-  conv_weight_grad<T>(g, x, gy, cout, dw);
+void conv2d_weight_grad(const ConvGeometry& g, const T* x, const T* gy, Index cout, T* dw, T* bias_grad) {
+  conv_weight_grad<T>(g, x, gy, cout, dw, bias_grad);
 }
 
 #define METALAB_INSTANTIATE_KERNELS(T)                                                                        \
   template void matmul<T>(Index, Index, Index, Operand<T>, Operand<T>, T*, Index, bool, const T*);          \
   template void conv2d_forward<T>(const ConvGeometry&, const T*, const T*, Index, const T*, T*);            \
   template void conv2d_input_grad<T>(const ConvGeometry&, const T*, const T*, Index, T*);                   \
-  template void conv2d_weight_grad<T>(const ConvGeometry&, const T*, const T*, Index, T*);
+  template void conv2d_weight_grad<T>(const ConvGeometry&, const T*, const T*, Index, T*, T*);
 
 METALAB_INSTANTIATE_KERNELS(float)
 METALAB_INSTANTIATE_KERNELS(double)

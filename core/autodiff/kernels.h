@@ -58,8 +58,9 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, Index cout, c
 template <typename T>
 void conv2d_input_grad(const ConvGeometry& g, const T* gy, const T* w, Index cout, T* dx);
 
-// dw [k*k*C, cout] = im2col(x)^T gy: the weight gradient.
+// dw [k*k*C, cout] = im2col(x)^T gy: the weight gradient; and, when
+// bias_grad is not null, gy's column sums (the bias gradient, cout values).
 template <typename T>
-void conv2d_weight_grad(const ConvGeometry& g, const T* x, const T* gy, Index cout, T* dw);
+void conv2d_weight_grad(const ConvGeometry& g, const T* x, const T* gy, Index cout, T* dw, T* bias_grad = nullptr);
 
 }  // namespace metalab::ad::kernels

@@ -436,7 +436,9 @@ Tensor<T> mean(const Tensor<T>& a) {
 template <typename T>
 Tensor<T> col_sum(const Tensor<T>& a) {
   require_defined("col_sum", a);
-  Mat<T> v = a.value().colwise().sum();
+  // Row by row (contiguous in row-major storage), not column by column.
+  Mat<T> v = Mat<T>::Zero(1, a.cols());
+  for (Index i = 0; i < a.rows(); ++i) v += a.value().row(i);
   return make_result<T>(std::move(v), "col_sum", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(expand(g, in[0].rows(), in[0].cols()));
@@ -917,6 +919,15 @@ Tensor<T> convolve(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>&
   return make_result<T>(std::move(y), "conv2d", inputs,
                         [geom](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& gy, Grads<T>& gi) {
                           gi.push_back(if_needed(in, 0, [&] { return conv2d_input_grad(gy, in[1], *geom); }));
+                          if (!GradMode::enabled() && in.size() > 2 && in[1].requires_grad() && in[2].requires_grad()) {
+                            // Plain values: the weight and bias gradients in one pass over gy.
+                            Mat<T> dw(in[1].rows(), in[1].cols()), db(1, in[1].cols());
+                            kernels::conv2d_weight_grad<T>(*geom, in[0].value().data(), gy.value().data(), gy.cols(),
+                                                           dw.data(), db.data());
+                            gi.push_back(Tensor<T>(std::move(dw)));
+                            gi.push_back(Tensor<T>(std::move(db)));
+                            return;
+                          }
                           gi.push_back(if_needed(in, 1, [&] { return conv2d_weight_grad(in[0], gy, *geom); }));
                           if (in.size() > 2) gi.push_back(if_needed(in, 2, [&] { return col_sum(gy); }));
                         });
@@ -1142,6 +1153,49 @@ struct PoolWindow {
   }
 };
 
+// The channel loops of batch_norm_relu_pool2 over one window, whose four
+// input rows are x0..x3 (restrict-qualified, loads before selects: they
+// vectorise).
+//   forward: out = relu(max_q((x_q - mu) scale + beta)), which = the first q at the maximum
+template <typename T>
+void window_forward(Index c, const T* __restrict x0, const T* __restrict x1, const T* __restrict x2,
+                    const T* __restrict x3, const T* __restrict mu, const T* __restrict scale,
+                    const T* __restrict beta, T* __restrict out, std::int32_t* __restrict which) {
+  for (Index ch = 0; ch < c; ++ch) {
+    // The values batch_norm_train computes, then max_pool2's first maximum.
+    const T y0 = (x0[ch] - mu[ch]) * scale[ch] + beta[ch], y1 = (x1[ch] - mu[ch]) * scale[ch] + beta[ch];
+    const T y2 = (x2[ch] - mu[ch]) * scale[ch] + beta[ch], y3 = (x3[ch] - mu[ch]) * scale[ch] + beta[ch];
+    const T m01 = y1 > y0 ? y1 : y0, m23 = y3 > y2 ? y3 : y2, best = m23 > m01 ? m23 : m01;
+    which[ch] = y0 == best ? 0 : y1 == best ? 1 : y2 == best ? 2 : 3;
+    out[ch] = best > T(0) ? best : T(0);  // ReLU commutes with the maximum
+  }
+}
+//   sums of the gradient reaching batch norm (g at the maximum where the ReLU passed) and of it times x - mu
+template <typename T>
+void window_sums(Index c, const T* __restrict x0, const T* __restrict x1, const T* __restrict x2,
+                 const T* __restrict x3, const std::int32_t* __restrict which, const T* __restrict out,
+                 const T* __restrict g, const T* __restrict mu, T* __restrict sum_g, T* __restrict sum_gx) {
+  for (Index ch = 0; ch < c; ++ch) {
+    const T v0 = x0[ch], v1 = x1[ch], v2 = x2[ch], v3 = x3[ch], gk = g[ch];
+    const std::int32_t at = which[ch];
+    const T gm = out[ch] > T(0) ? gk : T(0);
+    const T xm = at == 0 ? v0 : at == 1 ? v1 : at == 2 ? v2 : v3;
+    sum_g[ch] += gm;
+    sum_gx[ch] += gm * (xm - mu[ch]);
+  }
+}
+//   dx of window position q: a (g_q - mean_g - (x - mu) b), g_q = g where q won and the ReLU passed
+template <typename T>
+void window_backward(Index c, std::int32_t q, const T* __restrict x, const std::int32_t* __restrict which,
+                     const T* __restrict out, const T* __restrict g, const T* __restrict mu, const T* __restrict a,
+                     const T* __restrict mean_g, const T* __restrict b, T* __restrict dx) {
+  for (Index ch = 0; ch < c; ++ch) {
+    const T gk = g[ch], ok = out[ch];
+    const T gq = which[ch] == q && ok > T(0) ? gk : T(0);
+    dx[ch] = a[ch] * (gq - mean_g[ch] - (x[ch] - mu[ch]) * b[ch]);
+  }
+}
+
 // The rows no window covers (the last row or column of odd-sized images).
 std::vector<Index> rows_outside_windows(const ImageShape& s) {
   std::vector<Index> out;
@@ -1159,7 +1213,7 @@ struct BatchNormPoolState {
   ImageShape shape;
   T eps;
   BatchStats<T> stats;
-  std::vector<std::uint8_t> which;  // per pooled element: the window position (0..3) of the maximum
+  std::vector<std::int32_t> which;  // per pooled element: the window position (0..3) of the maximum
 };
 }  // namespace
 
@@ -1186,24 +1240,9 @@ BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<
   Mat<T> out(pooled, c);
   for (Index p = 0; p < pooled; ++p) {
     const PoolWindow w(shape, p);
-    const T* x0 = xv.data() + w.rows[0] * c;
-    const T* x1 = xv.data() + w.rows[1] * c;
-    const T* x2 = xv.data() + w.rows[2] * c;
-    const T* x3 = xv.data() + w.rows[3] * c;
-    T* o = out.data() + p * c;
-    std::uint8_t* which = state->which.data() + p * c;
-    for (Index ch = 0; ch < c; ++ch) {
-      // The values batch_norm_train computes, then max_pool2's first maximum.
-      const T y0 = (x0[ch] - mu[ch]) * sc[ch] + be[ch], y1 = (x1[ch] - mu[ch]) * sc[ch] + be[ch];
-      const T y2 = (x2[ch] - mu[ch]) * sc[ch] + be[ch], y3 = (x3[ch] - mu[ch]) * sc[ch] + be[ch];
-      T best = y0;
-      std::uint8_t at = 0;
-      if (y1 > best) best = y1, at = 1;
-      if (y2 > best) best = y2, at = 2;
-      if (y3 > best) best = y3, at = 3;
-      o[ch] = best > T(0) ? best : T(0);  // ReLU commutes with the maximum
-      which[ch] = at;
-    }
+    const T* xd = xv.data();
+    window_forward(c, xd + w.rows[0] * c, xd + w.rows[1] * c, xd + w.rows[2] * c, xd + w.rows[3] * c, mu, sc, be,
+                   out.data() + p * c, state->which.data() + p * c);
   }
   BatchNormResult<T> r;
   r.batch_mean = state->stats.mean;
@@ -1237,23 +1276,17 @@ BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<
         const T* out = self.value().data();
         // Sums of the gradient reaching batch norm's output (nonzero only at
         // the windows' maxima where the ReLU passed), and of it times xhat.
-        std::vector<double> sum_g(static_cast<std::size_t>(c), 0.0), sum_gx(static_cast<std::size_t>(c), 0.0);
+        Mat<T> sum_gv = Mat<T>::Zero(1, c), sum_gxv = Mat<T>::Zero(1, c);
+        T* sg = sum_gv.data();
+        T* sgx = sum_gxv.data();
         for (Index p = 0; p < pooled; ++p) {
           const PoolWindow w(s, p);
-          for (Index ch = 0; ch < c; ++ch) {
-            const Index k = p * c + ch;
-            if (!(out[k] > T(0))) continue;
-            const T xm = xv.data()[w.rows[state->which[static_cast<std::size_t>(k)]] * c + ch];
-            sum_g[static_cast<std::size_t>(ch)] += gv[k];
-            sum_gx[static_cast<std::size_t>(ch)] += static_cast<double>(gv[k]) * (xm - mu[ch]);
-          }
+          const T* xd = xv.data();
+          window_sums(c, xd + w.rows[0] * c, xd + w.rows[1] * c, xd + w.rows[2] * c, xd + w.rows[3] * c,
+                      state->which.data() + p * c, out + p * c, gv + p * c, mu, sg, sgx);
         }
         const T count = static_cast<T>(in[0].rows());
-        Mat<T> sum_gv(1, c), sum_gxv(1, c);
-        for (Index ch = 0; ch < c; ++ch) {
-          sum_gv(0, ch) = static_cast<T>(sum_g[static_cast<std::size_t>(ch)]);
-          sum_gxv(0, ch) = static_cast<T>(sum_gx[static_cast<std::size_t>(ch)]) * inv_std[ch];  // sum of g * xhat
-        }
+        for (Index ch = 0; ch < c; ++ch) sgx[ch] *= inv_std[ch];  // sum of g * xhat
         if (in[0].requires_grad()) {
           // dx = a (g - mean(g) - (x - mu) b), as batch_norm_train, with g
           // placed at each window's maximum.
@@ -1264,17 +1297,14 @@ BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<
             b(0, ch) = sum_gxv(0, ch) * inv_std[ch] / count;
           }
           Mat<T> dx(xv.rows(), c);
+          const T* av = a.data();
+          const T* mg = mean_g.data();
+          const T* bv = b.data();
           for (Index p = 0; p < pooled; ++p) {
             const PoolWindow w(s, p);
-            const std::uint8_t* which = state->which.data() + p * c;
-            for (int q = 0; q < 4; ++q) {
-              const T* xr = xv.data() + w.rows[q] * c;
-              T* dr = dx.data() + w.rows[q] * c;
-              for (Index ch = 0; ch < c; ++ch) {
-                const T gq = which[ch] == q && out[p * c + ch] > T(0) ? gv[p * c + ch] : T(0);
-                dr[ch] = a(0, ch) * (gq - mean_g(0, ch) - (xr[ch] - mu[ch]) * b(0, ch));
-              }
-            }
+            for (std::int32_t q = 0; q < 4; ++q)
+              window_backward(c, q, xv.data() + w.rows[q] * c, state->which.data() + p * c, out + p * c, gv + p * c, mu,
+                              av, mg, bv, dx.data() + w.rows[q] * c);
           }
           for (Index row : rows_outside_windows(s)) {
             const T* xr = xv.data() + row * c;

@@ -133,6 +133,11 @@ void check_conv() {
     kernels::conv2d_weight_grad<T>(g, x.data(), gy.data(), cout, dw.data());
     const Mat<T> expected_dw = cols.transpose() * gy;
     EXPECT_LE(relative_error(dw, expected_dw), rounding_tolerance<T>(rows)) << "weight gradient " << str(g);
+    Mat<T> db(1, cout);
+    kernels::conv2d_weight_grad<T>(g, x.data(), gy.data(), cout, dw.data(), db.data());
+    EXPECT_LE(relative_error(dw, expected_dw), rounding_tolerance<T>(rows)) << "weight gradient with bias " << str(g);
+    const Mat<T> expected_db = gy.colwise().sum();
+    EXPECT_LE(relative_error(db, expected_db), rounding_tolerance<T>(rows)) << "bias gradient " << str(g);
   }
 }
 
