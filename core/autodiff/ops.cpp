@@ -18,8 +18,6 @@ namespace {
 
 template <typename T>
 using Grads = std::vector<Tensor<T>>;
-template <typename T>
-using Inputs = std::vector<Tensor<T>>;
 
 std::string shape_of(Index r, Index c) {
   std::ostringstream s;
