@@ -23,8 +23,9 @@ while IFS= read -r line; do
 done < <("$ROOT/scripts/setup.sh")
 log "setup done in $(( $(date +%s) - start )) s"
 
-# The browser test must run, not skip, when this script drives it.
+# The browser and PyTorch tests must run, not skip, when this script drives them.
 export METALAB_REQUIRE_BROWSER=1
+export METALAB_REQUIRE_TORCH=1
 
 log "configuring native-release"
 cmake --preset native-release "${defs[@]+"${defs[@]}"}" >/dev/null

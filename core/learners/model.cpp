@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/common/options.h"
+
 namespace metalab {
 
 namespace {
@@ -12,37 +14,11 @@ std::string join_ints(const std::vector<int>& v) {
   for (std::size_t i = 0; i < v.size(); ++i) s << (i ? "," : "") << v[i];
   return s.str();
 }
-std::vector<int> parse_ints(const std::string& text, const std::string& key) {
-  std::vector<int> out;
-  std::stringstream s(text);
-  std::string item;
-  while (std::getline(s, item, ',')) {
-    if (item.empty()) continue;
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw std::invalid_argument("model config: '" + key + "' must be a comma-separated list of integers, got '" +
-                                  text + "'");
-    }
-  }
-  return out;
-}
-int get_int(const std::map<std::string, std::string>& m, const std::string& key, int fallback) {
-  auto it = m.find(key);
-  if (it == m.end()) return fallback;
-  try {
-    return std::stoi(it->second);
-  } catch (const std::exception&) {
-    throw std::invalid_argument("model config: '" + key + "' must be an integer, got '" + it->second + "'");
-  }
-}
 }  // namespace
 
 void ModelConfig::validate() const {
-  if (backbone != "mlp" && backbone != "conv4")
-    throw std::invalid_argument("model: unknown backbone '" + backbone + "' (expected mlp or conv4)");
+  if (backbone != "mlp" && backbone != "conv4" && backbone != "conv1d")
+    throw std::invalid_argument("model: unknown backbone '" + backbone + "' (expected mlp, conv4 or conv1d)");
   if (output_dim < 1) throw std::invalid_argument("model: output size must be >= 1");
   if (classification && output_dim < 2) throw std::invalid_argument("model: classification needs at least 2 classes");
   if (backbone == "mlp") {
@@ -50,6 +26,12 @@ void ModelConfig::validate() const {
     for (int h : hidden)
       if (h < 1) throw std::invalid_argument("model: hidden layer sizes must be >= 1");
     nn::parse_activation(activation);
+  } else if (backbone == "conv1d") {
+    if (input_dim != sequence_length * sequence_channels)
+      throw std::invalid_argument("model: conv1d input size " + std::to_string(input_dim) + " is not " +
+                                  std::to_string(sequence_length) + " positions x " +
+                                  std::to_string(sequence_channels) + " channels");
+    nn::Conv1d{sequence_length, sequence_channels, conv_hidden, conv_blocks, conv_kernel}.validate();
   } else {
     if (input_dim != image_height * image_width * image_channels)
       throw std::invalid_argument("model: conv4 input size " + std::to_string(input_dim) + " is not " +
@@ -71,21 +53,32 @@ void ModelConfig::to_metadata(std::map<std::string, std::string>& out, const std
   out[p + "image_channels"] = std::to_string(image_channels);
   out[p + "conv_hidden"] = std::to_string(conv_hidden);
   out[p + "conv_blocks"] = std::to_string(conv_blocks);
+  if (backbone == "conv1d") {
+    out[p + "sequence_length"] = std::to_string(sequence_length);
+    out[p + "sequence_channels"] = std::to_string(sequence_channels);
+    out[p + "conv_kernel"] = std::to_string(conv_kernel);
+  }
 }
 
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& in, const std::string& p) {
   ModelConfig c;
-  if (auto it = in.find(p + "backbone"); it != in.end()) c.backbone = it->second;
-  c.input_dim = get_int(in, p + "input_dim", c.input_dim);
-  if (auto it = in.find(p + "hidden"); it != in.end()) c.hidden = parse_ints(it->second, p + "hidden");
-  if (auto it = in.find(p + "activation"); it != in.end()) c.activation = it->second;
-  c.output_dim = get_int(in, p + "output_dim", c.output_dim);
-  if (auto it = in.find(p + "classification"); it != in.end()) c.classification = it->second == "true";
-  c.image_height = get_int(in, p + "image_height", c.image_height);
-  c.image_width = get_int(in, p + "image_width", c.image_width);
-  c.image_channels = get_int(in, p + "image_channels", c.image_channels);
-  c.conv_hidden = get_int(in, p + "conv_hidden", c.conv_hidden);
-  c.conv_blocks = get_int(in, p + "conv_blocks", c.conv_blocks);
+  OptionReader r(in, "model config");  // the metadata holds other keys too: no finish()
+  r.booleans_as_words();
+  const auto integer = [&](const char* key, int fallback) { return static_cast<int>(r.integer(p + key, fallback)); };
+  c.backbone = r.text(p + "backbone", c.backbone);
+  c.input_dim = integer("input_dim", c.input_dim);
+  c.hidden = r.integers(p + "hidden", c.hidden);
+  c.activation = r.text(p + "activation", c.activation);
+  c.output_dim = integer("output_dim", c.output_dim);
+  c.classification = r.boolean(p + "classification", c.classification);
+  c.image_height = integer("image_height", c.image_height);
+  c.image_width = integer("image_width", c.image_width);
+  c.image_channels = integer("image_channels", c.image_channels);
+  c.conv_hidden = integer("conv_hidden", c.conv_hidden);
+  c.conv_blocks = integer("conv_blocks", c.conv_blocks);
+  c.sequence_length = integer("sequence_length", c.sequence_length);
+  c.sequence_channels = integer("sequence_channels", c.sequence_channels);
+  c.conv_kernel = integer("conv_kernel", c.conv_kernel);
   c.validate();
   return c;
 }
@@ -97,6 +90,10 @@ Model::Model(ModelConfig config) : config_(std::move(config)) {
     for (int h : config_.hidden) mlp_.sizes.push_back(h);
     mlp_.sizes.push_back(config_.output_dim);
     mlp_.activation = nn::parse_activation(config_.activation);
+  } else if (config_.backbone == "conv1d") {
+    seq_ = nn::Conv1d{config_.sequence_length, config_.sequence_channels, config_.conv_hidden, config_.conv_blocks,
+                      config_.conv_kernel};
+    conv_head_ = nn::Linear{seq_.output_dim(), config_.output_dim, nn::Init::XavierUniform};
   } else {
     conv_ = nn::Conv4{config_.image_height, config_.image_width, config_.image_channels, config_.conv_hidden,
                       config_.conv_blocks};
@@ -106,34 +103,40 @@ Model::Model(ModelConfig config) : config_(std::move(config)) {
 
 ParamsF Model::init(Rng& rng) const {
   if (config_.backbone == "mlp") return mlp_.init<float>(rng);
-  ParamsF p = conv_.init<float>(rng);
+  ParamsF p = config_.backbone == "conv1d" ? seq_.init<float>(rng) : conv_.init<float>(rng);
   conv_head_.init(p, "head", rng);
   return p;
 }
 
-Tensorf Model::forward(const ParamsF& params, const Tensorf& x) const {
+template <typename T>
+ad::Tensor<T> Model::forward(const nn::Params<T>& params, const ad::Tensor<T>& x) const {
   if (config_.backbone == "mlp") return mlp_.forward(params, x);
   return head(params, embed(params, x));
 }
 
-Tensorf Model::embed(const ParamsF& params, const Tensorf& x) const {
+template <typename T>
+ad::Tensor<T> Model::embed(const nn::Params<T>& params, const ad::Tensor<T>& x) const {
   if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
   // MAML-style batch norm: batch statistics at training and test time (transductive).
+  if (config_.backbone == "conv1d") return seq_.forward(params, x, nn::Mode::Train);
   return conv_.forward(params, x, nn::Mode::Train);
 }
 
 Tensorf Model::embed(const ParamsF& params, const Tensorf& x, nn::Mode mode,
                      std::vector<nn::BatchNormStats<float>>* stats) const {
   if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
+  if (config_.backbone == "conv1d") return seq_.forward(params, x, mode, stats);
   return conv_.forward(params, x, mode, stats);
 }
 
 std::vector<nn::BatchNormStats<float>> Model::init_batch_norm_stats() const {
   if (config_.backbone == "mlp") return {};
+  if (config_.backbone == "conv1d") return seq_.init_stats<float>();
   return conv_.init_stats<float>();
 }
 
-Tensorf Model::head(const ParamsF& params, const Tensorf& features) const {
+template <typename T>
+ad::Tensor<T> Model::head(const nn::Params<T>& params, const ad::Tensor<T>& features) const {
   if (config_.backbone == "mlp")
     return mlp_.layer(mlp_.num_layers() - 1).forward(params, mlp_.head_prefix(), features);
   return conv_head_.forward(params, "head", features);
@@ -141,6 +144,7 @@ Tensorf Model::head(const ParamsF& params, const Tensorf& features) const {
 
 int Model::embedding_dim() const {
   if (config_.backbone == "mlp") return mlp_.sizes[mlp_.sizes.size() - 2];
+  if (config_.backbone == "conv1d") return seq_.output_dim();
   return conv_.output_dim();
 }
 
@@ -169,9 +173,10 @@ std::vector<int> labels_of(const Matrix& y, int num_classes) {
   return labels;
 }
 
-Tensorf Model::loss(const Tensorf& output, const Matrix& y) const {
+template <typename T>
+ad::Tensor<T> Model::loss(const ad::Tensor<T>& output, const Matrix& y) const {
   if (config_.classification) return ad::cross_entropy(output, labels_of(y, config_.output_dim));
-  return ad::mse(output, Tensorf(y));
+  return ad::mse(output, ad::Tensor<T>(y.template cast<T>()));
 }
 
 double Model::metric(const Matrix& output, const Matrix& y) const {
@@ -185,5 +190,14 @@ double Model::metric(const Matrix& output, const Matrix& y) const {
   }
   return output.rows() ? static_cast<double>(correct) / static_cast<double>(output.rows()) : 0.0;
 }
+
+#define METALAB_INSTANTIATE_MODEL(T)                                                                  \
+  template ad::Tensor<T> Model::forward<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;         \
+  template ad::Tensor<T> Model::embed<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;           \
+  template ad::Tensor<T> Model::head<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;            \
+  template ad::Tensor<T> Model::loss<T>(const ad::Tensor<T>&, const Matrix&) const;
+
+METALAB_INSTANTIATE_MODEL(float)
+METALAB_INSTANTIATE_MODEL(double)
 
 }  // namespace metalab

@@ -179,9 +179,9 @@ void save_batch_norm_stats(const std::vector<nn::BatchNormStats<float>>& stats, 
 void load_batch_norm_stats(const Checkpoint& ckpt, std::vector<nn::BatchNormStats<float>>& stats) {
   std::vector<nn::BatchNormStats<float>> loaded = stats;
   for (std::size_t b = 0; b < loaded.size(); ++b) {
-    const std::vector<std::int64_t> shape{1, loaded[b].running_mean.cols()};
-    loaded[b].running_mean = expect_shape(ckpt, "bn" + std::to_string(b) + ".running_mean", shape).data;
-    loaded[b].running_var = expect_shape(ckpt, "bn" + std::to_string(b) + ".running_var", shape).data;
+    const Eigen::Index channels = loaded[b].running_mean.cols();
+    loaded[b].running_mean = expect_matrix(ckpt, "bn" + std::to_string(b) + ".running_mean", 1, channels).data;
+    loaded[b].running_var = expect_matrix(ckpt, "bn" + std::to_string(b) + ".running_var", 1, channels).data;
     if (!loaded[b].running_mean.allFinite() || !loaded[b].running_var.allFinite() ||
         !(loaded[b].running_var.array() >= 0).all())
       throw FormatError("checkpoint " + ckpt.source + ": batch-norm statistics of block " + std::to_string(b) +

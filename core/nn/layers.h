@@ -139,6 +139,40 @@ struct BatchNormStats {
 
 enum class Mode { Train, Eval };
 
+// The parameters of one convolution + batch-norm block (Conv4's and Conv1d's):
+// "<conv>.weight" [fan_in, hidden] (Kaiming normal), "<conv>.bias" zeros,
+// "<bn>.weight" ones and "<bn>.bias" zeros.
+template <typename T>
+void add_conv_block(Params<T>& p, const std::string& conv, const std::string& bn, int fan_in, int fan_out, int hidden,
+                    Rng& rng) {
+  p.add(conv + ".weight", Tensor<T>(init_matrix<T>(Init::KaimingNormal, fan_in, hidden, fan_in, fan_out, rng), true));
+  p.add(conv + ".bias", Tensor<T>(Mat<T>::Zero(1, hidden), true));
+  p.add(bn + ".weight", Tensor<T>(Mat<T>::Ones(1, hidden), true));
+  p.add(bn + ".bias", Tensor<T>(Mat<T>::Zero(1, hidden), true));
+}
+
+template <typename T>
+std::vector<BatchNormStats<T>> fresh_batch_norm_stats(int blocks, int channels) {
+  std::vector<BatchNormStats<T>> s(static_cast<std::size_t>(blocks));
+  for (auto& b : s) b.reset(channels);
+  return s;
+}
+
+// Batch norm "<bn>.weight/.bias" of a block: in Train mode with the batch's
+// statistics (updating *stats when given), in Eval mode with *stats.
+template <typename T>
+Tensor<T> block_batch_norm(const Params<T>& params, const std::string& bn, const Tensor<T>& h, Mode mode,
+                           BatchNormStats<T>* stats) {
+  const Tensor<T>& gamma = params.at(bn + ".weight");
+  const Tensor<T>& beta = params.at(bn + ".bias");
+  if (mode == Mode::Train) {
+    auto r = ad::batch_norm_train(h, gamma, beta);
+    if (stats) stats->update(r.batch_mean, r.batch_var, h.rows());
+    return r.output;
+  }
+  return ad::batch_norm_eval(h, gamma, beta, stats->running_mean, stats->running_var);
+}
+
 // The standard few-shot image backbone (Vinyals et al. 2016; Snell et al. 2017;
 // Finn et al. 2017): `blocks` x [conv 3x3 `hidden` channels, batch norm, ReLU,
 // 2x2 max-pool]. Input [N, H*W*C] (pixel-major rows), output [N, h*w*hidden].
@@ -158,20 +192,14 @@ struct Conv4 {
     Params<T> p;
     int c = channels;
     for (int i = 0; i < blocks; ++i) {
-      const int fan_in = 9 * c;
-      p.add(conv_name(i) + ".weight", Tensor<T>(init_matrix<T>(Init::KaimingNormal, fan_in, hidden, fan_in, 9 * hidden, rng), true));
-      p.add(conv_name(i) + ".bias", Tensor<T>(Mat<T>::Zero(1, hidden), true));
-      p.add(bn_name(i) + ".weight", Tensor<T>(Mat<T>::Ones(1, hidden), true));
-      p.add(bn_name(i) + ".bias", Tensor<T>(Mat<T>::Zero(1, hidden), true));
+      add_conv_block(p, conv_name(i), bn_name(i), 9 * c, 9 * hidden, hidden, rng);
       c = hidden;
     }
     return p;
   }
   template <typename T>
   std::vector<BatchNormStats<T>> init_stats() const {
-    std::vector<BatchNormStats<T>> s(static_cast<std::size_t>(blocks));
-    for (auto& b : s) b.reset(hidden);
-    return s;
+    return fresh_batch_norm_stats<T>(blocks, hidden);
   }
 
   // In Train mode batch statistics normalise and, if stats is given, update the
@@ -190,18 +218,19 @@ struct Conv4 {
     for (int i = 0; i < blocks; ++i) {
       ad::ConvGeometry g{shape, 3, 1, 1};
       h = ad::conv2d(h, params.at(conv_name(i) + ".weight"), params.at(conv_name(i) + ".bias"), g);
-      const Tensor<T>& gamma = params.at(bn_name(i) + ".weight");
-      const Tensor<T>& beta = params.at(bn_name(i) + ".bias");
       shape.channels = hidden;
       if (mode == Mode::Train) {
-        // Batch norm, ReLU and pooling as one node (ops.h).
+        // Batch norm, ReLU and pooling as one node (ops.h); the same as
+        // max_pool2(relu(block_batch_norm(...))) up to rounding.
+        const Tensor<T>& gamma = params.at(bn_name(i) + ".weight");
+        const Tensor<T>& beta = params.at(bn_name(i) + ".bias");
         const long rows = h.rows();
         auto r = ad::batch_norm_relu_pool2_train(h, gamma, beta, shape);
         if (stats) (*stats)[static_cast<std::size_t>(i)].update(r.batch_mean, r.batch_var, rows);
         h = r.output;
       } else {
-        const auto& s = (*stats)[static_cast<std::size_t>(i)];
-        h = ad::max_pool2(ad::relu(ad::batch_norm_eval(h, gamma, beta, s.running_mean, s.running_var)), shape);
+        h = ad::max_pool2(ad::relu(block_batch_norm(params, bn_name(i), h, mode, &(*stats)[static_cast<std::size_t>(i)])),
+                          shape);
       }
       shape.height /= 2;
       shape.width /= 2;

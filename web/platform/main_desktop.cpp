@@ -26,10 +26,10 @@
 #define METALAB_HAVE_PNG_WRITER 0
 #endif
 
-#include "web/app/checkpoint_io.h"
-#include "web/app/frame.h"
-#include "web/app/training_loop.h"
-#include "web/app/url_state.h"
+#include "web/app/page/checkpoints.h"
+#include "web/app/ui/frame.h"
+#include "web/app/page/app_state.h"
+#include "web/app/page/url_state.h"
 
 namespace {
 

@@ -12,10 +12,10 @@
 #include <cstdio>
 #include <string>
 
-#include "web/app/app.h"
-#include "web/app/checkpoint_io.h"
-#include "web/app/frame.h"
-#include "web/app/url_state.h"
+#include "web/app/page/app_state.h"
+#include "web/app/page/checkpoints.h"
+#include "web/app/ui/frame.h"
+#include "web/app/page/url_state.h"
 
 namespace {
 

@@ -1,0 +1,37 @@
+#include "web/app/labs/classification/settings.h"
+
+#include "web/app/page/learners.h"
+
+namespace metalab::web {
+
+std::vector<Choice> classification_learners() { return page_learner_choices(PageLab::Classification); }
+
+std::vector<Choice> classification_datasets() {
+  return {{"glyphs", "Glyphs (14x14)"},
+          {"fashion", "Fashion-MNIST"},
+          {"tissue", "Tissue expression"},
+          {"custom", "Your data"}};
+}
+
+int max_ways(const std::string& dataset) { return dataset == "tissue" ? 3 : dataset == "fashion" ? 5 : 10; }
+
+const SettingsTable<ClassificationSettings>& classification_settings() {
+  using S = ClassificationSettings;
+  using Set = Setting<S>;
+  static const SettingsTable<S> table(
+      "classification",
+      {Set::choice("learner", &S::learner, {}, "Learner")
+           .choices([](const S&) { return classification_learners(); })
+           .restarts(),
+       Set::choice("dataset", &S::dataset, classification_datasets(), "Data").restarts(),
+       Set::integer("ways", &S::ways, 2, 10, "ways", "Classes per episode (N-way)")
+           .upper([](const S& s) { return static_cast<double>(max_ways(s.dataset)); })
+           .restarts(),
+       Set::integer("shots", &S::shots, 1, kMaxShots, "shots", "Labelled examples per class (K-shot)").restarts(),
+       Set::seed("seed", &S::seed, "seed %llu", "Seed: the class split, initialisation, training and test episodes")
+           .restarts(),
+       Set::integer("episode", &S::episode, 0, 1000000, "episode %d", "The meta-test episode shown").view_only()});
+  return table;
+}
+
+}  // namespace metalab::web

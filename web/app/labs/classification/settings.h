@@ -1,0 +1,33 @@
+// Settings of the classification lab: what a URL or a lesson can set.
+//   #view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1&episode=0
+// learner, dataset, ways, shots and seed rebuild the lab's job (another model
+// or other episodes); episode picks the meta-test episode shown.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "web/app/page/settings.h"
+
+namespace metalab::web {
+
+struct ClassificationSettings {
+  std::string learner = "protonet";  // one of classification_learners()
+  std::string dataset = "glyphs";    // glyphs, fashion, tissue, custom (uploaded)
+  int ways = 5, shots = 1;
+  std::uint64_t seed = 1;
+  int episode = 0;  // the meta-test episode shown ("New episode" presses)
+};
+
+const SettingsTable<ClassificationSettings>& classification_settings();
+std::vector<Choice> classification_learners();
+std::vector<Choice> classification_datasets();
+// Most ways a data set allows: half its classes go to meta-test (tissue: 3 of
+// 7, Fashion-MNIST: 5 of 10); for uploaded data the lab clamps further once
+// it knows the classes.
+int max_ways(const std::string& dataset);
+// The accuracy-vs-shots curve and the shots slider go up to this.
+constexpr int kMaxShots = 10;
+
+}  // namespace metalab::web

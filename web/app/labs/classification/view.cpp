@@ -1,0 +1,422 @@
+#include "web/app/labs/classification/view.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+
+#include <imgui.h>
+
+#include "web/app/labs/classification/lab.h"
+#include "web/app/page/app_state.h"
+#include "web/app/page/checkpoints.h"
+#include "web/app/page/learners.h"
+#include "web/app/ui/plot.h"
+#include "web/app/ui/settings_controls.h"
+#include "web/app/ui/widgets.h"
+
+namespace metalab::web {
+
+namespace {
+
+const ImU32 kClassColors[10] = {IM_COL32(31, 119, 180, 255), IM_COL32(255, 127, 14, 255), IM_COL32(44, 160, 44, 255),
+                                IM_COL32(214, 39, 40, 255),  IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
+                                IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255), IM_COL32(188, 189, 34, 255),
+                                IM_COL32(23, 190, 207, 255)};
+ImU32 class_color(int k, int alpha = 255) {
+  const ImU32 c = kClassColors[static_cast<std::size_t>(((k % 10) + 10) % 10)];
+  return (c & 0x00FFFFFFu) | (static_cast<ImU32>(alpha) << 24);
+}
+
+// --- drawing -----------------------------------------------------------------
+
+void draw_gray_image(ImDrawList* dl, ImVec2 p, float size, const float* px, int h, int w) {
+  const float cw = size / static_cast<float>(w), ch = size / static_cast<float>(h);
+  dl->AddRectFilled(p, ImVec2(p.x + size, p.y + size), IM_COL32(0, 0, 0, 255));
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const float v = std::clamp(px[y * w + x], 0.0f, 1.0f);
+      if (v < 0.03f) continue;
+      const int g = static_cast<int>(v * 255.0f);
+      dl->AddRectFilled(ImVec2(p.x + x * cw, p.y + y * ch), ImVec2(p.x + (x + 1) * cw, p.y + (y + 1) * ch),
+                        IM_COL32(g, g, g, 255));
+    }
+}
+
+// A row of features as a compact heat strip (z-scores, blue - white - red), averaged into bins.
+void draw_heat_strip(ImDrawList* dl, ImVec2 p, float w, float h, const float* v, int n) {
+  const int bins = std::max(1, std::min(n, static_cast<int>(w / 2.0f)));
+  const float bw = w / static_cast<float>(bins);
+  for (int b = 0; b < bins; ++b) {
+    const int lo = b * n / bins, hi = std::max(lo + 1, (b + 1) * n / bins);
+    float m = 0;
+    for (int i = lo; i < hi; ++i) m += v[i];
+    m = std::clamp(m / static_cast<float>(hi - lo) / 2.0f, -1.0f, 1.0f);
+    const int a = static_cast<int>(255 * (1 - std::fabs(m)));
+    const ImU32 col = m > 0 ? IM_COL32(255, a, a, 255) : IM_COL32(a, a, 255, 255);
+    dl->AddRectFilled(ImVec2(p.x + b * bw, p.y), ImVec2(p.x + (b + 1) * bw, p.y + h), col);
+  }
+}
+
+void draw_sample(ImDrawList* dl, const ClassificationSource& src, ImVec2 p, float size, float strip_w, const Matrix& x,
+                 Eigen::Index row) {
+  const Eigen::RowVectorXf r = x.row(row);
+  if (src.images() && src.image_channels() == 1)
+    draw_gray_image(dl, p, size, r.data(), src.image_height(), src.image_width());
+  else if (src.images()) {  // colour images: draw the mean over channels
+    const int ch = src.image_channels(), n = src.image_height() * src.image_width();
+    std::vector<float> g(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      float s = 0;
+      for (int k = 0; k < ch; ++k) s += r(i * ch + k);
+      g[static_cast<std::size_t>(i)] = s / static_cast<float>(ch);
+    }
+    draw_gray_image(dl, p, size, g.data(), src.image_height(), src.image_width());
+  } else {
+    draw_heat_strip(dl, p, strip_w, size, r.data(), static_cast<int>(r.size()));
+  }
+}
+
+void draw_episode(ClassificationLab& lab, const EpisodeAnalysis& c, const ClassificationSource& src, float width) {
+  const float fs = ImGui::GetFontSize();
+  const Task& t = c.episode.task;
+  const bool img = src.images();
+  const int ways = t.num_classes;
+  const int shots = static_cast<int>(t.support_x.rows()) / std::max(1, ways);
+  const int queries = static_cast<int>(t.query_x.rows()) / std::max(1, ways);
+  const int shown_shots = std::min(shots, 5);
+  const float label_w = fs * 6.5f;
+  // Support and query images share the row: label, shots, a gap, queries with their prediction text.
+  // In a narrow panel, show only the queries that fit at the smallest cell size (the rest are
+  // still classified and counted; a "+N" says how many are hidden).
+  const float min_cell = fs * 1.2f;
+  const float room = width - label_w - fs * 1.5f - (min_cell + 4.0f) * static_cast<float>(shown_shots) - fs * 1.5f;
+  const int shown_queries =
+      img ? std::clamp(static_cast<int>(room / (min_cell + fs * 2.6f + 4.0f)), 1, std::max(1, queries)) : queries;
+  const float cell = img ? std::clamp((width - label_w - fs * 1.5f - 4.0f * static_cast<float>(shown_shots) -
+                                       (fs * 2.6f + 4.0f) * static_cast<float>(shown_queries) -
+                                       (shown_queries < queries ? fs * 1.5f : 0.0f)) /
+                                          static_cast<float>(shown_shots + shown_queries),
+                                      min_cell, fs * 3.2f)
+                         : fs * 0.9f;
+  const float strip_w = img ? cell : std::max(fs * 4.0f, (width * 0.45f - label_w) / static_cast<float>(shown_shots) - 4.0f);
+  const float item_w = img ? cell : strip_w;
+  const float q_item_w = img ? cell : strip_w;
+  const float row_h = img ? cell + fs * 0.4f : std::max(cell * 1.0f, fs * 1.0f) * static_cast<float>(std::max(1, queries)) * 0.0f + fs * 1.3f;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 o = ImGui::GetCursorScreenPos();
+  const float qx = o.x + label_w + (item_w + 4.0f) * static_cast<float>(shown_shots) + fs * 1.5f;
+  dl->AddText(ImVec2(o.x, o.y), ImGui::GetColorU32(ImGuiCol_Text), "Support (by class)");
+  dl->AddText(ImVec2(qx, o.y), ImGui::GetColorU32(ImGuiCol_Text), "Queries: prediction, confidence");
+  const float top = o.y + fs * 1.4f;
+  float y = top;
+  const ImU32 good = IM_COL32(40, 170, 60, 255), bad = IM_COL32(220, 40, 40, 255);
+  for (int k = 0; k < ways; ++k) {
+    const float rh = img ? row_h : fs * 1.25f * static_cast<float>(std::max(1, std::max(shots > 5 ? 1 : 1, queries)));
+    char name[64];
+    const int cls = k < static_cast<int>(c.episode.classes.size()) ? c.episode.classes[static_cast<std::size_t>(k)] : k;
+    std::string cname = src.bank().class_name(cls);
+    if (cname.size() > 9) cname = cname.substr(0, 9);
+    std::snprintf(name, sizeof name, "%d: %s", k, cname.c_str());
+    dl->AddRectFilled(ImVec2(o.x, y + 2), ImVec2(o.x + fs * 0.5f, y + fs * 0.9f), class_color(k));
+    dl->AddText(ImVec2(o.x + fs * 0.7f, y), ImGui::GetColorU32(ImGuiCol_Text), name);
+    for (int s = 0; s < shown_shots; ++s) {
+      const ImVec2 p(o.x + label_w + (item_w + 4.0f) * static_cast<float>(s), img ? y : y + fs * 1.2f * 0);
+      if (img) {
+        draw_sample(dl, src, p, cell, strip_w, t.support_x, k * shots + s);
+        dl->AddRect(ImVec2(p.x - 1, p.y - 1), ImVec2(p.x + cell + 1, p.y + cell + 1), class_color(k), 0, 0, 2.0f);
+      } else {
+        draw_sample(dl, src, ImVec2(p.x, y + fs * 0.1f), fs * 0.8f, strip_w, t.support_x, k * shots + s);
+      }
+    }
+    if (shots > shown_shots)
+      dl->AddText(ImVec2(o.x + label_w + (item_w + 4.0f) * static_cast<float>(shown_shots), y),
+                  ImGui::GetColorU32(ImGuiCol_TextDisabled), ("+" + std::to_string(shots - shown_shots)).c_str());
+    // Queries of this class (true class k), each with its prediction.
+    if (shown_queries < queries)
+      dl->AddText(ImVec2(qx + (cell + fs * 2.6f + 4.0f) * static_cast<float>(shown_queries), y),
+                  ImGui::GetColorU32(ImGuiCol_TextDisabled), ("+" + std::to_string(queries - shown_queries)).c_str());
+    for (int q = 0; q < shown_queries; ++q) {
+      const int row = k * queries + q;
+      if (row >= static_cast<int>(c.predicted.size())) break;
+      const int pred = c.predicted[static_cast<std::size_t>(row)];
+      const bool ok = pred == k;
+      const float qw = img ? cell + fs * 2.6f : q_item_w + fs * 4.0f;
+      ImVec2 p = img ? ImVec2(qx + (qw + 4.0f) * static_cast<float>(q), y)
+                     : ImVec2(qx, y + fs * 1.25f * static_cast<float>(q));
+      if (!img && q > 0 && false) p.y += 0;
+      if (img) {
+        draw_sample(dl, src, p, cell, strip_w, t.query_x, row);
+        dl->AddRect(ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + cell + 2, p.y + cell + 2), ok ? good : bad, 0, 0, 3.0f);
+      } else {
+        draw_sample(dl, src, ImVec2(p.x, p.y + fs * 0.1f), fs * 0.8f, strip_w, t.query_x, row);
+        dl->AddRect(ImVec2(p.x - 2, p.y - 1), ImVec2(p.x + strip_w + 2, p.y + fs * 1.0f), ok ? good : bad, 0, 0, 2.5f);
+      }
+      char lab[32];
+      std::snprintf(lab, sizeof lab, "%d", pred);
+      const float tx = img ? p.x + cell + 4.0f : p.x + strip_w + 6.0f;
+      dl->AddRectFilled(ImVec2(tx, p.y + 2), ImVec2(tx + fs * 0.45f, p.y + fs * 0.9f), class_color(pred));
+      dl->AddText(ImVec2(tx + fs * 0.55f, p.y), ok ? good : bad, lab);
+      std::snprintf(lab, sizeof lab, "%.0f%%", 100.0f * c.confidence[static_cast<std::size_t>(row)]);
+      dl->AddText(ImGui::GetFont(), fs * 0.8f, ImVec2(tx, p.y + fs * 0.95f), ImGui::GetColorU32(ImGuiCol_TextDisabled), lab);
+    }
+    y += img ? rh + fs * 1.0f : rh + fs * 0.3f;
+  }
+  const float h = y - o.y;
+  ImGui::InvisibleButton("episode_view", ImVec2(width, std::max(h, fs * 4.0f)));
+  lab.view.rects["episode"] = last_item_rect();
+}
+
+void draw_embedding(AppState& st, ClassificationLab& lab, const EpisodeAnalysis& c, ImVec2 size) {
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("embedding_plot", size);
+  lab.view.rects["embedding"] = last_item_rect();
+  if (c.px.empty()) return;
+  float xmin = 1e30f, xmax = -1e30f, ymin = 1e30f, ymax = -1e30f;
+  for (std::size_t i = 0; i < c.px.size(); ++i) {
+    xmin = std::min(xmin, c.px[i]), xmax = std::max(xmax, c.px[i]);
+    ymin = std::min(ymin, c.py[i]), ymax = std::max(ymax, c.py[i]);
+  }
+  const float padx = std::max(1e-3f, (xmax - xmin) * 0.08f), pady = std::max(1e-3f, (ymax - ymin) * 0.08f);
+  PlotRange r{xmin - padx, xmax + padx, ymin - pady, ymax + pady};
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const LegendItem legend[] = {{"support", LegendItem::Kind::Dot, IM_COL32(120, 120, 120, 255), 4.0f},
+                               {"query (ring: wrong)", LegendItem::Kind::Dot, IM_COL32(120, 120, 120, 120), 4.0f,
+                                IM_COL32(0, 0, 0, 255)},
+                               {"class mean (prototype)", LegendItem::Kind::Dot, IM_COL32(20, 20, 20, 255), 6.0f}};
+  Plot plot(dl, p0, ImVec2(p0.x + size.x, p0.y + size.y), r, PlotColors::from_style(st.ui.dark_theme), "PC 1",
+            "PC 2", legend, 3);
+  // Decision regions: nearest projected prototype on a grid.
+  const int G = 36;
+  const ImVec2 a = plot.inner_min(), b = plot.inner_max();
+  const float gw = (b.x - a.x) / G, gh = (b.y - a.y) / G;
+  const int ways = static_cast<int>(c.proto_x.size());
+  for (int gy = 0; gy < G; ++gy)
+    for (int gx = 0; gx < G; ++gx) {
+      const double x = r.x_min + (gx + 0.5) / G * (r.x_max - r.x_min);
+      const double y = r.y_max - (gy + 0.5) / G * (r.y_max - r.y_min);
+      int best = 0;
+      double bd = 1e300;
+      for (int k = 0; k < ways; ++k) {
+        const double dx = x - c.proto_x[static_cast<std::size_t>(k)], dy = y - c.proto_y[static_cast<std::size_t>(k)];
+        if (dx * dx + dy * dy < bd) bd = dx * dx + dy * dy, best = k;
+      }
+      dl->AddRectFilled(ImVec2(a.x + gx * gw, a.y + gy * gh), ImVec2(a.x + (gx + 1) * gw, a.y + (gy + 1) * gh),
+                        class_color(best, 40));
+    }
+  const Task& t = c.episode.task;
+  const auto ns = static_cast<std::size_t>(t.support_x.rows());
+  const float rad = ImGui::GetFontSize() * 0.28f;
+  for (std::size_t i = 0; i < c.px.size(); ++i) {
+    const ImVec2 q = plot.to_screen(c.px[i], c.py[i]);
+    if (i < ns) {
+      dl->AddCircleFilled(q, rad, class_color(static_cast<int>(t.support_y(static_cast<Eigen::Index>(i), 0))));
+    } else {
+      const std::size_t j = i - ns;
+      const int truth = static_cast<int>(t.query_y(static_cast<Eigen::Index>(j), 0));
+      const bool ok = j < c.predicted.size() && c.predicted[j] == truth;
+      const ImVec2 d(rad * 1.1f, rad * 1.1f);
+      dl->AddRectFilled(ImVec2(q.x - d.x, q.y - d.y), ImVec2(q.x + d.x, q.y + d.y), class_color(truth, 150));
+      if (!ok) dl->AddCircle(q, rad * 2.2f, IM_COL32(220, 40, 40, 255), 0, 2.0f);
+    }
+  }
+  for (int k = 0; k < ways; ++k) {
+    const ImVec2 q = plot.to_screen(c.proto_x[static_cast<std::size_t>(k)], c.proto_y[static_cast<std::size_t>(k)]);
+    const float s = rad * 2.2f;
+    dl->AddTriangleFilled(ImVec2(q.x, q.y - s), ImVec2(q.x - s, q.y + s * 0.8f), ImVec2(q.x + s, q.y + s * 0.8f),
+                          class_color(k));
+    dl->AddTriangle(ImVec2(q.x, q.y - s), ImVec2(q.x - s, q.y + s * 0.8f), ImVec2(q.x + s, q.y + s * 0.8f),
+                    IM_COL32(0, 0, 0, 255), 2.0f);
+  }
+}
+
+void draw_curve(AppState& st, ClassificationLab& lab, ImVec2 size) {
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("shots_plot", size);
+  lab.view.rects["curve"] = last_item_rect();
+  const LabColors col = LabColors::get(st.ui.dark_theme);
+  const std::string title = learner_title(lab.settings.learner);
+  const LegendItem legend[] = {{title.c_str(), LegendItem::Kind::Line, col.meta, 2.5f},
+                               {"1-nearest neighbour (raw features)", LegendItem::Kind::Line, col.faint, 2.0f}};
+  Plot plot(ImGui::GetWindowDrawList(), p0, ImVec2(p0.x + size.x, p0.y + size.y),
+            PlotRange{0.5, kMaxShots + 0.5, 0, 1}, PlotColors::from_style(st.ui.dark_theme),
+            "shots per class (K)", "test accuracy", legend, 2);
+  if (const int ways = lab.settings.ways; ways > 0) {
+    const ImVec2 a = plot.to_screen(0.5, 1.0 / ways), b = plot.to_screen(kMaxShots + 0.5, 1.0 / ways);
+    ImGui::GetWindowDrawList()->AddLine(a, b, col.diagonal, 1.0f);
+  }
+  const auto line = [&](const std::vector<double>& v, ImU32 color) {
+    std::vector<float> xs, ys;
+    for (std::size_t s = 0; s < v.size(); ++s) {
+      xs.push_back(static_cast<float>(s + 1));
+      ys.push_back(static_cast<float>(v[s]));
+    }
+    plot_polyline(plot, xs.data(), ys.data(), static_cast<int>(xs.size()), color, 2.5f);
+    for (std::size_t s = 0; s < v.size(); ++s)
+      if (std::isfinite(ys[s])) ImGui::GetWindowDrawList()->AddCircleFilled(plot.to_screen(xs[s], ys[s]), 3.5f, color);
+  };
+  line(lab.curve.shown_nn, col.faint);
+  line(lab.curve.shown, col.meta);
+}
+
+void draw_help(const ClassificationSettings& s) {
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(
+      "Each episode is a tiny classification problem about classes the model never saw in training: a few labelled "
+      "examples per class (the support set, left) and new examples to label (the queries, right; green border = "
+      "right, red = wrong, with the model's confidence).");
+  if (s.learner == "protonet")
+    ImGui::TextUnformatted(
+        "Prototypical network: a network maps every example to a point (its embedding). The prototype of a class is "
+        "the mean embedding of its support examples; a query gets the class of the nearest prototype.");
+  else if (s.learner == "matchingnet")
+    ImGui::TextUnformatted(
+        "Matching network: a query is compared with every support example (cosine similarity of embeddings, times "
+        "10 so that the softmax attention can focus on the closest ones); the prediction is an attention-weighted "
+        "vote of their labels.");
+  else
+    ImGui::TextUnformatted(
+        "First-order MAML: a classifier whose starting weights are meta-learned so that 5 gradient steps on the "
+        "support set are enough. The embedding shown is its last hidden layer before adaptation.");
+  ImGui::TextUnformatted(
+      "Embedding: the support (dots) and query (squares) embeddings projected to 2-D with PCA; triangles are the class "
+      "means, the shading shows which class mean is nearest in this projection. Training pulls each class together "
+      "and the classes apart.");
+  ImGui::TextUnformatted(
+      "In the page, glyphs are 14 x 14 and the embedding is a small MLP (64-32), so that training fits in a frame; "
+      "the native CLI trains Conv4 on 28 x 28. Fashion-MNIST: 100 photos of each of 10 clothing classes; 5 classes "
+      "meta-train, the other 5 are the test episodes' classes.");
+  ImGui::PopTextWrapPos();
+}
+
+// "Weights: ..." - which weights the model has.
+void draw_weights_line(const ClassificationJob& job) {
+  if (!job.weights_file.empty()) {
+    const long more = job.iteration() - job.weights_iteration;
+    const std::string file = job.weights_uploaded ? job.weights_file.substr(8) : job.weights_file;
+    ImGui::Text("Weights: %s checkpoint (%s), trained %sfor %ld iterations%s", job.weights_uploaded ? "uploaded" : "shipped",
+                file.c_str(), job.weights_uploaded ? "" : "natively ", job.weights_iteration,
+                more > 0 ? (", then " + std::to_string(more) + " here.").c_str() : ".");
+    return;
+  }
+  ImGui::Text("Weights: trained here from scratch, iteration %ld.", job.iteration());
+  if (!job.mismatch.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Shipped checkpoint not used: %s.", job.mismatch.c_str());
+    ImGui::PopStyleColor();
+  }
+}
+
+
+}  // namespace
+
+void draw_classification_lab(AppState& st) {
+  ClassificationLab& lab = st.classification;
+  ClassificationSettings& s = lab.settings;
+  const SettingsTable<ClassificationSettings>& table = classification_settings();
+  const float fs = ImGui::GetFontSize();
+  Rects& rects = lab.view.rects;
+  ClassificationJob* job = lab.job();
+
+  draw_heading(st, "Classification lab");
+  // Controls.
+  ImGui::SetNextItemWidth(fs * 9);
+  draw_setting_control(s, table, "learner");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 13);
+  draw_setting_control(s, table, "dataset");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 5);
+  draw_setting_control(s, table, "ways");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 5);
+  draw_setting_control(s, table, "shots");
+  // On the same row only if it fits (narrow windows, large text).
+  const char* new_episode = "New episode (E)";
+  same_line_if_fits(ImGui::CalcTextSize(new_episode).x + ImGui::GetStyle().FramePadding.x * 2);
+  if (ImGui::Button(new_episode) || st.shortcuts.new_sample) ++s.episode;
+  rects["new_episode"] = last_item_rect();
+
+  if ((ImGui::Button(job && job->playing ? "Pause (Space)" : "Train (Space)") || st.shortcuts.play_pause) && job)
+    job->playing = !job->playing;
+  rects["play"] = last_item_rect();
+  ImGui::SameLine();
+  if ((ImGui::Button("Step (S)") || st.shortcuts.step) && job) job->request_step();
+  rects["step"] = last_item_rect();
+  ImGui::SameLine();
+  const std::string shipped = shipped_classification_checkpoint(s);
+  const bool shipped_there = !shipped.empty() && st.assets.has(shipped);
+  // Reset: random weights, trained here (the shipped ones are a button away;
+  // an uploaded checkpoint is forgotten).
+  if (ImGui::Button("Reset (R)") || st.shortcuts.reset) reset_classification(lab);
+  rects["reset"] = last_item_rect();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start again from random weights and train here.");
+  if (shipped_there && job && job->weights_file.empty() && !lab.want_shipped) {  // after Reset
+    ImGui::SameLine();
+    if (ImGui::Button("Use shipped weights")) lab.want_shipped = true;
+    rects["use_shipped"] = last_item_rect();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s, trained natively (scripts/make-web-checkpoints.sh)", shipped.c_str());
+  } else {
+    rects["use_shipped"] = Rect{};
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Upload data...")) st.page.open_file_dialog = true;
+  rects["upload"] = last_item_rect();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("A CSV (a label column + numeric features) or images named <class>_<anything>.png\n"
+                      "(several at once; 14 x 14 gray in the page). Or drop the files on the page.");
+  if (!lab.byo.images.empty()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Clear images")) byo_clear(lab.byo);
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!job);
+  if (ImGui::Button("Download model"))
+    offer_download(st, [&lab](std::string* name) { return classification_checkpoint_bytes(lab, name); });
+  ImGui::EndDisabled();
+  rects["download"] = last_item_rect();
+  ImGui::SameLine();
+  if (job) {
+    const double recent = job->recent_accuracy(50);
+    if (std::isfinite(recent))  // no training curve yet (e.g. shipped weights): no train accuracy to show
+      ImGui::Text("iteration %ld   train acc %.0f%%   %.0f it/s", job->iteration(), 100.0 * recent,
+                  job->playing ? job->timing.steps_per_s : 0.0);
+    else
+      ImGui::Text("iteration %ld", job->iteration());
+    draw_weights_line(*job);
+  }
+  if (!lab.byo.error.empty() && draw_banner(st, BannerKind::Error, lab.byo.error, "byo_error", true)) lab.byo.error.clear();
+  if (!lab.byo.message.empty() && draw_banner(st, BannerKind::Info, lab.byo.message, "byo_msg", true)) lab.byo.message.clear();
+  if (!lab.notice.empty() && draw_banner(st, BannerKind::Info, lab.notice, "cl_notice", true)) lab.notice.clear();
+  if (!lab.error().empty()) draw_banner(st, BannerKind::Warning, lab.error(), "cl_error", false);
+  if (job && !job->error.empty() && draw_banner(st, BannerKind::Error, "Training stopped: " + job->error, "cl_train_error", true))
+    job->error.clear();
+  if (!job) return;
+
+  const long long shown_weights = lab.view.clock.follow(job->weights_version(), now_ms(), job->playing);
+  const EpisodeAnalysis& a = lab.view.analysis.get({job->id(), shown_weights, s.seed, s.episode},
+                                                   [&] { return analyse_episode(*job, s.seed, s.episode); });
+  if (!a.error.empty()) draw_banner(st, BannerKind::Warning, a.error, "cl_episode_error", false);
+
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float left_w = std::max(fs * 20.0f, avail * 0.56f);
+  ImGui::BeginChild("cl_left", ImVec2(left_w, 0), false);
+  ImGui::Text("Meta-test episode %d: %d-way %d-shot, %s classes never trained on.  Accuracy %.0f%%", s.episode,
+              a.episode.task.num_classes, s.shots, s.dataset.c_str(), 100.0 * a.accuracy);
+  if (a.error.empty()) draw_episode(lab, a, job->source(), left_w - fs);
+  if (ImGui::CollapsingHeader("What am I looking at?", lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+    draw_help(s);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("cl_right", ImVec2(0, 0), false);
+  const float rw = ImGui::GetContentRegionAvail().x;
+  const float ph = std::max(fs * 10.0f, (ImGui::GetContentRegionAvail().y - fs * 3.0f) * 0.55f);
+  ImGui::TextUnformatted("Embedding (PCA of support + query embeddings)");
+  draw_embedding(st, lab, a, ImVec2(rw, ph));
+  ImGui::Text("Accuracy vs shots (%d test episodes each, iteration %ld)", ShotCurveJob::kEpisodes,
+              lab.curve.shown_iteration);
+  draw_curve(st, lab, ImVec2(rw, std::max(fs * 8.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f)));
+  ImGui::EndChild();
+}
+
+}  // namespace metalab::web

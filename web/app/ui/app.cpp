@@ -1,0 +1,180 @@
+#include "web/app/ui/app.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include <imgui.h>
+
+#include "web/app/labs/classification/view.h"
+#include "web/app/labs/gene/view.h"
+#include "web/app/labs/memory/view.h"
+#include "web/app/labs/regression/view.h"
+#include "web/app/labs/sinusoid/view.h"
+#include "web/app/page/url_state.h"
+#include "web/app/ui/widgets.h"
+
+namespace metalab::web {
+
+namespace {
+
+// Each view's draw function. Adding a view: its entry in views() (page/app_state.cpp) and one line here.
+void (*draw_function(ViewId id))(AppState&) {
+  switch (id) {
+    case ViewId::SinusoidExplorer: return draw_sinusoid_explorer;
+    case ViewId::RegressionLab: return draw_regression_lab;
+    case ViewId::ClassificationLab: return draw_classification_lab;
+    case ViewId::MemoryLab: return draw_memory_lab;
+    case ViewId::GeneLab: return draw_gene_lab;
+  }
+  return nullptr;
+}
+
+constexpr float kMinTextScale = 0.75f, kMaxTextScale = 3.0f;
+
+void draw_text_size_control(AppState& st) {
+  const float fs = ImGui::GetFontSize();
+  ImGui::TextUnformatted("Text size");
+  const auto step = [&](float d) {
+    st.ui.text_scale = std::clamp(std::round((st.ui.text_scale + d) * 4.0f) / 4.0f, kMinTextScale, kMaxTextScale);
+  };
+  if (ImGui::Button(" - ##smaller")) step(-0.25f);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Smaller text");
+  ImGui::SameLine();
+  const float plus_w = ImGui::CalcTextSize(" + ").x + ImGui::GetStyle().FramePadding.x * 2;
+  ImGui::SetNextItemWidth(std::max(fs * 3.0f, ImGui::GetContentRegionAvail().x - plus_w - ImGui::GetStyle().ItemSpacing.x));
+  ImGui::SliderFloat("##text_scale", &st.ui.text_scale, kMinTextScale, kMaxTextScale, "%.2fx",
+                     ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SameLine();
+  if (ImGui::Button(" + ##larger")) step(+0.25f);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Larger text (for projectors)");
+}
+
+// Whether a view's lab has a job training now (shown by the view list, also when hidden).
+bool view_trains(const AppState& st, ViewId id) {
+  switch (id) {
+    case ViewId::RegressionLab:
+      for (const auto& [task, job] : st.regression.jobs)
+        if (job->wants_time()) return true;
+      return false;
+    case ViewId::ClassificationLab: return st.classification.job() && st.classification.job()->wants_time();
+    case ViewId::MemoryLab: return st.memory.job() && st.memory.job()->wants_time();
+    case ViewId::SinusoidExplorer:
+    case ViewId::GeneLab: return false;
+  }
+  return false;
+}
+
+void draw_view_list(AppState& st, bool compact) {
+  const auto label_of = [&](const ViewInfo& v) {
+    // A lab that trains while hidden says so: training continues in the background.
+    return std::string(v.title) + (view_trains(st, v.id) && v.id != st.view ? "  (training)" : "");
+  };
+  if (compact) {
+    // Narrow screens: a drop-down instead of the sidebar list.
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
+    if (ImGui::BeginCombo("##view", view_info(st.view).title)) {
+      for (const ViewInfo& v : views())
+        if (ImGui::Selectable(label_of(v).c_str(), v.id == st.view)) st.view = v.id;
+      ImGui::EndCombo();
+    }
+    return;
+  }
+  for (const ViewInfo& v : views()) {
+    if (ImGui::Selectable(label_of(v).c_str(), v.id == st.view)) st.view = v.id;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", v.summary);
+  }
+}
+
+void draw_sidebar(AppState& st) {
+  draw_heading(st, "MetaLab");
+  ImGui::TextDisabled("learning to learn");
+  ImGui::Separator();
+  ImGui::Spacing();
+  draw_view_list(st, false);
+  ImGui::Spacing();
+  ImGui::Separator();
+  ImGui::Spacing();
+  draw_text_size_control(st);
+  ImGui::Checkbox("Dark theme", &st.ui.dark_theme);
+  ImGui::Checkbox("Frame time", &st.ui.show_frame_stats);
+}
+
+void draw_frame_stats(const AppState& st) {
+  if (!st.ui.show_frame_stats) return;
+  char buf[160];
+  // "work": our code (jobs, UI); "GL": time inside WebGL calls (large only with software rendering).
+  int n = std::snprintf(buf, sizeof buf, "%.1f ms  %.0f fps  (work %.1f ms, GL %.1f ms)", st.stats.frame_ms,
+                        st.stats.frame_ms > 0 ? 1000.0f / st.stats.frame_ms : 0.0f,
+                        std::max(0.0f, st.stats.cpu_ms - st.stats.gl_ms), st.stats.gl_ms);
+  // Steps per second of every job running now, whichever lab it belongs to.
+  const double its = st.scheduler.steps_per_s();
+  if (its > 0 && n > 0 && n < static_cast<int>(sizeof buf))
+    std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "  %.0f it/s", its);
+  const float fs = ImGui::GetFontSize();
+  const ImVec2 ts = ImGui::CalcTextSize(buf);
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  const ImVec2 pos(vp->Pos.x + vp->Size.x - ts.x - fs * 0.8f, vp->Pos.y + fs * 0.35f);
+  ImDrawList* dl = ImGui::GetForegroundDrawList();
+  const bool dark = st.ui.dark_theme;
+  dl->AddRectFilled(ImVec2(pos.x - fs * 0.35f, pos.y - fs * 0.15f), ImVec2(pos.x + ts.x + fs * 0.35f, pos.y + ts.y + fs * 0.15f),
+                    dark ? IM_COL32(0, 0, 0, 150) : IM_COL32(255, 255, 255, 200), fs * 0.25f);
+  dl->AddText(pos, dark ? IM_COL32(200, 230, 200, 255) : IM_COL32(20, 110, 40, 255), buf);
+}
+
+void draw_page_notices(AppState& st) {
+  if (st.page.url_notice.empty()) return;
+  // Leave the top-right corner to the frame-time overlay.
+  const float overlay = st.ui.show_frame_stats ? ImGui::GetFontSize() * 24.0f : 0.0f;
+  const float w = ImGui::GetContentRegionAvail().x - overlay;
+  if (draw_banner(st, BannerKind::Warning, st.page.url_notice, "url_notice", true, w)) st.page.url_notice.clear();
+}
+
+}  // namespace
+
+void draw_app(AppState& st) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->Pos);
+  ImGui::SetNextWindowSize(vp->Size);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+  ImGui::Begin("MetaLab", nullptr, flags);
+  ImGui::PopStyleVar(2);
+
+  const float fs = ImGui::GetFontSize();
+  const bool sidebar = vp->Size.x >= fs * 40.0f;
+  if (sidebar) {
+    const float w = std::min(fs * 13.0f, vp->Size.x * 0.3f);
+    ImGui::BeginChild("sidebar", ImVec2(w, 0), true);
+    draw_sidebar(st);
+    ImGui::EndChild();
+    ImGui::SameLine();
+  } else {
+    // Narrow (phone, small window): view picker and text size on one line.
+    draw_view_list(st, true);
+    ImGui::SameLine();
+    if (ImGui::Button("Aa")) ImGui::OpenPopup("display");
+    if (ImGui::BeginPopup("display")) {
+      ImGui::PushItemWidth(fs * 10.0f);
+      draw_text_size_control(st);
+      ImGui::PopItemWidth();
+      ImGui::Checkbox("Dark theme", &st.ui.dark_theme);
+      ImGui::Checkbox("Frame time", &st.ui.show_frame_stats);
+      ImGui::EndPopup();
+    }
+  }
+
+  ImGui::BeginChild("view", ImVec2(0, 0), false);
+  draw_page_notices(st);
+  if (auto draw = draw_function(st.view)) draw(st);
+  ImGui::EndChild();
+  ImGui::End();
+
+  draw_frame_stats(st);
+  st.page.hash = make_url_hash(st);
+}
+
+}  // namespace metalab::web

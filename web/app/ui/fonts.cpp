@@ -1,0 +1,104 @@
+#include "web/app/ui/fonts.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <imgui.h>
+
+// Generated at build time from a TrueType file (web/cmake/embed_file.cmake);
+// size 0 when no font was available, then ImGui's built-in font is used.
+extern const unsigned char metalab_ui_font_data[];
+extern const unsigned int metalab_ui_font_size;
+
+namespace metalab::web {
+
+ImFont* heading_font() {
+  ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  return atlas->Fonts.Size > 1 ? atlas->Fonts[1] : nullptr;
+}
+
+float wanted_font_pixels(const AppState& state, float pixel_ratio) {
+  const float px = kBaseFontPixels * state.ui.text_scale * std::max(0.5f, pixel_ratio);
+  return std::clamp(std::round(px), 8.0f, 144.0f);
+}
+
+bool fonts_need_rebuild(const AppState& state, float pixel_ratio) {
+  return state.fonts.pixels != wanted_font_pixels(state, pixel_ratio) ||
+         state.fonts.text_scale != state.ui.text_scale || state.fonts.dark_theme != state.ui.dark_theme;
+}
+
+namespace {
+
+void apply_style(bool dark, float scale) {
+  ImGuiStyle style;
+  if (dark) {
+    ImGui::StyleColorsDark(&style);
+  } else {
+    ImGui::StyleColorsLight(&style);
+    style.FrameBorderSize = 1.0f;  // light frames are hard to see on a projector without a border
+    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.96f, 0.96f, 0.97f, 1.0f);
+    style.Colors[ImGuiCol_ChildBg] = ImVec4(0.0f, 0.0f, 0.0f, 0.0f);
+  }
+  style.WindowRounding = 0.0f;
+  style.ChildRounding = 4.0f;
+  style.FrameRounding = 4.0f;
+  style.GrabRounding = 4.0f;
+  style.PopupRounding = 4.0f;
+  style.WindowPadding = ImVec2(10, 10);
+  style.FramePadding = ImVec2(8, 5);
+  style.ItemSpacing = ImVec2(10, 8);
+  style.ItemInnerSpacing = ImVec2(6, 6);
+  style.ScrollbarSize = 16.0f;
+  style.GrabMinSize = 12.0f;
+  style.ScaleAllSizes(scale);
+  ImGui::GetStyle() = style;
+}
+
+}  // namespace
+
+void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
+  ImGuiIO& io = ImGui::GetIO();
+  const float px = wanted_font_pixels(state, pixel_ratio);
+  const float ratio = std::max(0.5f, pixel_ratio);
+
+  io.Fonts->Clear();
+  bool unicode = false;
+  if (metalab_ui_font_size > 0) {
+    // Latin, Greek (for phi, pi, ...) and a few symbols used in the texts.
+    static ImVector<ImWchar> ranges;  // must outlive the atlas build; built once
+    if (ranges.empty()) {
+      ImFontGlyphRangesBuilder builder;
+      builder.AddRanges(io.Fonts->GetGlyphRangesDefault());
+      static const ImWchar greek[] = {0x0370, 0x03FF, 0};
+      builder.AddRanges(greek);
+      builder.AddText("\xC2\xB0\xC2\xB1\xC3\x97\xE2\x80\x93\xE2\x80\x94\xE2\x80\xA6\xE2\x86\x92\xE2\x89\x88\xE2\x88\x92");
+      builder.BuildRanges(&ranges);
+    }
+    ImFontConfig config;
+    config.FontDataOwnedByAtlas = false;  // static data, never freed
+    config.OversampleH = 2;
+    config.OversampleV = 1;
+    auto* data = const_cast<unsigned char*>(metalab_ui_font_data);
+    const int size = static_cast<int>(metalab_ui_font_size);
+    io.Fonts->AddFontFromMemoryTTF(data, size, px, &config, ranges.Data);
+    io.Fonts->AddFontFromMemoryTTF(data, size, std::round(px * kHeadingScale), &config, ranges.Data);
+    unicode = true;
+  } else {
+    ImFontConfig config;
+    config.SizePixels = px;
+    io.Fonts->AddFontDefault(&config);
+    config.SizePixels = std::round(px * kHeadingScale);
+    io.Fonts->AddFontDefault(&config);
+  }
+  io.Fonts->Build();
+  io.FontGlobalScale = 1.0f / ratio;
+
+  apply_style(state.ui.dark_theme, state.ui.text_scale);
+
+  state.fonts.pixels = px;
+  state.fonts.text_scale = state.ui.text_scale;
+  state.fonts.dark_theme = state.ui.dark_theme;
+  state.fonts.unicode = unicode;
+}
+
+}  // namespace metalab::web
