@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <sstream>
+
+#include "core/autodiff/kernels.h"
 
 namespace metalab::ad {
 
@@ -15,8 +18,6 @@ namespace {
 
 template <typename T>
 using Grads = std::vector<Tensor<T>>;
-template <typename T>
-using Inputs = std::vector<Tensor<T>>;
 
 std::string shape_of(Index r, Index c) {
   std::ostringstream s;
@@ -103,6 +104,14 @@ Tensor<T> unpick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<in
 template <typename T>
 Tensor<T> mul_constant_shared(const Tensor<T>& a, std::shared_ptr<const Mat<T>> mask);
 
+// out (rows x cols of op(a) op(b), row-major) = op(a) op(b).
+template <typename T>
+void product_into(const Mat<T>& a, bool ta, const Mat<T>& b, bool tb, T* out) {
+  const Index m = ta ? a.cols() : a.rows(), k = ta ? a.rows() : a.cols(), n = tb ? b.rows() : b.cols();
+  kernels::matmul<T>(m, n, k, kernels::Operand<T>{a.data(), a.cols(), ta}, kernels::Operand<T>{b.data(), b.cols(), tb},
+                     out, n, false);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- arithmetic
@@ -187,13 +196,8 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb) {
     std::string why = std::string("inner dimensions differ") + (ta ? " (a transposed)" : "") + (tb ? " (b transposed)" : "");
     shape_fail("matmul", a, b, why.c_str());
   }
-  const Mat<T>& av = a.value();
-  const Mat<T>& bv = b.value();
   Mat<T> out(ta ? a.cols() : a.rows(), tb ? b.rows() : b.cols());
-  if (!ta && !tb) out.noalias() = av * bv;
-  else if (ta && !tb) out.noalias() = av.transpose() * bv;
-  else if (!ta && tb) out.noalias() = av * bv.transpose();
-  else out.noalias() = av.transpose() * bv.transpose();
+  product_into(a.value(), ta, b.value(), tb, out.data());
   return make_result<T>(std::move(out), "matmul", {a, b},
                         [ta, tb](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           const Tensor<T>& A = in[0];
@@ -230,17 +234,11 @@ Tensor<T> batched_matmul(const Tensor<T>& a, const Tensor<T>& b, int batch, bool
   }
   const Index out_r = ta ? ac : ar, out_c = tb ? br : bc;
   Mat<T> out(batch * out_r, out_c);
-  const Mat<T>& av = a.value();
-  const Mat<T>& bv = b.value();
-  for (Index i = 0; i < batch; ++i) {
-    const auto ai = av.middleRows(i * ar, ar);
-    const auto bi = bv.middleRows(i * br, br);
-    auto oi = out.middleRows(i * out_r, out_r);
-    if (!ta && !tb) oi.noalias() = ai * bi;
-    else if (ta && !tb) oi.noalias() = ai.transpose() * bi;
-    else if (!ta && tb) oi.noalias() = ai * bi.transpose();
-    else oi.noalias() = ai.transpose() * bi.transpose();
-  }
+  const T* av = a.value().data();
+  const T* bv = b.value().data();
+  for (Index i = 0; i < batch; ++i)
+    kernels::matmul<T>(out_r, out_c, inner_a, kernels::Operand<T>{av + i * ar * ac, ac, ta},
+                       kernels::Operand<T>{bv + i * br * bc, bc, tb}, out.data() + i * out_r * out_c, out_c, false);
   return make_result<T>(std::move(out), "batched_matmul", {a, b},
                         [batch, ta, tb](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           const Tensor<T>& A = in[0];
@@ -279,8 +277,8 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
   if (x.cols() != w.rows()) shape_fail("linear", x, w, "input columns differ from weight rows");
   if (b.rows() != 1 || b.cols() != w.cols()) shape_fail("linear", w, b, "bias must be 1 x (weight columns)");
   Mat<T> out(x.rows(), w.cols());
-  out.noalias() = x.value() * w.value();
-  out.rowwise() += b.value().row(0);
+  kernels::matmul<T>(x.rows(), w.cols(), x.cols(), kernels::Operand<T>{x.value().data(), x.cols()},
+                     kernels::Operand<T>{w.value().data(), w.cols()}, out.data(), w.cols(), false, b.value().data());
   return make_result<T>(std::move(out), "linear", {x, w, b},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(if_needed(in, 0, [&] { return matmul(g, in[1], false, true); }));
@@ -436,7 +434,9 @@ Tensor<T> mean(const Tensor<T>& a) {
 template <typename T>
 Tensor<T> col_sum(const Tensor<T>& a) {
   require_defined("col_sum", a);
-  Mat<T> v = a.value().colwise().sum();
+  // Row by row (contiguous in row-major storage), not column by column.
+  Mat<T> v = Mat<T>::Zero(1, a.cols());
+  for (Index i = 0; i < a.rows(); ++i) v += a.value().row(i);
   return make_result<T>(std::move(v), "col_sum", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(expand(g, in[0].rows(), in[0].cols()));
@@ -893,19 +893,106 @@ Tensor<T> col2im(const Tensor<T>& cols, const ConvGeometry& g) {
                         });
 }
 
+namespace {
+template <typename T>
+void check_conv_weight(const char* op, const Tensor<T>& weight, const ConvGeometry& g) {
+  const Index patch = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
+  if (weight.rows() != patch)
+    throw ShapeError(std::string(op) + ": weight " + weight.shape_string() + " needs " + std::to_string(patch) +
+                     " rows (kernel x kernel x input channels)");
+}
+
+// conv2d with an optional bias (undefined: none), as one node. Its backward
+// is conv2d_input_grad and conv2d_weight_grad, whose own backwards are
+// convolutions again, so gradients of any order stay in these three ops.
+template <typename T>
+Tensor<T> convolve(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
+  const Index rows = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
+  Mat<T> y(rows, weight.cols());
+  kernels::conv2d_forward<T>(g, x.value().data(), weight.value().data(), weight.cols(),
+                             bias.defined() ? bias.value().data() : nullptr, y.data());
+  auto geom = std::make_shared<const ConvGeometry>(g);
+  const std::vector<Tensor<T>> inputs = bias.defined() ? std::vector<Tensor<T>>{x, weight, bias}
+                                                       : std::vector<Tensor<T>>{x, weight};
+  return make_result<T>(std::move(y), "conv2d", inputs,
+                        [geom](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& gy, Grads<T>& gi) {
+                          gi.push_back(if_needed(in, 0, [&] { return conv2d_input_grad(gy, in[1], *geom); }));
+                          if (!GradMode::enabled() && in.size() > 2 && in[1].requires_grad() && in[2].requires_grad()) {
+                            // Plain values: the weight and bias gradients in one pass over gy.
+                            Mat<T> dw(in[1].rows(), in[1].cols()), db(1, in[1].cols());
+                            kernels::conv2d_weight_grad<T>(*geom, in[0].value().data(), gy.value().data(), gy.cols(),
+                                                           dw.data(), db.data());
+                            gi.push_back(Tensor<T>(std::move(dw)));
+                            gi.push_back(Tensor<T>(std::move(db)));
+                            return;
+                          }
+                          gi.push_back(if_needed(in, 1, [&] { return conv2d_weight_grad(in[0], gy, *geom); }));
+                          if (in.size() > 2) gi.push_back(if_needed(in, 2, [&] { return col_sum(gy); }));
+                        });
+}
+}  // namespace
+
 template <typename T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
   require_defined("conv2d", x);
   require_defined("conv2d", weight);
+  require_defined("conv2d", bias);
   check_geometry("conv2d", g);
   if (x.rows() != g.input.rows() || x.cols() != g.input.channels)
     throw ShapeError("conv2d: input " + x.shape_string() + " does not match geometry " +
                      shape_of(g.input.rows(), g.input.channels));
-  const Index patch = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
-  if (weight.rows() != patch)
-    throw ShapeError("conv2d: weight " + weight.shape_string() + " needs " + std::to_string(patch) +
-                     " rows (kernel x kernel x input channels)");
+  check_conv_weight("conv2d", weight, g);
+  if (bias.rows() != 1 || bias.cols() != weight.cols()) shape_fail("conv2d", weight, bias, "bias must be 1 x (weight columns)");
+  return convolve(x, weight, bias, g);
+}
+
+template <typename T>
+Tensor<T> conv2d_reference(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
   return linear(im2col(x, g), weight, bias);
+}
+
+template <typename T>
+Tensor<T> conv2d_input_grad(const Tensor<T>& grad_out, const Tensor<T>& weight, const ConvGeometry& g) {
+  require_defined("conv2d_input_grad", grad_out);
+  require_defined("conv2d_input_grad", weight);
+  check_geometry("conv2d_input_grad", g);
+  check_conv_weight("conv2d_input_grad", weight, g);
+  const Index rows = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
+  if (grad_out.rows() != rows || grad_out.cols() != weight.cols())
+    throw ShapeError("conv2d_input_grad: output gradient " + grad_out.shape_string() + " does not match " +
+                     shape_of(rows, weight.cols()));
+  Mat<T> dx(g.input.rows(), g.input.channels);
+  kernels::conv2d_input_grad<T>(g, grad_out.value().data(), weight.value().data(), weight.cols(), dx.data());
+  auto geom = std::make_shared<const ConvGeometry>(g);
+  return make_result<T>(std::move(dx), "conv2d_input_grad", {grad_out, weight},
+                        [geom](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& h, Grads<T>& gi) {
+                          // <h, col2im(gy w^T)> = <im2col(h), gy w^T>
+                          gi.push_back(if_needed(in, 0, [&] { return convolve(h, in[1], Tensor<T>(), *geom); }));
+                          gi.push_back(if_needed(in, 1, [&] { return conv2d_weight_grad(h, in[0], *geom); }));
+                        });
+}
+
+template <typename T>
+Tensor<T> conv2d_weight_grad(const Tensor<T>& x, const Tensor<T>& grad_out, const ConvGeometry& g) {
+  require_defined("conv2d_weight_grad", x);
+  require_defined("conv2d_weight_grad", grad_out);
+  check_geometry("conv2d_weight_grad", g);
+  if (x.rows() != g.input.rows() || x.cols() != g.input.channels)
+    throw ShapeError("conv2d_weight_grad: input " + x.shape_string() + " does not match geometry " +
+                     shape_of(g.input.rows(), g.input.channels));
+  const Index rows = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
+  if (grad_out.rows() != rows)
+    throw ShapeError("conv2d_weight_grad: output gradient " + grad_out.shape_string() + " needs " +
+                     std::to_string(rows) + " rows");
+  Mat<T> dw(static_cast<Index>(g.kernel) * g.kernel * g.input.channels, grad_out.cols());
+  kernels::conv2d_weight_grad<T>(g, x.value().data(), grad_out.value().data(), grad_out.cols(), dw.data());
+  auto geom = std::make_shared<const ConvGeometry>(g);
+  return make_result<T>(std::move(dw), "conv2d_weight_grad", {x, grad_out},
+                        [geom](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& h, Grads<T>& gi) {
+                          // <h, im2col(x)^T gy> = <im2col(x), gy h^T>
+                          gi.push_back(if_needed(in, 0, [&] { return conv2d_input_grad(in[1], h, *geom); }));
+                          gi.push_back(if_needed(in, 1, [&] { return convolve(in[0], h, Tensor<T>(), *geom); }));
+                        });
 }
 
 template <typename T>
@@ -939,6 +1026,60 @@ Tensor<T> max_pool2(const Tensor<T>& x, const ImageShape& s) {
                      static_cast<Index>(s.batch) * oh * ow, c);
 }
 
+namespace {
+template <typename T>
+void check_batch_norm(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta) {
+  require_defined("batch_norm", x);
+  require_defined("batch_norm", gamma);
+  require_defined("batch_norm", beta);
+  if (gamma.rows() != 1 || gamma.cols() != x.cols()) shape_fail("batch_norm", x, gamma, "gamma must be 1 x (input columns)");
+  if (beta.rows() != 1 || beta.cols() != x.cols()) shape_fail("batch_norm", x, beta, "beta must be 1 x (input columns)");
+  if (x.rows() < 2) throw ShapeError("batch_norm: training needs at least 2 rows, got " + x.shape_string());
+}
+
+// Batch statistics of x's columns: the mean and 1 / sqrt(var + eps), and the
+// (biased) variance. One pass of sums and sums of squares in double.
+template <typename T>
+struct BatchStats {
+  Mat<T> mean, inv_std, var;  // 1 x C
+};
+template <typename T>
+BatchStats<T> batch_stats(const Mat<T>& x, T eps) {
+  const Index n = x.rows(), c = x.cols();
+  Eigen::Array<double, 1, Eigen::Dynamic> sum = Eigen::Array<double, 1, Eigen::Dynamic>::Zero(c), sq = sum;
+  for (Index i = 0; i < n; ++i) {
+    const auto row = x.row(i).array().template cast<double>();
+    sum += row;
+    sq += row.square();
+  }
+  const Eigen::Array<double, 1, Eigen::Dynamic> mean = sum / static_cast<double>(n);
+  const Eigen::Array<double, 1, Eigen::Dynamic> var = (sq / static_cast<double>(n) - mean.square()).max(0.0);
+  BatchStats<T> s;
+  s.mean = mean.matrix().template cast<T>();
+  s.var = var.matrix().template cast<T>();
+  s.inv_std = (var + static_cast<double>(eps)).rsqrt().matrix().template cast<T>();
+  return s;
+}
+
+// Batch norm's backward as differentiable operations (for create_graph): the
+// statistics are recomputed from x so that the gradient is a function of x.
+// dx = gamma inv_std / N (N g - sum(g) - xhat sum(g xhat)), dgamma = sum(g xhat), dbeta = sum(g).
+template <typename T>
+void batch_norm_backward_graph(const Inputs<T>& in, const Tensor<T>& g, T eps, Grads<T>& gi) {
+  const T count = static_cast<T>(in[0].rows());
+  const Tensor<T> centered = sub(in[0], col_mean(in[0]));
+  const Tensor<T> inv_std = pow(add_scalar(col_mean(square(centered)), eps), T(-0.5));
+  const Tensor<T> xhat = mul(centered, inv_std);
+  const Tensor<T> sum_g = col_sum(g);
+  const Tensor<T> sum_gx = col_sum(mul(g, xhat));
+  gi.push_back(if_needed(in, 0, [&] {
+    return mul(mul_scalar(mul(in[1], inv_std), T(1) / count), sub(sub(mul_scalar(g, count), sum_g), mul(xhat, sum_gx)));
+  }));
+  gi.push_back(if_needed(in, 1, [&] { return sum_gx; }));
+  gi.push_back(if_needed(in, 2, [&] { return sum_g; }));
+}
+}  // namespace
+
 // Batch norm is one fused node: the forward pass and, when no graph is being
 // recorded (ordinary training), the backward pass run as tight loops over the
 // [rows, C] matrix without materialising the intermediate broadcasts. With
@@ -946,53 +1087,29 @@ Tensor<T> max_pool2(const Tensor<T>& x, const ImageShape& s) {
 // from differentiable operations instead, so it can be differentiated again.
 template <typename T>
 BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, T eps) {
-  require_defined("batch_norm", x);
-  require_defined("batch_norm", gamma);
-  require_defined("batch_norm", beta);
-  if (gamma.rows() != 1 || gamma.cols() != x.cols()) shape_fail("batch_norm", x, gamma, "gamma must be 1 x (input columns)");
-  if (beta.rows() != 1 || beta.cols() != x.cols()) shape_fail("batch_norm", x, beta, "beta must be 1 x (input columns)");
-  if (x.rows() < 2) throw ShapeError("batch_norm: training needs at least 2 rows, got " + x.shape_string());
+  check_batch_norm(x, gamma, beta);
   const Mat<T>& xv = x.value();
   const Index n = xv.rows(), c = xv.cols();
-  // Two-pass mean and variance in double for accuracy over large batches.
-  Eigen::Matrix<double, 1, Eigen::Dynamic> mean = Eigen::Matrix<double, 1, Eigen::Dynamic>::Zero(c);
-  for (Index i = 0; i < n; ++i) mean += xv.row(i).template cast<double>();
-  mean /= static_cast<double>(n);
-  Eigen::Matrix<double, 1, Eigen::Dynamic> var = Eigen::Matrix<double, 1, Eigen::Dynamic>::Zero(c);
-  for (Index i = 0; i < n; ++i) var += (xv.row(i).template cast<double>() - mean).array().square().matrix();
-  var /= static_cast<double>(n);
-  auto stats = std::make_shared<std::pair<Mat<T>, Mat<T>>>();  // (mean, 1 / sqrt(var + eps)), 1 x C
-  stats->first = mean.template cast<T>();
-  stats->second = (var.array() + static_cast<double>(eps)).rsqrt().matrix().template cast<T>();
-  const Mat<T> scale = stats->second.cwiseProduct(gamma.value());
+  auto stats = std::make_shared<BatchStats<T>>(batch_stats(xv, eps));
+  const Mat<T> scale = stats->inv_std.cwiseProduct(gamma.value());
   Mat<T> y(n, c);
   for (Index i = 0; i < n; ++i)
-    y.row(i).array() = (xv.row(i) - stats->first).array() * scale.row(0).array() + beta.value().row(0).array();
+    y.row(i).array() = (xv.row(i) - stats->mean).array() * scale.row(0).array() + beta.value().row(0).array();
   BatchNormResult<T> r;
-  r.batch_mean = stats->first;
-  r.batch_var = var.template cast<T>();
+  r.batch_mean = stats->mean;
+  r.batch_var = stats->var;
   r.output = make_result<T>(
       std::move(y), "batch_norm", {x, gamma, beta},
       [stats, eps](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
-        const T count = static_cast<T>(in[0].rows());
-        if (GradMode::enabled()) {  // differentiable closed form (create_graph)
-          const Tensor<T> centered = sub(in[0], col_mean(in[0]));
-          const Tensor<T> inv_std = pow(add_scalar(col_mean(square(centered)), eps), T(-0.5));
-          const Tensor<T> xhat = mul(centered, inv_std);
-          const Tensor<T> sum_g = col_sum(g);
-          const Tensor<T> sum_gx = col_sum(mul(g, xhat));
-          gi.push_back(if_needed(in, 0, [&] {
-            return mul(mul_scalar(mul(in[1], inv_std), T(1) / count),
-                       sub(sub(mul_scalar(g, count), sum_g), mul(xhat, sum_gx)));
-          }));
-          gi.push_back(if_needed(in, 1, [&] { return sum_gx; }));
-          gi.push_back(if_needed(in, 2, [&] { return sum_g; }));
+        if (GradMode::enabled()) {
+          batch_norm_backward_graph(in, g, eps, gi);
           return;
         }
+        const T count = static_cast<T>(in[0].rows());
         const Mat<T>& xv = in[0].value();
         const Mat<T>& gv = g.value();
-        const Mat<T>& mu = stats->first;
-        const Mat<T>& inv_std = stats->second;
+        const Mat<T>& mu = stats->mean;
+        const Mat<T>& inv_std = stats->inv_std;
         const Index rows = xv.rows(), cols = xv.cols();
         Mat<T> sum_g = Mat<T>::Zero(1, cols), sum_gx = Mat<T>::Zero(1, cols);
         for (Index i = 0; i < rows; ++i) {
@@ -1016,6 +1133,198 @@ BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, 
         gi.push_back(in[1].requires_grad() ? Tensor<T>(sum_gx) : Tensor<T>());
         gi.push_back(in[2].requires_grad() ? Tensor<T>(sum_g) : Tensor<T>());
       });
+  return r;
+}
+
+namespace {
+// The input rows under the 2 x 2 window of pooled pixel p of images of shape s.
+struct PoolWindow {
+  Index rows[4];
+  PoolWindow(const ImageShape& s, Index p) {
+    const Index oh = s.height / 2, ow = s.width / 2;
+    const Index n = p / (oh * ow), oy = (p / ow) % oh, ox = p % ow;
+    const Index top = (n * s.height + 2 * oy) * s.width + 2 * ox;
+    rows[0] = top;
+    rows[1] = top + 1;
+    rows[2] = top + s.width;
+    rows[3] = top + s.width + 1;
+  }
+};
+
+// The channel loops of batch_norm_relu_pool2 over one window, whose four
+// input rows are x0..x3 (restrict-qualified, loads before selects: they
+// vectorise).
+//   forward: out = relu(max_q((x_q - mu) scale + beta)), which = the first q at the maximum
+template <typename T>
+void window_forward(Index c, const T* __restrict x0, const T* __restrict x1, const T* __restrict x2,
+                    const T* __restrict x3, const T* __restrict mu, const T* __restrict scale,
+                    const T* __restrict beta, T* __restrict out, std::int32_t* __restrict which) {
+  for (Index ch = 0; ch < c; ++ch) {
+    // The values batch_norm_train computes, then max_pool2's first maximum.
+    const T y0 = (x0[ch] - mu[ch]) * scale[ch] + beta[ch], y1 = (x1[ch] - mu[ch]) * scale[ch] + beta[ch];
+    const T y2 = (x2[ch] - mu[ch]) * scale[ch] + beta[ch], y3 = (x3[ch] - mu[ch]) * scale[ch] + beta[ch];
+    const T m01 = y1 > y0 ? y1 : y0, m23 = y3 > y2 ? y3 : y2, best = m23 > m01 ? m23 : m01;
+    which[ch] = y0 == best ? 0 : y1 == best ? 1 : y2 == best ? 2 : 3;
+    out[ch] = best > T(0) ? best : T(0);  // ReLU commutes with the maximum
+  }
+}
+//   sums of the gradient reaching batch norm (g at the maximum where the ReLU passed) and of it times x - mu
+template <typename T>
+void window_sums(Index c, const T* __restrict x0, const T* __restrict x1, const T* __restrict x2,
+                 const T* __restrict x3, const std::int32_t* __restrict which, const T* __restrict out,
+                 const T* __restrict g, const T* __restrict mu, T* __restrict sum_g, T* __restrict sum_gx) {
+  for (Index ch = 0; ch < c; ++ch) {
+    const T v0 = x0[ch], v1 = x1[ch], v2 = x2[ch], v3 = x3[ch], gk = g[ch];
+    const std::int32_t at = which[ch];
+    const T gm = out[ch] > T(0) ? gk : T(0);
+    const T xm = at == 0 ? v0 : at == 1 ? v1 : at == 2 ? v2 : v3;
+    sum_g[ch] += gm;
+    sum_gx[ch] += gm * (xm - mu[ch]);
+  }
+}
+//   dx of window position q: a (g_q - mean_g - (x - mu) b), g_q = g where q won and the ReLU passed
+template <typename T>
+void window_backward(Index c, std::int32_t q, const T* __restrict x, const std::int32_t* __restrict which,
+                     const T* __restrict out, const T* __restrict g, const T* __restrict mu, const T* __restrict a,
+                     const T* __restrict mean_g, const T* __restrict b, T* __restrict dx) {
+  for (Index ch = 0; ch < c; ++ch) {
+    const T gk = g[ch], ok = out[ch];
+    const T gq = which[ch] == q && ok > T(0) ? gk : T(0);
+    dx[ch] = a[ch] * (gq - mean_g[ch] - (x[ch] - mu[ch]) * b[ch]);
+  }
+}
+
+// The rows no window covers (the last row or column of odd-sized images).
+std::vector<Index> rows_outside_windows(const ImageShape& s) {
+  std::vector<Index> out;
+  if (s.height % 2 == 0 && s.width % 2 == 0) return out;
+  for (Index n = 0; n < s.batch; ++n)
+    for (Index y = 0; y < s.height; ++y)
+      for (Index x = 0; x < s.width; ++x)
+        if (y >= 2 * (s.height / 2) || x >= 2 * (s.width / 2)) out.push_back((n * s.height + y) * s.width + x);
+  return out;
+}
+
+// What the backward of batch_norm_relu_pool2_train needs from its forward.
+template <typename T>
+struct BatchNormPoolState {
+  ImageShape shape;
+  T eps;
+  BatchStats<T> stats;
+  std::vector<std::int32_t> which;  // per pooled element: the window position (0..3) of the maximum
+};
+}  // namespace
+
+template <typename T>
+BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta,
+                                               const ImageShape& shape, T eps) {
+  check_batch_norm(x, gamma, beta);
+  if (x.rows() != shape.rows() || x.cols() != shape.channels || shape.height < 2 || shape.width < 2)
+    throw ShapeError("batch_norm_relu_pool2: input " + x.shape_string() + " does not match " +
+                     std::to_string(shape.batch) + " images of " + std::to_string(shape.height) + "x" +
+                     std::to_string(shape.width) + "x" + std::to_string(shape.channels) + " (need at least 2x2)");
+  const Mat<T>& xv = x.value();
+  const Index c = xv.cols();
+  const Index pooled = static_cast<Index>(shape.batch) * (shape.height / 2) * (shape.width / 2);
+  auto state = std::make_shared<BatchNormPoolState<T>>();
+  state->shape = shape;
+  state->eps = eps;
+  state->stats = batch_stats(xv, eps);
+  state->which.resize(static_cast<std::size_t>(pooled * c));
+  const Mat<T> scale = state->stats.inv_std.cwiseProduct(gamma.value());
+  const T* mu = state->stats.mean.data();
+  const T* sc = scale.data();
+  const T* be = beta.value().data();
+  Mat<T> out(pooled, c);
+  for (Index p = 0; p < pooled; ++p) {
+    const PoolWindow w(shape, p);
+    const T* xd = xv.data();
+    window_forward(c, xd + w.rows[0] * c, xd + w.rows[1] * c, xd + w.rows[2] * c, xd + w.rows[3] * c, mu, sc, be,
+                   out.data() + p * c, state->which.data() + p * c);
+  }
+  BatchNormResult<T> r;
+  r.batch_mean = state->stats.mean;
+  r.batch_var = state->stats.var;
+  r.output = make_result<T>(
+      std::move(out), "batch_norm_relu_pool2", {x, gamma, beta},
+      [state](const Inputs<T>& in, const Tensor<T>& self, const Tensor<T>& g, Grads<T>& gi) {
+        const ImageShape& s = state->shape;
+        const Index c = in[0].cols(), pooled = g.rows();
+        if (GradMode::enabled()) {
+          // The plain chain: ReLU's mask and the pool's scatter, then batch norm's closed form.
+          auto index = std::make_shared<std::vector<int>>(static_cast<std::size_t>(pooled * c));
+          auto mask = std::make_shared<Mat<T>>(pooled, c);
+          for (Index p = 0; p < pooled; ++p) {
+            const PoolWindow w(s, p);
+            for (Index ch = 0; ch < c; ++ch) {
+              (*index)[static_cast<std::size_t>(p * c + ch)] =
+                  static_cast<int>(w.rows[state->which[static_cast<std::size_t>(p * c + ch)]] * c + ch);
+              (*mask)(p, ch) = self.value()(p, ch) > T(0) ? T(1) : T(0);
+            }
+          }
+          const Tensor<T> gy = scatter_flat(mul_constant_shared(g, std::shared_ptr<const Mat<T>>(std::move(mask))),
+                                            std::shared_ptr<const std::vector<int>>(std::move(index)), in[0].rows(), c);
+          batch_norm_backward_graph(in, gy, state->eps, gi);
+          return;
+        }
+        const Mat<T>& xv = in[0].value();
+        const T* mu = state->stats.mean.data();
+        const T* inv_std = state->stats.inv_std.data();
+        const T* gv = g.value().data();
+        const T* out = self.value().data();
+        // Sums of the gradient reaching batch norm's output (nonzero only at
+        // the windows' maxima where the ReLU passed), and of it times xhat.
+        Mat<T> sum_gv = Mat<T>::Zero(1, c), sum_gxv = Mat<T>::Zero(1, c);
+        T* sg = sum_gv.data();
+        T* sgx = sum_gxv.data();
+        for (Index p = 0; p < pooled; ++p) {
+          const PoolWindow w(s, p);
+          const T* xd = xv.data();
+          window_sums(c, xd + w.rows[0] * c, xd + w.rows[1] * c, xd + w.rows[2] * c, xd + w.rows[3] * c,
+                      state->which.data() + p * c, out + p * c, gv + p * c, mu, sg, sgx);
+        }
+        const T count = static_cast<T>(in[0].rows());
+        for (Index ch = 0; ch < c; ++ch) sgx[ch] *= inv_std[ch];  // sum of g * xhat
+        if (in[0].requires_grad()) {
+          // dx = a (g - mean(g) - (x - mu) b), as batch_norm_train, with g
+          // placed at each window's maximum.
+          Mat<T> a(1, c), mean_g(1, c), b(1, c);
+          for (Index ch = 0; ch < c; ++ch) {
+            a(0, ch) = in[1].value()(0, ch) * inv_std[ch];
+            mean_g(0, ch) = sum_gv(0, ch) / count;
+            b(0, ch) = sum_gxv(0, ch) * inv_std[ch] / count;
+          }
+          Mat<T> dx(xv.rows(), c);
+          const T* av = a.data();
+          const T* mg = mean_g.data();
+          const T* bv = b.data();
+          for (Index p = 0; p < pooled; ++p) {
+            const PoolWindow w(s, p);
+            for (std::int32_t q = 0; q < 4; ++q)
+              window_backward(c, q, xv.data() + w.rows[q] * c, state->which.data() + p * c, out + p * c, gv + p * c, mu,
+                              av, mg, bv, dx.data() + w.rows[q] * c);
+          }
+          for (Index row : rows_outside_windows(s)) {
+            const T* xr = xv.data() + row * c;
+            T* dr = dx.data() + row * c;
+            for (Index ch = 0; ch < c; ++ch) dr[ch] = a(0, ch) * (T(0) - mean_g(0, ch) - (xr[ch] - mu[ch]) * b(0, ch));
+          }
+          gi.push_back(Tensor<T>(std::move(dx)));
+        } else {
+          gi.push_back(Tensor<T>());
+        }
+        gi.push_back(in[1].requires_grad() ? Tensor<T>(std::move(sum_gxv)) : Tensor<T>());
+        gi.push_back(in[2].requires_grad() ? Tensor<T>(std::move(sum_gv)) : Tensor<T>());
+      });
+  return r;
+}
+
+template <typename T>
+BatchNormResult<T> batch_norm_relu_pool2_reference(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta,
+                                                   const ImageShape& shape, T eps) {
+  BatchNormResult<T> r = batch_norm_train(x, gamma, beta, eps);
+  ImageShape pooled = shape;
+  r.output = max_pool2(relu(r.output), pooled);
   return r;
 }
 
@@ -1101,8 +1410,15 @@ Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tens
   template Tensor<T> im2col(const Tensor<T>&, const ConvGeometry&);                                            \
   template Tensor<T> col2im(const Tensor<T>&, const ConvGeometry&);                                            \
   template Tensor<T> conv2d(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const ConvGeometry&);        \
+  template Tensor<T> conv2d_reference(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const ConvGeometry&); \
+  template Tensor<T> conv2d_input_grad(const Tensor<T>&, const Tensor<T>&, const ConvGeometry&);              \
+  template Tensor<T> conv2d_weight_grad(const Tensor<T>&, const Tensor<T>&, const ConvGeometry&);             \
   template Tensor<T> max_pool2(const Tensor<T>&, const ImageShape&);                                           \
   template BatchNormResult<T> batch_norm_train(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, T);       \
+  template BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,  \
+                                                          const ImageShape&, T);                                \
+  template BatchNormResult<T> batch_norm_relu_pool2_reference(const Tensor<T>&, const Tensor<T>&,                \
+                                                              const Tensor<T>&, const ImageShape&, T);          \
   template Tensor<T> batch_norm_eval(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Mat<T>&,      \
                                      const Mat<T>&, T);
 

@@ -139,9 +139,21 @@ template <typename T> Tensor<T> im2col(const Tensor<T>& x, const ConvGeometry& g
 // The adjoint of im2col: sums patches back into [N*H*W, C].
 template <typename T> Tensor<T> col2im(const Tensor<T>& cols, const ConvGeometry& g);
 // Convolution: weight is [k*k*C_in, C_out] (rows in im2col's column order), bias 1 x C_out.
-// Returns [N*OH*OW, C_out].
+// Returns [N*OH*OW, C_out]. One node computed as an implicit GEMM (kernels.h):
+// the same value as conv2d_reference, without storing the patches.
 template <typename T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g);
+// The plain composition conv2d stands for: linear(im2col(x), weight, bias).
+template <typename T>
+Tensor<T> conv2d_reference(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g);
+// The two halves of conv2d's backward, differentiable like every op (their
+// own backwards are convolutions): for an output gradient gy [N*OH*OW, C_out],
+// conv2d_input_grad = col2im(gy weight^T) [N*H*W, C_in] and
+// conv2d_weight_grad = im2col(x)^T gy [k*k*C_in, C_out].
+template <typename T>
+Tensor<T> conv2d_input_grad(const Tensor<T>& grad_out, const Tensor<T>& weight, const ConvGeometry& g);
+template <typename T>
+Tensor<T> conv2d_weight_grad(const Tensor<T>& x, const Tensor<T>& grad_out, const ConvGeometry& g);
 // 2 x 2 max pooling with stride 2 (odd trailing rows/columns are dropped). Returns
 // [N*(H/2)*(W/2), C].
 template <typename T> Tensor<T> max_pool2(const Tensor<T>& x, const ImageShape& shape);
@@ -156,6 +168,17 @@ struct BatchNormResult {
 };
 template <typename T>
 BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, T eps = T(1e-5));
+// A Conv4 block's tail in one node: max_pool2(relu(batch_norm_train(x))) for
+// images of `shape` (x is [N*H*W, C]), without storing the normalised or
+// rectified images; the backward keeps only which window position won.
+// Returns the pooled [N*(H/2)*(W/2), C] output and the batch statistics.
+template <typename T>
+BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta,
+                                               const ImageShape& shape, T eps = T(1e-5));
+// The plain composition it stands for.
+template <typename T>
+BatchNormResult<T> batch_norm_relu_pool2_reference(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta,
+                                                   const ImageShape& shape, T eps = T(1e-5));
 template <typename T>
 Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tensor<T>& beta, const Mat<T>& running_mean,
                           const Mat<T>& running_var, T eps = T(1e-5));

@@ -2,8 +2,9 @@
 // output to the inputs, accumulating gradients with differentiable additions.
 #include "core/autodiff/tensor.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
-#include <unordered_map>
 
 #include "core/autodiff/ops.h"
 
@@ -22,33 +23,151 @@ class GradModeScope {
   bool previous_;
 };
 
-// Deletes a node without recursion. Destroying a node drops its inputs, which
-// may destroy them in turn: one stack frame per node of a chain, so a long graph
-// (20,000 sequential ops natively, far fewer on the browser's small stack)
-// would overflow. Instead, the inputs that only this node keeps alive are
-// detached and released from an explicit work list.
-template <typename T>
-void delete_node(Node<T>* node) {
-  std::vector<std::shared_ptr<Node<T>>> pending;
-  auto take_inputs = [&pending](Node<T>* n) {
-    for (const auto& in : n->inputs)
-      if (in.defined()) pending.push_back(in.node_ptr());
-    n->inputs.clear();
-  };
-  take_inputs(node);
-  delete node;
-  while (!pending.empty()) {
-    std::shared_ptr<Node<T>> n = std::move(pending.back());
-    pending.pop_back();
-    if (n.use_count() == 1) take_inputs(n.get());  // the last owner: n dies below with no inputs left
+// node -> int with open addressing (linear probing over a power-of-two
+// table): grad() looks every node up several times, and std::unordered_map
+// allocates for every entry.
+class NodeMap {
+ public:
+  explicit NodeMap(std::size_t expected) { reset(std::max<std::size_t>(16, 2 * expected)); }
+  // The value of key, or null.
+  int* find(const void* key) {
+    for (std::size_t i = slot(key);; i = (i + 1) & mask_) {
+      if (keys_[i] == key) return &values_[i];
+      if (!keys_[i]) return nullptr;
+    }
   }
-}
+  bool contains(const void* key) { return find(key) != nullptr; }
+  // The value of key, inserted as `fresh` first if absent.
+  int& get(const void* key, int fresh) {
+    if (2 * (used_ + 1) > keys_.size()) grow();
+    std::size_t i = slot(key);
+    for (; keys_[i]; i = (i + 1) & mask_)
+      if (keys_[i] == key) return values_[i];
+    keys_[i] = key;
+    values_[i] = fresh;
+    ++used_;
+    return values_[i];
+  }
+
+ private:
+  std::size_t slot(const void* key) const {
+    return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(key) >> 4) * 0x9E3779B97F4A7C15ULL) & mask_;
+  }
+  void reset(std::size_t at_least) {
+    std::size_t n = 16;
+    while (n < at_least) n *= 2;
+    keys_.assign(n, nullptr);
+    values_.assign(n, 0);
+    mask_ = n - 1;
+    used_ = 0;
+  }
+  void grow() {
+    std::vector<const void*> keys = std::move(keys_);
+    std::vector<int> values = std::move(values_);
+    reset(2 * keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i]) get(keys[i], values[i]);
+  }
+  std::vector<const void*> keys_;
+  std::vector<int> values_;
+  std::size_t used_ = 0, mask_ = 0;
+};
+
+// Graph nodes come from a free list of blocks per thread: a training step
+// builds and frees thousands of nodes of one size, and taking a block from
+// the list is many times cheaper than malloc. A block freed on another thread
+// joins that thread's list; a list keeps at most kMaxFree blocks and returns
+// the rest (and everything at thread exit) to the heap.
+class BlockPool {
+ public:
+  explicit BlockPool(std::size_t size) : size_(size) {}
+  ~BlockPool() {
+    while (head_) {
+      Free* next = head_->next;
+      ::operator delete(head_);
+      head_ = next;
+    }
+  }
+  void* take() {
+    if (!head_) return ::operator new(size_);
+    Free* block = head_;
+    head_ = block->next;
+    --count_;
+    return block;
+  }
+  void give(void* p) {
+    if (count_ >= kMaxFree) {
+      ::operator delete(p);
+      return;
+    }
+    Free* block = static_cast<Free*>(p);
+    block->next = head_;
+    head_ = block;
+    ++count_;
+  }
+
+ private:
+  struct Free {
+    Free* next;
+  };
+  static constexpr std::size_t kMaxFree = 1 << 16;
+  std::size_t size_;
+  Free* head_ = nullptr;
+  std::size_t count_ = 0;
+};
+
+// The allocator of std::allocate_shared for nodes (node and reference count
+// in one block, from the pool of its size).
+template <typename U>
+struct PoolAllocator {
+  using value_type = U;
+  PoolAllocator() = default;
+  template <typename V>
+  PoolAllocator(const PoolAllocator<V>&) {}
+  static BlockPool& pool() {
+    thread_local BlockPool blocks(sizeof(U));
+    return blocks;
+  }
+  U* allocate(std::size_t n) {
+    if (n != 1) return static_cast<U*>(::operator new(n * sizeof(U)));
+    return static_cast<U*>(pool().take());
+  }
+  void deallocate(U* p, std::size_t n) {
+    if (n != 1) ::operator delete(p);
+    else pool().give(p);
+  }
+  template <typename V>
+  bool operator==(const PoolAllocator<V>&) const { return true; }
+  template <typename V>
+  bool operator!=(const PoolAllocator<V>&) const { return false; }
+};
 
 template <typename T>
 std::shared_ptr<Node<T>> new_node() {
-  return std::shared_ptr<Node<T>>(new Node<T>(), delete_node<T>);
+  return std::allocate_shared<Node<T>>(PoolAllocator<Node<T>>());
 }
 }  // namespace
+
+// Destroying a node drops its inputs, which may destroy them in turn: one
+// stack frame per node of a chain. Instead, the first node destroyed on a
+// thread drains a work list, and nodes destroyed meanwhile only add their
+// inputs to it.
+template <typename T>
+Node<T>::~Node() {
+  thread_local std::vector<std::shared_ptr<Node<T>>> pending;
+  thread_local bool draining = false;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].defined()) pending.push_back(inputs[i].release());
+  inputs.clear();
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node<T>> n = std::move(pending.back());
+    pending.pop_back();
+    n.reset();  // the last owner: ~Node adds n's inputs to pending
+  }
+  draining = false;
+}
 
 bool GradMode::enabled() { return grad_mode_enabled; }
 void GradMode::set_enabled(bool on) { grad_mode_enabled = on; }
@@ -83,38 +202,24 @@ Tensor<T>& Tensor<T>::set_requires_grad(bool on) {
   return *this;
 }
 
-namespace {
-// Records inputs and the backward rule only if grad mode is on and some input
-// requires grad; shared by both make_result overloads.
-template <typename T, typename It>
-Tensor<T> make_result_from(Mat<T>&& value, const char* op, It first, It last, typename Node<T>::Backward backward) {
+namespace detail {
+template <typename T>
+std::shared_ptr<Node<T>> result_node(Mat<T>&& value, const char* op, const Tensor<T>* first, const Tensor<T>* last,
+                                     bool* record) {
   auto node = new_node<T>();
   node->value = std::move(value);
   node->op = op;
+  *record = false;
   if (GradMode::enabled()) {
-    bool any = false;
-    for (It it = first; it != last; ++it) any = any || it->requires_grad();
-    if (any) {
+    for (const Tensor<T>* it = first; it != last; ++it) *record = *record || it->requires_grad();
+    if (*record) {
       node->requires_grad = true;
       node->inputs.assign(first, last);
-      node->backward = std::move(backward);
     }
   }
-  return Tensor<T>::from_node(std::move(node));
+  return node;
 }
-}  // namespace
-
-template <typename T>
-Tensor<T> make_result(Mat<T>&& value, const char* op, const std::vector<Tensor<T>>& inputs,
-                      typename Node<T>::Backward backward) {
-  return make_result_from<T>(std::move(value), op, inputs.begin(), inputs.end(), std::move(backward));
-}
-
-template <typename T>
-Tensor<T> make_result(Mat<T>&& value, const char* op, std::initializer_list<Tensor<T>> inputs,
-                      typename Node<T>::Backward backward) {
-  return make_result_from<T>(std::move(value), op, inputs.begin(), inputs.end(), std::move(backward));
-}
+}  // namespace detail
 
 template <typename T>
 std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::vector<Tensor<T>>& grad_outputs,
@@ -130,17 +235,17 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
   }
 
   // Which nodes are wanted, and where their gradients go.
-  std::unordered_map<const Node<T>*, int> wanted;
+  NodeMap wanted(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined()) throw ShapeError("grad: input " + std::to_string(i) + " is undefined");
-    wanted.emplace(inputs[i].node(), static_cast<int>(i));
+    wanted.get(inputs[i].node(), static_cast<int>(i));
   }
 
   // Post-order DFS over nodes that require grad; a node is "needed" if it is
   // wanted or leads to a wanted node. Iterative to survive long graphs (BPTT).
   std::vector<Node<T>*> order;
   std::vector<Tensor<T>> handles;  // owning handles to the nodes in order (see self below)
-  std::unordered_map<const Node<T>*, int> index;  // node -> position in order, or -1 while visiting
+  NodeMap index(256);              // node -> position in order, or -1 while visiting
   std::vector<char> needed;
   struct Frame {
     Node<T>* node;
@@ -149,26 +254,26 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
   };
   std::vector<Frame> stack;
   for (const auto& out : outputs) {
-    if (!out.requires_grad() || index.count(out.node())) continue;
+    if (!out.requires_grad() || index.contains(out.node())) continue;
     stack.push_back({out.node(), &out, 0});
-    index[out.node()] = -1;
+    index.get(out.node(), -1);
     while (!stack.empty()) {
       Frame& f = stack.back();
       if (f.next_input < f.node->inputs.size()) {
         const Tensor<T>& input = f.node->inputs[f.next_input++];
         Node<T>* child = input.node();
-        if (child->requires_grad && !index.count(child)) {
-          index[child] = -1;
+        if (child->requires_grad && !index.contains(child)) {
+          index.get(child, -1);
           stack.push_back({child, &input, 0});
         }
         continue;
       }
-      bool is_needed = wanted.count(f.node) > 0;
+      bool is_needed = wanted.contains(f.node);
       for (const auto& in : f.node->inputs) {
-        auto it = index.find(in.node());
-        if (it != index.end() && it->second >= 0 && needed[it->second]) is_needed = true;
+        const int* at = index.find(in.node());
+        if (at && *at >= 0 && needed[static_cast<std::size_t>(*at)]) is_needed = true;
       }
-      index[f.node] = static_cast<int>(order.size());
+      index.get(f.node, -1) = static_cast<int>(order.size());
       order.push_back(f.node);
       handles.push_back(*f.handle);
       needed.push_back(is_needed ? 1 : 0);
@@ -183,8 +288,8 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
     grads[slot] = grads[slot].defined() ? add(grads[slot], g) : g;
   };
   for (std::size_t k = 0; k < outputs.size(); ++k) {
-    auto it = index.find(outputs[k].node());
-    if (it != index.end()) accumulate(it->second, grad_outputs[k]);
+    const int* at = index.find(outputs[k].node());
+    if (at) accumulate(*at, grad_outputs[k]);
   }
 
   std::vector<Tensor<T>> grad_in;
@@ -200,23 +305,23 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
     if (grad_in.size() != node->inputs.size())
       throw std::logic_error(std::string("grad: backward of ") + node->op + " returned the wrong number of gradients");
     for (std::size_t j = 0; j < grad_in.size(); ++j) {
-      auto it = index.find(node->inputs[j].node());
-      if (it == index.end() || !needed[it->second]) continue;
+      const int* at = index.find(node->inputs[j].node());
+      if (!at || *at < 0 || !needed[static_cast<std::size_t>(*at)]) continue;
       const Tensor<T>& g = grad_in[j];
       if (g.defined() && (g.rows() != node->inputs[j].rows() || g.cols() != node->inputs[j].cols()))
         throw std::logic_error(std::string("grad: backward of ") + node->op + " gave gradient " + g.shape_string() +
                                " for input " + node->inputs[j].shape_string());
-      accumulate(it->second, g);
+      accumulate(*at, g);
     }
-    if (!wanted.count(node)) grads[i] = Tensor<T>();  // free intermediate gradients early
+    if (!wanted.contains(node)) grads[i] = Tensor<T>();  // free intermediate gradients early
   }
 
   std::vector<Tensor<T>> result;
   result.reserve(inputs.size());
   for (const auto& in : inputs) {
-    auto it = index.find(in.node());
-    if (it != index.end() && grads[it->second].defined()) {
-      result.push_back(grads[it->second]);
+    const int* at = index.find(in.node());
+    if (at && *at >= 0 && grads[static_cast<std::size_t>(*at)].defined()) {
+      result.push_back(grads[static_cast<std::size_t>(*at)]);
     } else {
       result.push_back(Tensor<T>::zeros(in.rows(), in.cols()));
     }
@@ -235,8 +340,9 @@ std::vector<Tensor<T>> grad(const Tensor<T>& output, const std::vector<Tensor<T>
 
 #define METALAB_INSTANTIATE_TENSOR(T)                                                                           \
   template class Tensor<T>;                                                                                    \
-  template Tensor<T> make_result(Mat<T>&&, const char*, const std::vector<Tensor<T>>&, Node<T>::Backward);    \
-  template Tensor<T> make_result(Mat<T>&&, const char*, std::initializer_list<Tensor<T>>, Node<T>::Backward); \
+  template struct Node<T>;                                                                                     \
+  template std::shared_ptr<Node<T>> detail::result_node(Mat<T>&&, const char*, const Tensor<T>*, const Tensor<T>*, \
+                                                        bool*);                                               \
   template std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>&, const std::vector<Tensor<T>>&,          \
                                        const std::vector<Tensor<T>>&, GradOptions);                           \
   template std::vector<Tensor<T>> grad(const Tensor<T>&, const std::vector<Tensor<T>>&, GradOptions);

@@ -58,18 +58,7 @@ template <typename T>
 class Tensor;
 
 template <typename T>
-struct Node {
-  // Gradient rule: given the node's inputs, its output and d(loss)/d(output) as
-  // grad_out, append d(loss)/d(input_i) for every input to grad_in, in order
-  // (an undefined Tensor means "no contribution", e.g. for a constant input).
-  using Backward = std::function<void(const std::vector<Tensor<T>>& inputs, const Tensor<T>& output,
-                                      const Tensor<T>& grad_out, std::vector<Tensor<T>>& grad_in)>;
-  Mat<T> value;
-  std::vector<Tensor<T>> inputs;  // recorded only when the result requires grad
-  Backward backward;
-  const char* op = "leaf";
-  bool requires_grad = false;
-};
+struct Node;
 
 template <typename T>
 class Tensor {
@@ -108,10 +97,75 @@ class Tensor {
     t.node_ = std::move(node);
     return t;
   }
+  // Moves the handle out, leaving this tensor undefined (for ~Node).
+  std::shared_ptr<Node<T>> release() { return std::move(node_); }
 
  private:
   std::shared_ptr<Node<T>> node_;
 };
+
+// The inputs a node records: up to three in place (every operation but the
+// concatenations), more on the heap. A list, not a std::vector, so that
+// building a node allocates nothing for them.
+template <typename T>
+class Inputs {
+ public:
+  Inputs() = default;
+  template <typename It>
+  void assign(It first, It last) {
+    clear();
+    for (; first != last; ++first) push_back(*first);
+  }
+  void push_back(const Tensor<T>& t) {
+    if (size_ < kInline) {
+      inline_[size_] = t;
+    } else {
+      if (size_ == kInline) heap_.assign(inline_, inline_ + kInline);
+      heap_.push_back(t);
+    }
+    ++size_;
+  }
+  void clear() {
+    for (std::size_t i = 0; i < kInline; ++i) inline_[i] = Tensor<T>();
+    heap_.clear();
+    size_ = 0;
+  }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Tensor<T>& operator[](std::size_t i) const { return size_ > kInline ? heap_[i] : inline_[i]; }
+  Tensor<T>& operator[](std::size_t i) { return size_ > kInline ? heap_[i] : inline_[i]; }
+  const Tensor<T>* begin() const { return size_ > kInline ? heap_.data() : inline_; }
+  const Tensor<T>* end() const { return begin() + size_; }
+
+ private:
+  static constexpr std::size_t kInline = 3;
+  Tensor<T> inline_[kInline];
+  std::vector<Tensor<T>> heap_;  // all of them, once there are more than kInline
+  std::size_t size_ = 0;
+};
+
+template <typename T>
+struct Node {
+  // Gradient rule: given the node's inputs, its output and d(loss)/d(output) as
+  // grad_out, append d(loss)/d(input_i) for every input to grad_in, in order
+  // (an undefined Tensor means "no contribution", e.g. for a constant input).
+  using Backward = std::function<void(const Inputs<T>& inputs, const Tensor<T>& output, const Tensor<T>& grad_out,
+                                      std::vector<Tensor<T>>& grad_in)>;
+  Mat<T> value;
+  Inputs<T> inputs;  // recorded only when the result requires grad
+  Backward backward;
+  const char* op = "leaf";
+  bool requires_grad = false;
+
+  Node() = default;
+  // Without recursion: the inputs only this node keeps alive are released
+  // from a work list, so that a long chain (20,000 sequential ops natively,
+  // far fewer on the browser's small stack) cannot overflow the stack.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+};
+
 
 // Whether operations record a graph on this thread. grad() switches it off
 // while running backward rules unless create_graph is set.
@@ -163,13 +217,30 @@ template <typename T>
 std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::vector<Tensor<T>>& grad_outputs,
                             const std::vector<Tensor<T>>& inputs, GradOptions options = {});
 
+namespace detail {
+// A node holding value; it records the inputs (and *record is set) only if
+// grad mode is on and one of them requires grad.
+template <typename T>
+std::shared_ptr<Node<T>> result_node(Mat<T>&& value, const char* op, const Tensor<T>* first, const Tensor<T>* last,
+                                     bool* record);
+}  // namespace detail
+
 // Builds the result of an operation: records inputs and the backward rule only
-// if grad mode is on and some input requires grad. For use by ops.
-template <typename T>
-Tensor<T> make_result(Mat<T>&& value, const char* op, std::initializer_list<Tensor<T>> inputs,
-                      typename Node<T>::Backward backward);
-template <typename T>
-Tensor<T> make_result(Mat<T>&& value, const char* op, const std::vector<Tensor<T>>& inputs,
-                      typename Node<T>::Backward backward);
+// if grad mode is on and some input requires grad (the rule, any callable with
+// Node::Backward's signature, is not even stored otherwise). For use by ops.
+template <typename T, typename F>
+Tensor<T> make_result(Mat<T>&& value, const char* op, std::initializer_list<Tensor<T>> inputs, F&& backward) {
+  bool record = false;
+  auto node = detail::result_node<T>(std::move(value), op, inputs.begin(), inputs.end(), &record);
+  if (record) node->backward = std::forward<F>(backward);
+  return Tensor<T>::from_node(std::move(node));
+}
+template <typename T, typename F>
+Tensor<T> make_result(Mat<T>&& value, const char* op, const std::vector<Tensor<T>>& inputs, F&& backward) {
+  bool record = false;
+  auto node = detail::result_node<T>(std::move(value), op, inputs.data(), inputs.data() + inputs.size(), &record);
+  if (record) node->backward = std::forward<F>(backward);
+  return Tensor<T>::from_node(std::move(node));
+}
 
 }  // namespace metalab::ad

@@ -218,9 +218,20 @@ struct Conv4 {
     for (int i = 0; i < blocks; ++i) {
       ad::ConvGeometry g{shape, 3, 1, 1};
       h = ad::conv2d(h, params.at(conv_name(i) + ".weight"), params.at(conv_name(i) + ".bias"), g);
-      h = ad::relu(block_batch_norm(params, bn_name(i), h, mode, stats ? &(*stats)[static_cast<std::size_t>(i)] : nullptr));
       shape.channels = hidden;
-      h = ad::max_pool2(h, shape);
+      if (mode == Mode::Train) {
+        // Batch norm, ReLU and pooling as one node (ops.h); the same as
+        // max_pool2(relu(block_batch_norm(...))) up to rounding.
+        const Tensor<T>& gamma = params.at(bn_name(i) + ".weight");
+        const Tensor<T>& beta = params.at(bn_name(i) + ".bias");
+        const long rows = h.rows();
+        auto r = ad::batch_norm_relu_pool2_train(h, gamma, beta, shape);
+        if (stats) (*stats)[static_cast<std::size_t>(i)].update(r.batch_mean, r.batch_var, rows);
+        h = r.output;
+      } else {
+        h = ad::max_pool2(ad::relu(block_batch_norm(params, bn_name(i), h, mode, &(*stats)[static_cast<std::size_t>(i)])),
+                          shape);
+      }
       shape.height /= 2;
       shape.width /= 2;
     }

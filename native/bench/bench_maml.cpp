@@ -1,6 +1,10 @@
 // Benchmarks of one meta-iteration of the MAML family in Finn et al. 2017's
 // sinusoid setup: MLP 1-40-40-1 ReLU, 25 tasks of 10 support + 10 query
-// points, 1 inner SGD step, Adam outer step. Run:
+// points, 1 inner SGD step, Adam outer step; and one exact second-order MAML
+// meta-iteration on a Conv4 in the glyph setting of
+// scripts/classification-results.sh (4 tasks of 5-way 1-shot with 15 queries
+// per class, inner step 0.4). scripts/bench-native.sh runs them beside their
+// PyTorch peers (native/bench/torch/). Run:
 //   build/native-release/native/bench_maml --benchmark_min_time=2
 #include <Eigen/Core>
 #include <benchmark/benchmark.h>
@@ -8,14 +12,19 @@
 #include <thread>
 
 #include "core/learners/learner.h"
+#include "core/tasks/episodes.h"
 #include "core/tasks/sinusoid.h"
 #include "native/cli/thread_pool.h"
+#include "native/data/malloc_tuning.h"
 
 namespace {
 
 // One core unless a benchmark says otherwise: OpenMP builds would otherwise
 // let Eigen's larger products use every core.
 const bool kOneMatrixThread = (Eigen::setNbThreads(1), true);
+
+// As the `metalab` tool: large matrices stay in the heap between iterations (see malloc_tuning.h).
+const bool kMallocTuned = (metalab::tune_malloc_for_large_tensors(), true);
 
 using namespace metalab;
 
@@ -47,6 +56,37 @@ void run_meta_iterations(benchmark::State& state, const std::string& learner, in
 void BM_MetaIteration(benchmark::State& state, std::string learner, int threads) {
   run_meta_iterations(state, learner, threads);
 }
+
+// Conv4 (28 x 28 glyphs, 64 channels, batch statistics) with a 5-way head.
+void BM_Conv4MetaIteration(benchmark::State& state) {
+  GlyphSourceConfig g;
+  EpisodeConfig e;
+  e.ways = 5;
+  e.shots = 1;
+  e.queries = 15;
+  const auto src = make_glyph_source(g, e);
+  LearnerConfig cfg;
+  cfg.learner = "maml";
+  cfg.model.backbone = "conv4";
+  cfg.model.classification = true;
+  cfg.model.input_dim = src->input_dim();
+  cfg.model.output_dim = src->output_dim();
+  cfg.meta_batch = 4;
+  cfg.inner_lr = 0.4f;
+  cfg.seed = 1;
+  auto l = make_learner(cfg);
+  Rng rng(2);
+  std::vector<std::vector<Task>> batches(2);
+  for (auto& b : batches)
+    for (int i = 0; i < cfg.meta_batch; ++i) b.push_back(src->sample(Split::MetaTrain, rng));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    StepStats s = l->meta_step(batches[i++ % batches.size()]);
+    benchmark::DoNotOptimize(s.loss);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Conv4MetaIteration)->Name("BM_Conv4MetaIteration/maml_5way1shot_4tasks")->Unit(benchmark::kMillisecond);
 
 BENCHMARK_CAPTURE(BM_MetaIteration, maml_second_order_1thread, std::string("maml"), 1)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_MetaIteration, fomaml_1thread, std::string("fomaml"), 1)->Unit(benchmark::kMillisecond);

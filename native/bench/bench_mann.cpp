@@ -4,7 +4,10 @@
 // 4 read heads. What one BPTT update costs, per episode, when the episodes of
 // a batch are rows of one matrix (the learner's way: memory as [B*N, M] with
 // block-diagonal products) versus one graph per episode, and the baselines.
-// Run:
+// BM_TrainShipped is one update at the size the page's memory lab ships
+// (scripts/make-web-checkpoints.sh: 14 x 14 glyphs, controller 100, memory
+// 64 x 32, 4 heads, 16 episodes a batch; native/bench/torch/mann_torch.py is
+// its PyTorch peer in scripts/bench-native.sh). Run:
 //   build/native-release/native/bench_mann --benchmark_min_time=2
 #include <Eigen/Core>
 #include <benchmark/benchmark.h>
@@ -15,6 +18,7 @@
 
 #include "core/learners/mann.h"
 #include "core/tasks/sequence_episodes.h"
+#include "native/data/malloc_tuning.h"
 
 namespace {
 
@@ -22,18 +26,23 @@ namespace {
 // let Eigen's larger products use every core.
 const bool kOneMatrixThread = (Eigen::setNbThreads(1), true);
 
+// As the `metalab` tool: large matrices stay in the heap between iterations (see malloc_tuning.h).
+const bool kMallocTuned = (metalab::tune_malloc_for_large_tensors(), true);
+
 using namespace metalab;
 
-const SequenceEpisodeSource& glyph_source() {
-  static const std::unique_ptr<SequenceEpisodeSource> src = [] {
+// Glyph episodes of 5 ways x 10 presentations; `size` x `size` pixels.
+const SequenceEpisodeSource& glyph_source(int size = 20) {
+  auto make = [](int pixels) {
     GlyphSourceConfig g;
-    g.glyph.size = 20;
+    g.glyph.size = pixels;
     g.num_classes = 200;
     g.instances = 20;
     g.seed = 1;
     return make_glyph_sequence_source(g, SequenceEpisodeConfig{}, /*cache=*/true);
-  }();
-  return *src;
+  };
+  static const std::unique_ptr<SequenceEpisodeSource> paper = make(20), shipped = make(14);
+  return size == 14 ? *shipped : *paper;
 }
 
 LearnerConfig paper_config(const std::string& kind, int batch) {
@@ -54,11 +63,11 @@ struct Episodes {
   std::vector<std::vector<int>> labels;
 };
 
-Episodes sample(int n) {
+Episodes sample(int n, int size = 20) {
   Rng rng(2);
   Episodes e;
   for (int i = 0; i < n; ++i) {
-    SequenceEpisode s = glyph_source().sample_episode(Split::MetaTrain, rng);
+    SequenceEpisode s = glyph_source(size).sample_episode(Split::MetaTrain, rng);
     e.xs.push_back(std::move(s.x));
     e.labels.push_back(std::move(s.labels));
   }
@@ -77,6 +86,24 @@ void BM_TrainBatched(benchmark::State& state, std::string kind) {
   }
   state.counters["episodes/s"] =
       benchmark::Counter(static_cast<double>(batch) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// One BPTT update at the memory lab's shipped size (see the header comment).
+void BM_TrainShipped(benchmark::State& state) {
+  LearnerConfig c = paper_config("mann", 16);
+  c.model.input_dim = 14 * 14;
+  c.model.hidden = {100};
+  c.memory_slots = 64;
+  c.memory_width = 32;
+  c.read_heads = 4;
+  MannLearner learner(c);
+  const Episodes e = sample(16, 14);
+  for (auto _ : state) {
+    StepStats s = learner.train_sequences(e.xs, e.labels);
+    benchmark::DoNotOptimize(s.loss);
+  }
+  state.counters["episodes/s"] =
+      benchmark::Counter(16.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 // The same gradient computed one episode at a time (a graph per episode,
@@ -146,6 +173,7 @@ void BM_SampleEpisode(benchmark::State& state) {
 }
 
 BENCHMARK_CAPTURE(BM_TrainBatched, mann, std::string("mann"))->Arg(1)->Arg(4)->Arg(16)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TrainShipped)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TrainBatched, lstm, std::string("lstm"))->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TrainBatched, feedforward, std::string("feedforward"))->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GradientBatched)->Arg(16)->Unit(benchmark::kMillisecond);

@@ -15,7 +15,7 @@ namespace {
 TD wrong_square(const TD& a) {
   Mat<double> v = a.value().array().square();
   return make_result<double>(std::move(v), "wrong_square", {a},
-                             [](const std::vector<TD>& in, const TD&, const TD& g, std::vector<TD>& gi) {
+                             [](const Inputs<double>& in, const TD&, const TD& g, std::vector<TD>& gi) {
                                gi.push_back(mul(g, in[0]));
                              });
 }
@@ -24,7 +24,7 @@ TD wrong_square(const TD& a) {
 TD detached_cube(const TD& a) {
   Mat<double> v = a.value().array().cube();
   return make_result<double>(std::move(v), "detached_cube", {a},
-                             [](const std::vector<TD>& in, const TD&, const TD& g, std::vector<TD>& gi) {
+                             [](const Inputs<double>& in, const TD&, const TD& g, std::vector<TD>& gi) {
                                gi.push_back(mul(g, TD(MD(3 * in[0].value().array().square()))));
                              });
 }
