@@ -9,7 +9,7 @@ namespace metalab {
 namespace {
 
 [[noreturn]] void fail(std::string_view source, const std::string& what) {
-  throw DataError(std::string(source) + ": " + what);
+  throw DataError(printable_text(std::string(source) + ": " + what));
 }
 
 std::string at_line(int line) { return "line " + std::to_string(line); }
