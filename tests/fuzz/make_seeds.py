@@ -468,6 +468,71 @@ def url_seeds():
         put("url_hash", f"hash{i:02d}.txt", h)
 
 
+# ---------------------------------------------------------------- checkpoints and JSON
+
+def safetensors(tensors, metadata=None, pad=0):
+    """tensors: [(name, dtype, shape, raw bytes)] -> a safetensors file."""
+    header, data = {}, b""
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    h = json.dumps(header).encode() + b" " * pad
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def header_of(ckpt):
+    n = struct.unpack("<Q", ckpt[:8])[0]
+    return ckpt[8:8 + n]
+
+
+def safetensors_seeds():
+    for name in ["sinusoid-maml", "sinusoid-maml.pretrain", "genes-maml"]:
+        put("safetensors", name + ".safetensors", asset(f"checkpoints/{name}.safetensors"))
+    glyphs = asset("checkpoints/protonet-glyphs14.safetensors")
+    put("safetensors", "protonet-glyphs14_truncated.safetensors", glyphs[:4096])
+    f32 = struct.pack("<6f", 1, -2, 0.5, 3, 1e-3, -0.0)
+    put("safetensors", "dtypes.safetensors", safetensors([
+        ("a", "F32", [2, 3], f32),
+        ("b", "F64", [2], struct.pack("<2d", 1.5, -7)),
+        ("c", "F16", [3], struct.pack("<3H", 0x3C00, 0xC000, 0x7C00)),
+        ("d", "BF16", [], struct.pack("<H", 0x3F80)),
+        ("e", "F32", [1, 2, 1, 1], struct.pack("<2f", 4, 5)),
+    ], {"note": "dtypes"}, pad=5))
+    put("safetensors", "empty.safetensors", safetensors([], {}))
+    put("safetensors", "zero_dim.safetensors", safetensors([("z", "F32", [0, 4], b"")], {"learner": "maml"}))
+    put("safetensors", "maml_tiny.safetensors", safetensors(
+        [("layer0.weight", "F32", [1, 2], struct.pack("<2f", 0.1, 0.2)),
+         ("layer0.bias", "F32", [1, 2], struct.pack("<2f", 0, 0)),
+         ("layer1.weight", "F32", [2, 1], struct.pack("<2f", 1, -1)),
+         ("layer1.bias", "F32", [1, 1], struct.pack("<f", 0))],
+        {"learner": "maml", "model.hidden": "2", "model.input_dim": "1", "model.output_dim": "1"}))
+    put("safetensors", "huge_claimed.safetensors", struct.pack("<Q", 1 << 40) + b"{}")
+
+
+def json_seeds():
+    for name in ["sinusoid-maml", "genes-maml", "promoter-maml"]:
+        put("json_config", name + "_header.json", header_of(asset(f"checkpoints/{name}.safetensors")).rstrip())
+    configs = [
+        {"task": "sinusoid", "support": 5, "query": 10, "learner": "maml", "inner_lr": 0.01, "steps": 5,
+         "hidden": [40, 40], "first-order": True},
+        {"task": "promoter", "features": "onehot", "task_option": ["crop=random", "noise_sd=0.1"]},
+        {"task": "csv", "csv": "cells.csv", "label_column": "type", "ways": 5, "shots": 1, "queries": 15},
+        {"task": "images", "images": "folder", "image_size": 28, "test_ways": 3},
+        {"distance": "cosine"},
+        {"help": True},
+        {"steps": 1000},
+        {"hidden": [[1]]},
+    ]
+    for i, c in enumerate(configs):
+        put("json_config", f"config{i:02d}.json", json.dumps(c, indent=1))
+    edge = ['{"a":1,"a":2}', '[' * 200 + ']' * 200, '{"x":1e999}', '"\\ud800"', '{"s":"\\u0000"}',
+            '{"t":[1,2,],}', '\ufeff{}', '{"n":-0.0,"e":1E-7,"u":"\\u00e9\\u4e2d"}', 'nul', '{} {}']
+    for i, e in enumerate(edge):
+        put("json_config", f"edge{i:02d}.json", e)
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -482,6 +547,8 @@ def main():
     folder_seeds(files)
     upload_seeds(files)
     url_seeds()
+    safetensors_seeds()
+    json_seeds()
     total = 0
     for d in sorted(os.listdir(OUT)):
         names = os.listdir(os.path.join(OUT, d))
