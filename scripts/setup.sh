@@ -23,9 +23,10 @@ SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
 # python3-torch: native/python/metalab_torch.py and the PyTorch round-trip test (tests/torch).
+# clang + libclang-rt-14-dev (libFuzzer, ASan, UBSan): the fuzz targets (scripts/fuzz.sh, tests/fuzz).
 NATIVE_PKGS=(cmake make g++ pkg-config libeigen3-dev libsdl2-dev libgl-dev googletest libgtest-dev
              libgmock-dev libcli11-dev nlohmann-json3-dev libstb-dev libbenchmark-dev zlib1g-dev
-             dpkg-dev ca-certificates python3-torch)
+             dpkg-dev ca-certificates python3-torch clang libclang-rt-14-dev)
 # dataset-fashion-mnist: the page ships 100 images a class of its test set.
 WEB_PKGS=(emscripten nodejs npm chromium fonts-dejavu-core dataset-fashion-mnist)
 PKGS=("${NATIVE_PKGS[@]}")

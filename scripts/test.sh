@@ -7,6 +7,9 @@
 #   --sanitize   also build the native-debug preset (AddressSanitizer +
 #                UndefinedBehaviorSanitizer) and run the native suites under it
 # Environment: METALAB_JOBS=N build jobs (default: number of cores)
+#   METALAB_FUZZ_SECONDS=S  the short fuzz pass: every fuzz target over its
+#                corpus, then S seconds of fuzzing each (default 15: about
+#                1.5 min on 2 cores after the build; 0 skips it); any finding fails
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +36,12 @@ log "building native-release with $JOBS jobs"
 cmake --build --preset native-release -j "$JOBS"
 log "running ctest (native-release, browser included)"
 ctest --preset native-release -j 1 "$@"
+
+FUZZ_SECONDS="${METALAB_FUZZ_SECONDS:-15}"
+if [[ "$FUZZ_SECONDS" -gt 0 ]]; then
+  log "short fuzz pass: ${FUZZ_SECONDS} s a target (scripts/fuzz.sh; the long run: scripts/fuzz.sh with no argument)"
+  METALAB_JOBS="$JOBS" "$ROOT/scripts/fuzz.sh" "$FUZZ_SECONDS"
+fi
 
 if [[ $SANITIZE -eq 1 ]]; then
   log "configuring native-debug (ASan + UBSan)"

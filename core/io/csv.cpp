@@ -16,7 +16,7 @@ namespace metalab {
 namespace {
 
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw DataError(source + ": " + what);
+  throw DataError(printable_text(source + ": " + what));
 }
 
 std::string line_str(int line) { return "line " + std::to_string(line); }
@@ -50,6 +50,23 @@ std::string some_columns(const CsvTable& t) {
 }
 
 }  // namespace
+
+std::string printable_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out += c;
+    } else {
+      static const char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    }
+  }
+  return out;
+}
 
 int CsvTable::find_column(const std::string& name) const {
   int found = -1;
@@ -87,6 +104,13 @@ CsvTable parse_csv_string(const std::string& s, const std::string& source) {
     if (s[i] == '\r') { ++i; if (i < n && s[i] == '\n') ++i; ++line; continue; }
 
     const int record_line = line;
+    if (have_header && table.rows.size() >= static_cast<std::size_t>(kCsvMaxRows))
+      fail(source, line_str(record_line) + ": more than " + std::to_string(kCsvMaxRows) +
+                       " data rows (the most a table may have)");
+    // Fields are stored up to the header's count (or the cap, for the header
+    // itself); a longer row's extra fields are only counted.
+    const std::size_t keep = have_header ? table.columns.size() : static_cast<std::size_t>(kCsvMaxColumns);
+    std::size_t count = 0;
     fields.clear();
     quoted.clear();
     for (;;) {
@@ -116,8 +140,13 @@ CsvTable parse_csv_string(const std::string& s, const std::string& source) {
         while (i < n && s[i] != ',' && s[i] != '\n' && s[i] != '\r') ++i;
         field.assign(s, start, i - start);
       }
-      fields.push_back(field);
-      quoted.push_back(is_quoted);
+      if (++count <= keep) {
+        fields.push_back(field);
+        quoted.push_back(is_quoted);
+      } else if (!have_header) {
+        fail(source, "the header has more than " + std::to_string(kCsvMaxColumns) +
+                         " columns (the most a table may have)");
+      }
       if (i >= n) break;
       if (s[i] == ',') { ++i; continue; }
       // End of line: LF, CRLF or a lone CR.
@@ -132,9 +161,9 @@ CsvTable parse_csv_string(const std::string& s, const std::string& source) {
       have_header = true;
       continue;
     }
-    if (fields.size() != table.columns.size())
-      fail(source, line_str(record_line) + " has " + std::to_string(fields.size()) + " field" +
-                       (fields.size() == 1 ? "" : "s") + ", header has " + std::to_string(table.columns.size()));
+    if (count != table.columns.size())
+      fail(source, line_str(record_line) + " has " + std::to_string(count) + " field" +
+                       (count == 1 ? "" : "s") + ", header has " + std::to_string(table.columns.size()));
     if (table.rows.empty()) table.first_row_quoted = quoted;
     table.rows.push_back(fields);
     table.lines.push_back(record_line);

@@ -14,11 +14,20 @@
 //
 // Loaders read a std::istream or a string (the browser has no file system;
 // the page hands over file contents), plus a display name for messages.
+//
+// Resource bounds: a header of more than kCsvMaxColumns fields, or more than
+// kCsvMaxRows data rows, is refused (DataError) as soon as parsing reaches
+// the first field or row past the cap, and a data row's fields beyond the
+// header's are counted, never stored. Within the caps a parsed table holds
+// every cell as a std::string: about 32 bytes per cell (plus the text of
+// cells longer than 15 bytes) and 50 per row, so at most about 40 times the
+// input's size (a file of empty cells, ",,,,").
 #pragma once
 
 #include <istream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/common/matrix.h"
@@ -30,6 +39,16 @@ class DataError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Text from the input as an error message may show it: control bytes (a line
+// break, a form feed, a NUL) as "\x0c", so that a message stays one printable
+// line. The readers pass every message through it.
+std::string printable_text(std::string_view text);
+
+// The caps above: more columns than the widest expression tables (ALL's
+// 12,625 probes) need, and Excel's row limit.
+constexpr int kCsvMaxColumns = 1 << 17;  // 131,072
+constexpr int kCsvMaxRows = 1 << 20;     // 1,048,576
 
 struct CsvTable {
   std::string source;                           // display name used in messages
@@ -48,7 +67,8 @@ struct CsvTable {
 };
 
 // Parses CSV text. Throws DataError for: an empty input (no header), a ragged
-// row, an unterminated quoted field, text after a closing quote.
+// row, an unterminated quoted field, text after a closing quote, a table past
+// the caps.
 CsvTable parse_csv(std::istream& in, const std::string& source);
 CsvTable parse_csv_string(const std::string& contents, const std::string& source);
 // Convenience for native code: opens the file (DataError if it cannot) and

@@ -20,6 +20,13 @@ std::string hex(unsigned v) {
   return s.str();
 }
 
+// The first n dimensions of the header at p, "60000 x 28 x 28".
+std::string dims_text(const unsigned char* p, unsigned n) {
+  std::string s;
+  for (unsigned k = 0; k < n; ++k) s += (k ? " x " : "") + std::to_string(read_be32(p + 4 + 4 * k));
+  return s;
+}
+
 }  // namespace
 
 std::int64_t IdxArray::item_size() const {
@@ -43,22 +50,23 @@ IdxArray parse_idx(std::string_view bytes, std::string_view source) {
                      " bytes, the file has " + std::to_string(bytes.size()));
   IdxArray out;
   out.source = std::string(source);
-  // Dimensions are < 2^32 each; the running product is checked against the
-  // available bytes as it grows, so it cannot overflow.
+  // Dimensions are < 2^32 each and the running product stops at the cap, so
+  // it cannot overflow; what the header claims is judged before the bytes
+  // present, and nothing is allocated for either.
   std::uint64_t total = 1;
   const std::uint64_t available = bytes.size() - header;
   for (unsigned d = 0; d < ndims; ++d) {
     const std::uint32_t n = read_be32(p + 4 + 4 * d);
     if (n == 0) fail(source, "dimension " + std::to_string(d) + " is zero");
     out.dims.push_back(n);
-    total *= n;
-    if (total > available)
-      fail(source, "truncated: the header promises " + [&] {
-        std::string s;
-        for (unsigned k = 0; k <= d; ++k) s += (k ? " x " : "") + std::to_string(read_be32(p + 4 + 4 * k));
-        return s;
-      }() + (d + 1 < ndims ? " x ..." : "") + " bytes of data, the file has " + std::to_string(available));
+    total *= n;  // total <= 2^30 before, n < 2^32: no overflow
+    if (total > kIdxMaxBytes)
+      fail(source, "the header claims " + dims_text(p, ndims) + " bytes of data, more than the " +
+                       std::to_string(kIdxMaxBytes) + " an IDX file may hold");
   }
+  if (total > available)
+    fail(source, "truncated: the header promises " + dims_text(p, ndims) + " bytes of data, the file has " +
+                     std::to_string(available));
   if (total != available)
     fail(source, "has " + std::to_string(available - total) + " bytes after the " + std::to_string(total) +
                      " bytes of data its header describes");

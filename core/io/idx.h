@@ -9,6 +9,12 @@
 // and labels 0x00000801 (n). Anything malformed (bad magic, another type, a
 // zero dimension, truncated or trailing data) throws FormatError naming the
 // source and the problem, before allocating more than the input's size.
+//
+// Resource bound: the data (the product of the dimensions, one byte each) may
+// be at most kIdxMaxBytes; the product is checked against the cap as it
+// grows (so it cannot overflow), then against the bytes present, and nothing
+// is allocated before both pass. The parsed array holds one
+// copy of the data (dataset_from_idx then four bytes a pixel, as floats).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,9 @@
 #include "core/io/format_error.h"
 
 namespace metalab {
+
+// 1 GiB: Fashion-MNIST's training images are 47 MB.
+constexpr std::uint64_t kIdxMaxBytes = std::uint64_t{1} << 30;
 
 struct IdxArray {
   std::string source;                 // display name used in messages

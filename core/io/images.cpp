@@ -38,6 +38,9 @@ namespace {
 
 const char* channel_word(int c) { return c == 1 ? "gray" : "RGB"; }
 
+// File and folder names come from the input: the message shows them printable (csv.h).
+[[noreturn]] void fail(const std::string& what) { throw DataError(printable_text(what)); }
+
 // Per output index along one axis: (input index, weight) pairs summing to 1.
 using Weights = std::vector<std::vector<std::pair<int, float>>>;
 
@@ -107,19 +110,28 @@ void ImageLoadOptions::validate() const {
 DecodedImage decode_image(std::string_view bytes, const std::string& name, int channels) {
   if (channels != 0 && channels != 1 && channels != 3)
     throw std::invalid_argument("decode_image: channels must be 0, 1 or 3");
-  if (bytes.empty()) throw DataError(name + ": empty file, not an image");
-  if (bytes.size() > 0x7FFFFFFF) throw DataError(name + ": file too large");
+  if (bytes.empty()) fail(name + ": empty file, not an image");
+  if (bytes.size() > 0x7FFFFFFF) fail(name + ": file too large");
   const auto* buf = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, comp = 0;
   if (!stbi_info_from_memory(buf, len, &w, &h, &comp))
-    throw DataError(name + ": not a PNG or JPEG image (" + std::string(stbi_failure_reason()) + ")");
-  if (w <= 0 || h <= 0 || static_cast<long long>(w) * h > (1LL << 26))
-    throw DataError(name + ": image size " + std::to_string(w) + "x" + std::to_string(h) + " is not supported");
+    fail(name + ": not a PNG or JPEG image (" + std::string(stbi_failure_reason()) + ")");
+  const std::string size = std::to_string(w) + "x" + std::to_string(h);
+  const long long pixels = static_cast<long long>(w) * h;
+  if (w <= 0 || h <= 0) fail(name + ": image size " + size + " is not supported");
+  if (pixels > kImageMaxPixels)
+    fail(name + ": image size " + size + " has more than the " + std::to_string(kImageMaxPixels) +
+                    " pixels an image may have");
+  const bool png = bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8);
+  const long long most = static_cast<long long>(bytes.size()) * (png ? kPngMaxPixelsPerByte : kJpegMaxPixelsPerByte);
+  if (pixels > most)
+    fail(name + ": the header claims " + size + " pixels, more than a " + (png ? "PNG" : "JPEG") + " of " +
+                    std::to_string(bytes.size()) + " bytes can hold (truncated or corrupted)");
   const int want = channels != 0 ? channels : (comp <= 2 ? 1 : 3);
   int n = 0;
   stbi_uc* data = stbi_load_from_memory(buf, len, &w, &h, &n, want);
-  if (!data) throw DataError(name + ": cannot decode image (" + std::string(stbi_failure_reason()) + ")");
+  if (!data) fail(name + ": cannot decode image (" + std::string(stbi_failure_reason()) + ")");
   DecodedImage img;
   img.height = h;
   img.width = w;
@@ -174,18 +186,18 @@ ImageSet load_images_from_memory(const std::vector<ImageFile>& files, const Imag
   std::map<std::string, std::vector<std::pair<std::string, const std::string*>>> classes;
   for (const ImageFile& f : files) {
     const std::string path = normalise_path(f.path);
-    if (path.empty()) throw DataError(source + ": an image file has an empty path");
+    if (path.empty()) fail(source + ": an image file has an empty path");
     if (hidden_path(path)) continue;
     const std::string cls = parent_of(path);
     if (cls.empty())
-      throw DataError(source + ": '" + path + "' is not inside a class folder (expected <class>/<image> or <group>/<class>/<image>)");
+      fail(source + ": '" + path + "' is not inside a class folder (expected <class>/<image> or <group>/<class>/<image>)");
     classes[cls].emplace_back(path, &f.bytes);
   }
-  if (classes.empty()) throw DataError(source + ": no images (expected one folder of images per class)");
+  if (classes.empty()) fail(source + ": no images (expected one folder of images per class)");
   for (auto it = classes.begin(); it != classes.end(); ++it) {
     auto next = std::next(it);
     if (next != classes.end() && next->first.compare(0, it->first.size() + 1, it->first + "/") == 0)
-      throw DataError(source + ": folder '" + it->first + "' holds both images and subfolders ('" + next->first +
+      fail(source + ": folder '" + it->first + "' holds both images and subfolders ('" + next->first +
                       "'); a class folder must hold only images");
     std::sort(it->second.begin(), it->second.end());
   }
@@ -213,7 +225,7 @@ ImageSet load_images_from_memory(const std::vector<ImageFile>& files, const Imag
         set.channels = img.channels;
         first_file = path;
       } else if (img.channels != set.channels) {
-        throw DataError(source + ": images have different channel counts: '" + first_file + "' is " +
+        fail(source + ": images have different channel counts: '" + first_file + "' is " +
                         channel_word(set.channels) + ", '" + path + "' is " + channel_word(img.channels) +
                         " (set channels to 1 or 3 to convert them all)");
       }
@@ -236,7 +248,7 @@ ImageSet load_images_from_memory(const std::vector<ImageFile>& files, const Imag
 std::vector<ImageFile> read_image_folder(const std::string& root) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(root, ec)) throw DataError(root + ": not a folder (or cannot be opened)");
+  if (!fs::is_directory(root, ec)) fail(root + ": not a folder (or cannot be opened)");
   std::vector<ImageFile> out;
   // Depth-first, sorted, hidden entries skipped.
   std::vector<std::pair<fs::path, std::string>> stack{{fs::path(root), std::string()}};
@@ -245,9 +257,9 @@ std::vector<ImageFile> read_image_folder(const std::string& root) {
     stack.pop_back();
     std::vector<fs::directory_entry> entries;
     fs::directory_iterator it(dir, ec), end;
-    if (ec) throw DataError(dir.string() + ": cannot list folder (" + ec.message() + ")");
+    if (ec) fail(dir.string() + ": cannot list folder (" + ec.message() + ")");
     for (; it != end; it.increment(ec)) {
-      if (ec) throw DataError(dir.string() + ": cannot list folder (" + ec.message() + ")");
+      if (ec) fail(dir.string() + ": cannot list folder (" + ec.message() + ")");
       const std::string name = it->path().filename().string();
       if (!name.empty() && name[0] == '.') continue;
       entries.push_back(*it);
@@ -258,19 +270,19 @@ std::vector<ImageFile> read_image_folder(const std::string& root) {
     for (const auto& e : entries) (e.is_directory(ec) ? dirs : files).push_back(e);
     const std::string shown = rel.empty() ? root : root + "/" + rel;
     if (files.empty() && dirs.empty())
-      throw DataError(rel.empty() ? root + ": the folder is empty (expected one folder of images per class)"
+      fail(rel.empty() ? root + ": the folder is empty (expected one folder of images per class)"
                                   : shown + ": empty class folder");
     if (rel.empty() && !files.empty())
-      throw DataError(root + ": holds files directly ('" + files[0].path().filename().string() +
+      fail(root + ": holds files directly ('" + files[0].path().filename().string() +
                       "'); put the images in one folder per class");
     if (!files.empty() && !dirs.empty())
-      throw DataError(shown + ": holds both images and subfolders; a class folder must hold only images");
+      fail(shown + ": holds both images and subfolders; a class folder must hold only images");
     for (const auto& f : files) {
       std::ifstream in(f.path(), std::ios::binary);
       std::ostringstream bytes;
       if (!in || !(bytes << in.rdbuf())) {
         // An empty file reads as a failure too; keep it and let decoding name it.
-        if (!in.is_open()) throw DataError(f.path().string() + ": cannot read file");
+        if (!in.is_open()) fail(f.path().string() + ": cannot read file");
       }
       out.push_back({rel + "/" + f.path().filename().string(), bytes.str()});
     }

@@ -25,6 +25,15 @@
 // unreadable or non-image file, an empty class folder, an empty root, a folder
 // holding both images and subfolders, images whose channel counts disagree.
 // Files and folders whose names start with '.' (.DS_Store, .git) are ignored.
+//
+// Resource bounds, checked on the header before anything is decoded: an
+// image may have at most kImageMaxPixels pixels, and no more than its bytes
+// can hold (kPngMaxPixelsPerByte, kJpegMaxPixelsPerByte: the densest a valid
+// file can be), so a tiny file claiming a huge image is refused instead of
+// allocated. Decoding one image then holds its 8-bit pixels and their float
+// copy, 5 bytes per pixel and channel (at most 240 MiB, RGB at the cap),
+// plus stb_image's inflate buffer for a PNG; resized, it is dropped before
+// the next file is decoded.
 #pragma once
 
 #include <string>
@@ -35,6 +44,15 @@
 #include "core/io/csv.h"  // DataError
 
 namespace metalab {
+
+// 4096 x 4096, more than a 12-megapixel phone photo.
+constexpr long long kImageMaxPixels = 1LL << 24;
+// A PNG's pixels are deflate-compressed, at best 1032:1, rows of at least
+// 1 bit a pixel: a file of n bytes holds at most 8 x 1032 x n pixels.
+constexpr long long kPngMaxPixelsPerByte = 8 * 1032;
+// A JPEG codes each 8 x 8 block of its full-resolution component with at
+// least one bit (its DC coefficient): at most 512 pixels a byte.
+constexpr long long kJpegMaxPixelsPerByte = 512;
 
 // An image file's path relative to the root ("group/class/name.png") and its bytes.
 struct ImageFile {
@@ -72,7 +90,8 @@ struct DecodedImage {
   std::vector<float> pixels;
 };
 // Decodes PNG or JPEG bytes. channels: 0 keeps the file's (gray+alpha -> gray,
-// RGBA -> RGB), 1 or 3 converts. DataError naming `name` if it is not an image.
+// RGBA -> RGB), 1 or 3 converts. DataError naming `name` if it is not an image
+// or its header claims more pixels than the bounds above allow.
 DecodedImage decode_image(std::string_view bytes, const std::string& name, int channels = 0);
 // Resizes to height x width (same channels): 1 x height*width*channels.
 Matrix resize_image(const DecodedImage& image, int height, int width, ResizeMethod method = ResizeMethod::Auto);

@@ -14,7 +14,7 @@ constexpr std::size_t kHeaderSize = 348;
 constexpr std::size_t kMinVoxOffset = 352;  // header + the 4-byte extension flag
 
 [[noreturn]] void fail(std::string_view source, const std::string& what) {
-  throw DataError("NIfTI " + std::string(source) + ": " + what);
+  throw DataError(printable_text("NIfTI " + std::string(source) + ": " + what));
 }
 
 std::string num(double v) {
@@ -131,22 +131,29 @@ NiftiVolume parse_nifti(std::string_view bytes, std::string_view source) {
   if (!std::isfinite(vox_offset) || vox_offset < static_cast<float>(kMinVoxOffset) ||
       vox_offset != std::floor(vox_offset))
     fail(source, "vox_offset " + num(vox_offset) + " (byte 108) must be a whole number >= 352");
-  const auto offset = static_cast<std::uint64_t>(vox_offset);
-  if (offset > bytes.size())
-    fail(source, "vox_offset " + std::to_string(offset) + " is beyond the end of the file (" +
+  // Compared as a float first: a huge vox_offset (4e24) does not fit the integer it becomes.
+  if (static_cast<double>(vox_offset) > static_cast<double>(bytes.size()))
+    fail(source, "vox_offset " + num(vox_offset) + " is beyond the end of the file (" +
                      std::to_string(bytes.size()) + " bytes)");
-  // The running product is compared with the bytes present as it grows, so it cannot overflow.
-  const std::uint64_t available = bytes.size() - offset;
-  std::uint64_t need = static_cast<std::uint64_t>(type->bytes);
+  const auto offset = static_cast<std::uint64_t>(vox_offset);
+  // The claimed size is judged on its own first (the product stops at the
+  // cap, each dimension < 2^15: no overflow), then against the bytes present;
+  // nothing is allocated before both pass.
+  std::uint64_t voxels = 1;
   std::string shape;
   for (int i = 0; i < rank; ++i) {
-    need *= static_cast<std::uint64_t>(v.dim[static_cast<std::size_t>(i)]);
+    voxels *= static_cast<std::uint64_t>(v.dim[static_cast<std::size_t>(i)]);
     shape += (i ? " x " : "") + std::to_string(v.dim[static_cast<std::size_t>(i)]);
-    if (need > available)
-      fail(source, "truncated: the header promises " + shape + (i + 1 < rank ? " x ..." : "") + " voxels of " +
-                       std::to_string(type->bytes) + " bytes after vox_offset " + std::to_string(offset) +
-                       ", the file has " + std::to_string(available) + " bytes there");
+    if (voxels > kNiftiMaxVoxels)
+      fail(source, "the header claims " + shape + (i + 1 < rank ? " x ..." : "") + " voxels, more than the " +
+                       std::to_string(kNiftiMaxVoxels) + " a volume may have");
   }
+  const std::uint64_t available = bytes.size() - offset;
+  const std::uint64_t need = voxels * static_cast<std::uint64_t>(type->bytes);
+  if (need > available)
+    fail(source, "truncated: the header promises " + shape + " voxels of " + std::to_string(type->bytes) +
+                     " bytes after vox_offset " + std::to_string(offset) + ", the file has " +
+                     std::to_string(available) + " bytes there");
   const float slope = h.get<float>(112), inter = h.get<float>(116);
   if (slope != 0.0f && std::isfinite(slope)) {
     if (!std::isfinite(inter)) fail(source, "scl_inter " + num(inter) + " (byte 116) is not finite");
@@ -176,7 +183,7 @@ NiftiVolume parse_nifti(std::string_view bytes, std::string_view source) {
     for (int i = 0; i < 3; ++i) v.affine(i, i) = v.voxel_size[static_cast<std::size_t>(i)];
   }
 
-  const std::size_t n = static_cast<std::size_t>(need / static_cast<std::uint64_t>(type->bytes));
+  const auto n = static_cast<std::size_t>(voxels);
   const Bytes data(bytes, big);
   switch (v.datatype) {
     case 2: convert<std::uint8_t>(data, offset, n, v.scl_slope, v.scl_inter, v.data); break;

@@ -14,10 +14,15 @@
 // bitpix agrees (uint8, int8, int16, uint16, int32, uint32, float32,
 // float64), vox_offset >= 352 and inside the file, and dims x bytes per voxel
 // not more than the bytes after vox_offset (the product is checked as it grows,
-// so a lying header cannot overflow or allocate). scl_slope 0 (or not finite)
+// so a lying header cannot overflow or allocate; see the bound below). scl_slope 0 (or not finite)
 // means no scaling, as the standard says. Bytes after the data are ignored
 // (some writers pad). Errors are DataError (core/io/csv.h) naming the source,
 // the field or byte offset, and the problem.
+//
+// Resource bound: at most kNiftiMaxVoxels voxels (all dimensions together),
+// checked on the header alone, then against the bytes present, before
+// anything is allocated; the volume then holds 4 bytes a voxel (floats), at
+// most 1 GiB.
 #pragma once
 
 #include <array>
@@ -31,6 +36,9 @@
 #include "core/io/csv.h"
 
 namespace metalab {
+
+// 2^28: a 1 mm whole-brain template is 7 million, a long 4-D fMRI run some 50 million.
+constexpr std::uint64_t kNiftiMaxVoxels = std::uint64_t{1} << 28;
 
 struct NiftiVolume {
   std::string source;                 // display name used in messages

@@ -9,7 +9,7 @@ namespace metalab {
 namespace {
 
 [[noreturn]] void fail(std::string_view source, const std::string& what) {
-  throw DataError(std::string(source) + ": " + what);
+  throw DataError(printable_text(std::string(source) + ": " + what));
 }
 
 std::string at_line(int line) { return "line " + std::to_string(line); }
@@ -30,9 +30,13 @@ std::string excerpt(std::string_view s) {
   return "'" + out + "'";
 }
 
+// Field separators: spaces, tabs and the other ASCII blanks (a lone CR, a
+// form feed) that would otherwise end up inside a name (tests/fuzz/regressions/fasta).
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -64,14 +68,14 @@ void for_each_line(std::string_view text, F&& f) {
   }
 }
 
-// Splits on runs of spaces and tabs.
+// Splits on runs of blanks.
 std::vector<std::string_view> fields(std::string_view s) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    while (i < s.size() && is_blank(s[i])) ++i;
     const std::size_t b = i;
-    while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
+    while (i < s.size() && !is_blank(s[i])) ++i;
     if (i > b) out.push_back(s.substr(b, i - b));
   }
   return out;
@@ -81,8 +85,8 @@ std::vector<std::string_view> fields(std::string_view s) {
 std::string_view after_fields(std::string_view s, int n) {
   std::size_t i = 0;
   for (int k = 0; k < n; ++k) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-    while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
+    while (i < s.size() && is_blank(s[i])) ++i;
+    while (i < s.size() && !is_blank(s[i])) ++i;
   }
   return trim(s.substr(i));
 }

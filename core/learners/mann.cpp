@@ -48,6 +48,20 @@ void SequenceNetConfig::validate() const {
     if (!(usage_decay >= 0 && usage_decay <= 1)) throw std::invalid_argument(who + "usage_decay must be in [0, 1]");
     if (!(cosine_eps > 0)) throw std::invalid_argument(who + "cosine_eps must be > 0");
   }
+  // An upper bound of the weights and the memory these sizes give, in double
+  // (sizes from a checkpoint's metadata may overflow any integer product),
+  // refused above kModelMaxParameters before anything is allocated
+  // (tests/fuzz/regressions/safetensors).
+  const double reads = arch == SequenceArch::Mann ? static_cast<double>(read_heads) * memory_width : 0;
+  double bound = 0, prev = static_cast<double>(input_dim) + num_classes + reads;
+  for (int h : hidden) bound += 4.0 * h * (prev + h + 1), prev = h;
+  if (arch == SequenceArch::Mann)
+    bound += 2.0 * prev * read_heads * (memory_width + 4) + static_cast<double>(memory_slots) * memory_width;
+  bound += (prev + reads + 1) * num_classes;
+  if (!(bound <= static_cast<double>(kModelMaxParameters)))
+    throw std::invalid_argument(who + "more than " + std::to_string(kModelMaxParameters) +
+                                " parameters and memory cells (the sizes claim about " +
+                                std::to_string(static_cast<long long>(std::min(bound, 9e18))) + ")");
 }
 
 SequenceNetConfig SequenceNetConfig::from_learner(const LearnerConfig& config) {

@@ -1,5 +1,6 @@
 #include "core/learners/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -16,9 +17,31 @@ std::string join_ints(const std::vector<int>& v) {
 }
 }  // namespace
 
+double ModelConfig::parameter_bound() const {
+  // In double: sizes from a file may overflow any integer product.
+  const double out = output_dim;
+  if (backbone == "mlp") {
+    double n = 0, prev = input_dim;
+    for (int h : hidden) n += (prev + 1) * h, prev = h;
+    return n + (prev + 1) * out;
+  }
+  const double c = conv_hidden, blocks = conv_blocks;
+  if (backbone == "conv1d")
+    return conv_kernel * (static_cast<double>(sequence_channels) * c + (blocks - 1) * c * c) + 4 * blocks * c +
+           (static_cast<double>(sequence_length) * c + 1) * out;
+  return 9 * (static_cast<double>(image_channels) * c + (blocks - 1) * c * c) + 4 * blocks * c +
+         (static_cast<double>(image_height) * image_width * c + 1) * out;
+}
+
 void ModelConfig::validate() const {
   if (backbone != "mlp" && backbone != "conv4" && backbone != "conv1d")
     throw std::invalid_argument("model: unknown backbone '" + backbone + "' (expected mlp, conv4 or conv1d)");
+  // Before the geometry's int products below, and before anything is allocated
+  // (a checkpoint's metadata may claim any size: tests/fuzz/regressions/safetensors).
+  if (!(parameter_bound() <= static_cast<double>(kModelMaxParameters)))
+    throw std::invalid_argument("model: more than " + std::to_string(kModelMaxParameters) +
+                                " parameters (the sizes claim about " +
+                                std::to_string(static_cast<long long>(std::min(parameter_bound(), 9e18))) + ")");
   if (output_dim < 1) throw std::invalid_argument("model: output size must be >= 1");
   if (classification && output_dim < 2) throw std::invalid_argument("model: classification needs at least 2 classes");
   if (backbone == "mlp") {

@@ -23,6 +23,10 @@ using Tensorf = ad::Tensor<float>;
 using ParamsF = nn::Params<float>;
 using ad::Mat;
 
+// 2^26 parameters (256 MB of floats): the largest model a config or a
+// checkpoint's metadata may describe; the shipped ones hold under 250,000.
+constexpr long long kModelMaxParameters = 1LL << 26;
+
 struct ModelConfig {
   std::string backbone = "mlp";     // "mlp", "conv4" or "conv1d"
   int input_dim = 1;                // mlp: features; conv4: height*width*channels; conv1d: length*channels
@@ -36,7 +40,11 @@ struct ModelConfig {
   // width; in metadata only when the backbone is conv1d.
   int sequence_length = 128, sequence_channels = 20, conv_kernel = 3;
 
+  // std::invalid_argument for sizes out of range, an unknown backbone, or a
+  // model that would hold more than kModelMaxParameters parameters.
   void validate() const;
+  // An upper bound of the parameter count these sizes give, without building the model.
+  double parameter_bound() const;
   void to_metadata(std::map<std::string, std::string>& out, const std::string& prefix = "model.") const;
   static ModelConfig from_metadata(const std::map<std::string, std::string>& in, const std::string& prefix = "model.");
 };

@@ -276,5 +276,23 @@ TEST(CsvAssets, BreastCancer) {
   EXPECT_FLOAT_EQ(d.x(0, 0), 17.99f);
 }
 
+TEST(CsvBounds, TablesPastTheCapsAreRefusedAsParsingReachesThem) {
+  static_assert(kCsvMaxColumns == 131072 && kCsvMaxRows == 1048576, "the documented caps");
+  // A header of exactly the cap parses; one field more is refused at that field.
+  const std::string widest(static_cast<std::size_t>(kCsvMaxColumns - 1), ',');
+  EXPECT_EQ(parse_csv_string(widest + "\n", "wide.csv").num_columns(), kCsvMaxColumns);
+  expect_data_error([&] { parse_csv_string(widest + ",\n", "wider.csv"); },
+                    {"wider.csv: the header has more than 131072 columns"});
+  // One data row more than the cap: refused on the row past it, with its line.
+  std::string rows = "a\n";
+  rows.reserve(2 * static_cast<std::size_t>(kCsvMaxRows) + 8);
+  for (int r = 0; r <= kCsvMaxRows; ++r) rows += "1\n";
+  expect_data_error([&] { parse_csv_string(rows, "long.csv"); },
+                    {"long.csv: line 1048578: more than 1048576 data rows"});
+  // A data row longer than the header is counted, not kept: the message has its true width.
+  expect_data_error([&] { parse_csv_string("a,b\n" + std::string(1000000, ',') + "\n", "ragged.csv"); },
+                    {"ragged.csv: line 2 has 1000001 fields, header has 2"});
+}
+
 }  // namespace
 }  // namespace metalab

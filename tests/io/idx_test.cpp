@@ -71,9 +71,32 @@ TEST(Idx, RejectsBadMagicAndTypes) {
 }
 
 TEST(Idx, HugeDimensionsDoNotAllocate) {
-  // The header claims 4e9 x 4e9 x 4e9 bytes: rejected as truncated, no allocation.
+  // The header claims 4e9 x 4e9 x 4e9 bytes (past 2^64): refused at the cap, no overflow, no allocation.
   const std::string h = bytes({0, 0, 8, 3, 0xEE, 0x6B, 0x28, 0, 0xEE, 0x6B, 0x28, 0, 0xEE, 0x6B, 0x28, 0, 1});
-  EXPECT_NE(error_of([&] { parse_idx(h, "big"); }).find("truncated"), std::string::npos);
+  EXPECT_NE(error_of([&] { parse_idx(h, "big"); }).find("more than the 1073741824 an IDX file may hold"),
+            std::string::npos);
+}
+
+std::string header(std::initializer_list<std::uint32_t> dims) {
+  std::string s = bytes({0, 0, 8, static_cast<int>(dims.size())});
+  for (std::uint32_t d : dims)
+    for (int shift = 24; shift >= 0; shift -= 8) s += static_cast<char>((d >> shift) & 0xFF);
+  return s;
+}
+
+TEST(Idx, TheCapIsJudgedOnTheHeaderAloneThenTheBytesPresent) {
+  static_assert(kIdxMaxBytes == 1u << 30, "the documented cap");
+  // One byte past the cap (1025 x 1024 x 1024 = 2^30 + 2^20), in a 16-byte file.
+  const std::string over = error_of([&] { parse_idx(header({1025, 1024, 1024}), "over.idx"); });
+  EXPECT_NE(over.find("IDX over.idx: the header claims 1025 x 1024 x 1024 bytes of data, more than the 1073741824"),
+            std::string::npos) << over;
+  // Exactly the cap is allowed by the cap, and refused because the bytes are not there.
+  const std::string at = error_of([&] { parse_idx(header({1024, 1024, 1024}), "at.idx"); });
+  EXPECT_NE(at.find("truncated: the header promises 1024 x 1024 x 1024 bytes of data, the file has 0"),
+            std::string::npos) << at;
+  // Four dimensions of 2^32 - 1: the product would overflow 64 bits; refused at the second.
+  const std::string wrap = error_of([&] { parse_idx(header({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}) + "x", "w"); });
+  EXPECT_NE(wrap.find("more than the 1073741824"), std::string::npos) << wrap;
 }
 
 }  // namespace

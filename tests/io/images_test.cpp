@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
 #include "tests/support/png_fixture.h"
 
 namespace metalab {
@@ -92,6 +94,65 @@ TEST(Images, RotationAugmentationMakesNewClasses) {
   ImageLoadOptions bad = o;
   bad.width = 4;
   EXPECT_THROW(load_images_from_memory({{"a/1.png", img}}, bad), std::invalid_argument);
+}
+
+// PNG chunks by hand, for headers that claim what their data does not hold.
+std::string be32(std::uint32_t v) {
+  std::string s;
+  for (int shift = 24; shift >= 0; shift -= 8) s += static_cast<char>((v >> shift) & 0xFF);
+  return s;
+}
+std::string png_chunk(const std::string& type, const std::string& body) {
+  const std::string tb = type + body;
+  return be32(static_cast<std::uint32_t>(body.size())) + tb +
+         be32(static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(tb.data()), static_cast<uInt>(tb.size()))));
+}
+std::string png_file(std::uint32_t w, std::uint32_t h, int depth, int color_type, const std::string& idat) {
+  const std::string ihdr = be32(w) + be32(h) + static_cast<char>(depth) + static_cast<char>(color_type) + std::string(3, '\0');
+  return std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr) + (idat.empty() ? "" : png_chunk("IDAT", idat)) +
+         png_chunk("IEND", "");
+}
+// The densest PNG there is: 1-bit gray zeros, deflated at zlib's best.
+std::string densest_png(std::uint32_t w, std::uint32_t h) {
+  const std::string raw(static_cast<std::size_t>(h) * (1 + (w + 7) / 8), '\0');
+  uLongf n = compressBound(static_cast<uLong>(raw.size()));
+  std::string z(n, '\0');
+  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(&z[0]), &n, reinterpret_cast<const Bytef*>(raw.data()),
+                      static_cast<uLong>(raw.size()), 9), Z_OK);
+  z.resize(n);
+  return png_file(w, h, 1, 0, z);
+}
+
+TEST(ImageBounds, HeadersClaimingMoreThanTheCapOrTheirBytesAreRefusedBeforeDecoding) {
+  static_assert(kImageMaxPixels == 1 << 24, "the documented cap: 4096 x 4096");
+  // One row past the cap, in a 45-byte file.
+  EXPECT_NE(error_of([] { decode_image(png_file(4096, 4097, 8, 6, ""), "big.png"); })
+                .find("big.png: image size 4096x4097 has more than the 16777216 pixels an image may have"),
+            std::string::npos);
+  // At the cap, but 45 bytes cannot hold 4096 x 4096 pixels (stb_image would allocate them first).
+  EXPECT_NE(error_of([] { decode_image(png_file(4096, 4096, 8, 6, ""), "small.png"); })
+                .find("small.png: the header claims 4096x4096 pixels, more than a PNG of 45 bytes can hold"),
+            std::string::npos);
+  // A JPEG frame header of 4096 x 4096 without a scan.
+  const std::string sof = std::string("\xff\xd8\xff\xc0\x00\x0b\x08\x10\x00\x10\x00\x01\x01\x11\x00\xff\xd9", 17);
+  EXPECT_NE(error_of([&] { decode_image(sof, "tiny.jpg"); })
+                .find("tiny.jpg: the header claims 4096x4096 pixels, more than a JPEG of 17 bytes can hold"),
+            std::string::npos);
+  // The bound is the densest a valid file can be: zlib's best PNG of 2048 x 2048 (framing included)
+  // is within 20% of the least size it allows, and decodes.
+  const std::string dense = densest_png(2048, 2048);
+  const long long least = 2048LL * 2048 / kPngMaxPixelsPerByte;  // 508 bytes
+  EXPECT_GE(static_cast<long long>(dense.size()), least);
+  EXPECT_LT(static_cast<long long>(dense.size()), least * 12 / 10) << dense.size();
+  const DecodedImage d = decode_image(dense, "dense.png");
+  EXPECT_EQ(d.width, 2048);
+  EXPECT_EQ(d.pixels.size(), 2048u * 2048u);
+  // A uniform JPEG (stb_image_write's baseline: a DC and an end-of-block code a block) is within 20x of its bound.
+  const std::vector<unsigned char> px(512 * 512, 90);
+  std::string jpg;
+  ASSERT_TRUE(stbi_write_jpg_to_func(test::append_bytes, &jpg, 512, 512, 1, px.data(), 10));
+  EXPECT_LT(static_cast<long long>(jpg.size()) * kJpegMaxPixelsPerByte / (512 * 512), 20) << jpg.size();
+  EXPECT_EQ(decode_image(jpg, "uniform.jpg").height, 512);
 }
 
 TEST(Images, RgbAndJpeg) {

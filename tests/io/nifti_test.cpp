@@ -149,12 +149,25 @@ TEST(Nifti, RefusesSizesBeyondTheBytesPresentBeforeAllocating) {
   EXPECT_ERROR_HAS(parse_nifti(good.substr(0, 200), "cut.nii"), "truncated header: 200 bytes");
   EXPECT_ERROR_HAS(parse_nifti(good.substr(0, good.size() - 1), "cut.nii"),
                    "truncated: the header promises 3 x 2 x 2 voxels of 4 bytes after vox_offset 352, the file has 47 bytes");
-  // A header claiming 32767^7 voxels (about 4e31 bytes) in a 364-byte file: refused at the first
-  // dimension that exceeds the bytes present, long before the product could overflow.
+  // A header claiming 32767^7 voxels (about 4e31 bytes) in a 364-byte file: refused at the cap,
+  // on the second dimension, long before the product could overflow.
   std::string huge = good;
   put<std::int16_t>(huge, 40, 7);
   for (int i = 1; i <= 7; ++i) put<std::int16_t>(huge, 40 + 2 * static_cast<std::size_t>(i), 32767);
-  EXPECT_ERROR_HAS(parse_nifti(huge, "huge.nii"), "truncated: the header promises 32767 x ... voxels");
+  EXPECT_ERROR_HAS(parse_nifti(huge, "huge.nii"),
+                   "NIfTI huge.nii: the header claims 32767 x 32767 x ... voxels, more than the 268435456 a volume may have");
+  // Under the cap but beyond the bytes present: truncated.
+  std::string big = good;
+  for (int i = 1; i <= 3; ++i) put<std::int16_t>(big, 40 + 2 * static_cast<std::size_t>(i), 512);
+  EXPECT_ERROR_HAS(parse_nifti(big, "big.nii"), "truncated: the header promises 512 x 512 x 512 voxels of 4 bytes");
+  // One voxel past the cap (2^28 = 16384 x 16384 x 1, plus one row), and exactly at it.
+  std::string over = good;
+  put<std::int16_t>(over, 42, 16384);
+  put<std::int16_t>(over, 44, 16385);
+  put<std::int16_t>(over, 46, 1);
+  EXPECT_ERROR_HAS(parse_nifti(over, "over.nii"), "more than the 268435456 a volume may have");
+  put<std::int16_t>(over, 44, 16384);
+  EXPECT_ERROR_HAS(parse_nifti(over, "at.nii"), "truncated: the header promises 16384 x 16384 x 1 voxels");
   // Bytes after the data are allowed (some writers pad).
   EXPECT_NO_THROW(parse_nifti(good + std::string(16, '\0'), "padded.nii"));
 }
