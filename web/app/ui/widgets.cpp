@@ -126,7 +126,9 @@ void draw_heading(const AppState& state, const char* text) {
   ImFont* font = heading_font();
   if (font) ImGui::PushFont(font);
   ImGui::PushStyleColor(ImGuiCol_Text, accent);
+  ImGui::PushTextWrapPos(0);  // narrow screens: a long heading wraps instead of being cut off
   ImGui::TextUnformatted(text);
+  ImGui::PopTextWrapPos();
   ImGui::PopStyleColor();
   if (font) ImGui::PopFont();
 }
