@@ -4,7 +4,8 @@
 #   - Debian packages for the native build, the wasm build and browser tests;
 #   - Dear ImGui 1.86 and SDL2 2.26.5 sources from Debian's source packages;
 #   - SDL2 compiled for WebAssembly, cached outside the tree keyed by version;
-#   - playwright-core (npm) into tests/browser/node_modules (git-ignored).
+#   - playwright-core (npm) into tests/browser/node_modules and wasm-feature-detect
+#     (npm) into web/node_modules (both git-ignored).
 # Usage: scripts/setup.sh [--native-only]
 # Prints the cache paths as shell assignments on its last lines (see env.sh).
 set -euo pipefail
@@ -99,15 +100,22 @@ if [[ $NATIVE_ONLY -eq 0 ]]; then
     log "SDL2 wasm: cached at $SDL2_WASM"
   fi
 
-  # --- playwright-core for the browser tests (never downloads a browser) ---
-  want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' "$ROOT/tests/browser/package.json")
-  have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$ROOT/tests/browser/node_modules/playwright-core/package.json" 2>/dev/null || true)
-  if [[ "$have" != "$want" ]]; then
-    log "installing playwright-core $want into tests/browser/node_modules (found '${have:-none}')"
-    (cd "$ROOT/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent >&2)
-  else
-    log "playwright-core: present"
-  fi
+  # --- npm packages, each folder's package.json pinning its version:
+  #     playwright-core for the browser tests (never downloads a browser);
+  #     wasm-feature-detect for the page (web/CMakeLists.txt copies it into the site).
+  npm_ci() {  # $1 = folder with package.json, $2 = package
+    local dir=$1 pkg=$2 want have
+    want=$(sed -n "s/.*\"$pkg\": *\"\([^\"]*\)\".*/\1/p" "$dir/package.json")
+    have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/$pkg/package.json" 2>/dev/null || true)
+    if [[ "$have" != "$want" ]]; then
+      log "installing $pkg $want into ${dir#"$ROOT"/}/node_modules (found '${have:-none}')"
+      (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent >&2)
+    else
+      log "$pkg: present"
+    fi
+  }
+  npm_ci "$ROOT/tests/browser" playwright-core
+  npm_ci "$ROOT/web" wasm-feature-detect
 fi
 
 echo "METALAB_IMGUI_DIR=$IMGUI_SRC"

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/io/json.h"  // FormatError
+#include "core/io/format_error.h"
 
 namespace metalab {
 

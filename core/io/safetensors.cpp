@@ -9,6 +9,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "core/io/strict_json.h"
+
 namespace metalab {
 
 namespace {
@@ -155,7 +157,7 @@ class Loader {
     if (header.empty() || header[0] != '{') fail("header does not start with '{'");
     Json json;
     try {
-      json = Json::parse(header, kMaxHeaderDepth);
+      json = parse_json(header, kMaxHeaderDepth);
     } catch (const JsonError& e) {
       fail("header is not valid JSON (" + e.reason() + " at byte " + std::to_string(8 + e.offset()) +
            " of the file)");
@@ -166,7 +168,7 @@ class Loader {
     Checkpoint ckpt;
     ckpt.source = std::string(source_);
     std::vector<Span> spans;
-    for (const auto& [name, entry] : json.as_object()) {
+    for (const auto& [name, entry] : json.items()) {
       if (name == kMetadataKey) {
         read_metadata(entry, ckpt.metadata);
         continue;
@@ -193,43 +195,53 @@ class Loader {
   }
 
   void read_metadata(const Json& entry, std::map<std::string, std::string>& out) const {
-    if (!entry.is_object()) fail("__metadata__ is " + std::string(Json::type_name(entry.type())) + ", not an object");
-    for (const auto& [key, value] : entry.as_object()) {
+    if (!entry.is_object()) fail("__metadata__ is " + json_type_name(entry) + ", not an object");
+    for (const auto& [key, value] : entry.items()) {
       if (!value.is_string()) {
-        fail("__metadata__ value of '" + key + "' is " + Json::type_name(value.type()) +
-             "; metadata values must be strings");
+        fail("__metadata__ value of '" + key + "' is " + json_type_name(value) + "; metadata values must be strings");
       }
-      out.emplace(key, value.as_string());
+      out.emplace(key, value.get<std::string>());
     }
   }
 
-  const Json& field(const std::string& name, const Json& entry, const char* key, Json::Type type) const {
-    const Json* v = entry.find(key);
-    if (!v) fail("tensor '" + name + "' has no \"" + key + "\"");
-    if (v->type() != type) {
-      fail("tensor '" + name + "': \"" + key + "\" is " + Json::type_name(v->type()) + ", expected " +
-           Json::type_name(type));
+  const Json& field(const std::string& name, const Json& entry, const char* key, Json::value_t type) const {
+    const auto it = entry.find(key);
+    if (it == entry.end()) fail("tensor '" + name + "' has no \"" + key + "\"");
+    if (it->type() != type) {
+      fail("tensor '" + name + "': \"" + key + "\" is " + json_type_name(*it) + ", expected " +
+           json_type_name(Json(type)));
     }
-    return *v;
+    return *it;
   }
 
+  // An integer within +-2^53 (what a double holds exactly, as other readers
+  // of the format may keep numbers); 1e3 or 4.0 count as integers.
   std::int64_t integer(const std::string& name, const Json& v, const char* what) const {
-    if (!v.is_number() || v.as_number() != std::floor(v.as_number())) {
+    constexpr std::uint64_t kMaxExact = std::uint64_t{1} << 53;
+    if (v.is_number_unsigned()) {
+      if (v.get<std::uint64_t>() > kMaxExact) fail("tensor '" + name + "': " + what + " " + v.dump() + " is too large");
+      return static_cast<std::int64_t>(v.get<std::uint64_t>());
+    }
+    if (v.is_number_integer()) {
+      if (v.get<std::int64_t>() < -static_cast<std::int64_t>(kMaxExact))
+        fail("tensor '" + name + "': " + what + " " + v.dump() + " is too large");
+      return v.get<std::int64_t>();
+    }
+    if (!v.is_number_float() || v.get<double>() != std::floor(v.get<double>())) {
       fail("tensor '" + name + "': " + what + " " + v.dump() + " is not an integer");
     }
-    if (!v.is_exact_integer()) fail("tensor '" + name + "': " + what + " " + v.dump() + " is too large");
-    return v.as_int64();
+    const double d = v.get<double>();
+    if (std::fabs(d) > static_cast<double>(kMaxExact)) fail("tensor '" + name + "': " + what + " " + v.dump() + " is too large");
+    return static_cast<std::int64_t>(d);
   }
 
   Span read_entry(const std::string& name, const Json& entry, std::size_t index) const {
-    if (!entry.is_object()) {
-      fail("tensor '" + name + "' is " + Json::type_name(entry.type()) + ", expected an object");
-    }
+    if (!entry.is_object()) fail("tensor '" + name + "' is " + json_type_name(entry) + ", expected an object");
     Span s;
     s.index = index;
-    const std::string& dtype = field(name, entry, "dtype", Json::Type::String).as_string();
-    const Json& shape = field(name, entry, "shape", Json::Type::Array);
-    const Json& offsets = field(name, entry, "data_offsets", Json::Type::Array);
+    const auto& dtype = field(name, entry, "dtype", Json::value_t::string).get_ref<const std::string&>();
+    const Json& shape = field(name, entry, "shape", Json::value_t::array);
+    const Json& offsets = field(name, entry, "data_offsets", Json::value_t::array);
 
     s.dtype = nullptr;
     for (const Dtype& d : kReadable) {
@@ -238,13 +250,13 @@ class Loader {
     if (!s.dtype) {
       fail("tensor '" + name + "' has unsupported dtype '" + dtype + "' (MetaLab reads F32, F64, F16, BF16)");
     }
-    for (const Json& d : shape.as_array()) s.shape.push_back(integer(name, d, "dimension"));
+    for (const Json& d : shape) s.shape.push_back(integer(name, d, "dimension"));
     s.info = analyse_shape(s.shape);
     if (!s.info.error.empty()) fail("tensor '" + name + "': " + s.info.error);
 
     if (offsets.size() != 2) fail("tensor '" + name + "': data_offsets must be [begin, end]");
-    const std::int64_t begin = integer(name, offsets.as_array()[0], "offset");
-    const std::int64_t end = integer(name, offsets.as_array()[1], "offset");
+    const std::int64_t begin = integer(name, offsets[0], "offset");
+    const std::int64_t end = integer(name, offsets[1], "offset");
     if (begin < 0 || end < begin || static_cast<std::uint64_t>(end) > buffer_.size()) {
       fail("tensor '" + name + "': data_offsets [" + std::to_string(begin) + "," + std::to_string(end) +
            "] out of range for a data buffer of " + std::to_string(buffer_.size()) + " bytes");
@@ -328,11 +340,11 @@ void Checkpoint::add(std::string name, std::vector<std::int64_t> shape, Matrix m
 }
 
 std::string save_safetensors(const Checkpoint& ckpt) {
-  Json::Object header;
+  Json header = Json::object();
   if (!ckpt.metadata.empty()) {
-    Json::Object meta;
-    for (const auto& [key, value] : ckpt.metadata) meta.emplace_back(key, Json(value));
-    header.emplace_back(kMetadataKey, Json(std::move(meta)));
+    Json meta = Json::object();
+    for (const auto& [key, value] : ckpt.metadata) meta[key] = value;
+    header[kMetadataKey] = std::move(meta);
   }
   std::set<std::string_view> names;
   std::uint64_t offset = 0;
@@ -345,15 +357,16 @@ std::string save_safetensors(const Checkpoint& ckpt) {
                                   " but a " + std::to_string(t.data.rows()) + "x" +
                                   std::to_string(t.data.cols()) + " matrix");
     }
-    Json::Array shape;
-    for (std::int64_t d : t.shape) shape.emplace_back(d);
     const std::uint64_t end = offset + 4 * static_cast<std::uint64_t>(t.data.size());
-    Json::Object entry{{"dtype", Json("F32")}, {"shape", Json(std::move(shape))},
-                       {"data_offsets", Json(Json::Array{Json(offset), Json(end)})}};
-    header.emplace_back(name, Json(std::move(entry)));
+    header[name] = Json{{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, end}}};
     offset = end;
   }
-  std::string text = Json(std::move(header)).dump();
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const nlohmann::json::type_error& e) {  // a name or metadata string that is not UTF-8
+    throw std::invalid_argument(std::string("checkpoint: ") + e.what());
+  }
   text.append((8 - text.size() % 8) % 8, ' ');  // data starts 8-byte aligned
 
   std::string out;

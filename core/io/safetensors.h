@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "core/common/matrix.h"
-#include "core/io/json.h"  // FormatError
+#include "core/io/format_error.h"
 
 namespace metalab {
 

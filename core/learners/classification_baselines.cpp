@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/common/options.h"
+
 namespace metalab {
 
 namespace {
@@ -233,14 +235,10 @@ void ClassificationPretrain::load_extra(const Checkpoint& ckpt) {
   std::string item;
   while (std::getline(s, item, ',')) {
     if (item.empty()) continue;
-    int v = 0;
-    try {
-      std::size_t used = 0;
-      v = std::stoi(item, &used);
-      if (used != item.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
+    const auto id = parse_integer(item);
+    if (!id || *id < 0 || *id > std::numeric_limits<int>::max())
       throw FormatError("checkpoint " + ckpt.source + ": pretrain.class_ids holds '" + item + "', not a class id");
-    }
+    const int v = static_cast<int>(*id);
     if (!index.emplace(v, static_cast<int>(ids.size())).second)
       throw FormatError("checkpoint " + ckpt.source + ": pretrain.class_ids repeats class " + item);
     ids.push_back(v);

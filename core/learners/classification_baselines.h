@@ -37,7 +37,6 @@ class NearestNeighbour : public Learner {
   explicit NearestNeighbour(LearnerConfig config);
   StepStats meta_step(const std::vector<Task>& batch) override;
   std::vector<Predictor> adapt(const Task& task, int steps) const override;
-  bool iterative() const override { return false; }
   const ParamsF& params() const override { return params_; }
 
  protected:

@@ -1,16 +1,12 @@
 #include "core/learners/learner.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
-#include "core/learners/baselines.h"
-#include "core/learners/classification_baselines.h"
-#include "core/learners/maml.h"
-#include "core/learners/mann.h"
-#include "core/learners/matchingnet.h"
-#include "core/learners/protonet.h"
-#include "core/learners/reptile.h"
+#include "core/common/options.h"
+#include "core/learners/registry.h"
 
 namespace metalab {
 
@@ -23,73 +19,14 @@ std::string fmt(double v) {
   return s.str();
 }
 
-float get_float(const std::map<std::string, std::string>& m, const std::string& key, float fallback) {
-  auto it = m.find(key);
-  if (it == m.end()) return fallback;
-  try {
-    std::size_t used = 0;
-    const float v = std::stof(it->second, &used);
-    if (used != it->second.size()) throw std::invalid_argument("trailing");
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument("learner config: '" + key + "' must be a number, got '" + it->second + "'");
-  }
-}
-
-long long get_integer(const std::map<std::string, std::string>& m, const std::string& key, long long fallback) {
-  auto it = m.find(key);
-  if (it == m.end()) return fallback;
-  try {
-    std::size_t used = 0;
-    const long long v = std::stoll(it->second, &used);
-    if (used != it->second.size()) throw std::invalid_argument("trailing");
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument("learner config: '" + key + "' must be an integer, got '" + it->second + "'");
-  }
-}
-
-long iteration_of(const Checkpoint& ckpt) {
-  const std::string s = get_metadata_or(ckpt, "iteration", "0");
-  try {
-    std::size_t used = 0;
-    const long v = std::stol(s, &used);
-    if (used == s.size() && v >= 0) return v;
-  } catch (const std::exception&) {
-  }
-  throw FormatError("checkpoint " + ckpt.source + ": metadata 'iteration' must be a non-negative integer, got '" + s +
-                    "'");
-}
-
-bool get_bool(const std::map<std::string, std::string>& m, const std::string& key, bool fallback) {
-  auto it = m.find(key);
-  if (it == m.end()) return fallback;
-  if (it->second != "true" && it->second != "false")
-    throw std::invalid_argument("learner config: '" + key + "' must be true or false, got '" + it->second + "'");
-  return it->second == "true";
-}
-
 }  // namespace
 
 void sequential_for(int n, const std::function<void(int)>& body) {
   for (int i = 0; i < n; ++i) body(i);
 }
 
-const std::vector<std::string>& learner_names() {
-  static const std::vector<std::string> names{"maml",     "fomaml",  "metasgd",  "anil",        "reptile",
-                                               "pretrain", "scratch", "protonet", "matchingnet", "nearest",
-                                               "mann", "lstm", "feedforward"};
-  return names;
-}
-
 void LearnerConfig::validate() const {
-  bool known = false;
-  for (const auto& n : learner_names()) known = known || n == learner;
-  if (!known) {
-    std::string list;
-    for (const auto& n : learner_names()) list += (list.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown learner '" + learner + "' (expected one of: " + list + ")");
-  }
+  const LearnerInfo& info = learner_info(learner);  // throws for an unknown name, listing the known ones
   model.validate();
   auto positive = [](const char* name, double v) {
     if (!(v > 0) || !std::isfinite(v))
@@ -107,16 +44,13 @@ void LearnerConfig::validate() const {
   if (distance != "euclidean" && distance != "cosine")
     throw std::invalid_argument("learner config: distance must be euclidean or cosine, got '" + distance + "'");
   if (pretrain_classes < 0) throw std::invalid_argument("learner config: pretrain_classes must be >= 0");
-  if (learner == "pretrain" && model.classification && pretrain_classes < 2)
-    throw std::invalid_argument(
-        "learner config: pretrain on classification needs pretrain_classes (the number of meta-training classes, >= 2)");
   if (memory_slots < 1 || memory_width < 1 || read_heads < 1 || read_heads > memory_slots)
     throw std::invalid_argument("learner config: memory_slots and memory_width must be >= 1, read_heads in [1, memory_slots]");
   if (!(usage_decay >= 0 && usage_decay <= 1)) throw std::invalid_argument("learner config: usage_decay must be in [0, 1]");
-  if (is_sequence_learner(learner)) SequenceNetConfig::from_learner(*this);  // throws naming the problem
   if (outer_optimizer != "adam" && outer_optimizer != "sgd" && outer_optimizer != "rmsprop")
     throw std::invalid_argument("learner config: outer_optimizer must be adam, sgd or rmsprop, got '" +
                                 outer_optimizer + "'");
+  if (info.validate) info.validate(*this);
 }
 
 std::map<std::string, std::string> LearnerConfig::to_metadata() const {
@@ -151,31 +85,39 @@ LearnerConfig LearnerConfig::from_metadata(const std::map<std::string, std::stri
   if (it == m.end()) throw std::invalid_argument("learner config: metadata has no 'learner' entry");
   c.learner = it->second;
   c.model = ModelConfig::from_metadata(m);
-  c.inner_lr = get_float(m, "inner_lr", c.inner_lr);
-  c.inner_steps = static_cast<int>(get_integer(m, "inner_steps", c.inner_steps));
-  c.outer_lr = get_float(m, "outer_lr", c.outer_lr);
-  if (auto o = m.find("outer_optimizer"); o != m.end()) c.outer_optimizer = o->second;
-  c.meta_batch = static_cast<int>(get_integer(m, "meta_batch", c.meta_batch));
-  c.grad_clip = get_float(m, "grad_clip", c.grad_clip);
-  c.first_order = get_bool(m, "first_order", c.first_order);
-  c.metasgd_init_lr = get_float(m, "metasgd_init_lr", c.metasgd_init_lr);
-  c.reptile_epsilon = get_float(m, "reptile_epsilon", c.reptile_epsilon);
-  c.scratch_lr = get_float(m, "scratch_lr", c.scratch_lr);
-  c.memory_slots = static_cast<int>(get_integer(m, "memory_slots", c.memory_slots));
-  c.memory_width = static_cast<int>(get_integer(m, "memory_width", c.memory_width));
-  c.read_heads = static_cast<int>(get_integer(m, "read_heads", c.read_heads));
-  c.usage_decay = get_float(m, "usage_decay", c.usage_decay);
-  c.seed = static_cast<std::uint64_t>(get_integer(m, "seed", 0));
-  if (auto d = m.find("distance"); d != m.end()) c.distance = d->second;
+  // Metadata holds more than the learner's keys (model.*, task.*, trainer.*): no finish().
+  OptionReader r(m, "learner config");
+  r.booleans_as_words();
+  const auto real = [&r](const char* key, float fallback) { return static_cast<float>(r.real(key, fallback)); };
+  const auto integer = [&r](const char* key, int fallback) { return static_cast<int>(r.integer(key, fallback)); };
+  c.inner_lr = real("inner_lr", c.inner_lr);
+  c.inner_steps = integer("inner_steps", c.inner_steps);
+  c.outer_lr = real("outer_lr", c.outer_lr);
+  c.outer_optimizer = r.text("outer_optimizer", c.outer_optimizer);
+  c.meta_batch = integer("meta_batch", c.meta_batch);
+  c.grad_clip = real("grad_clip", c.grad_clip);
+  c.first_order = r.boolean("first_order", c.first_order);
+  c.metasgd_init_lr = real("metasgd_init_lr", c.metasgd_init_lr);
+  c.reptile_epsilon = real("reptile_epsilon", c.reptile_epsilon);
+  c.scratch_lr = real("scratch_lr", c.scratch_lr);
+  c.memory_slots = integer("memory_slots", c.memory_slots);
+  c.memory_width = integer("memory_width", c.memory_width);
+  c.read_heads = integer("read_heads", c.read_heads);
+  c.usage_decay = real("usage_decay", c.usage_decay);
+  c.seed = static_cast<std::uint64_t>(r.integer("seed", 0, 0, std::numeric_limits<long long>::max()));
+  c.distance = r.text("distance", c.distance);
   // Checkpoints from before the scale existed were trained unscaled.
-  c.cosine_scale = get_float(m, "cosine_scale", 1.0f);
-  c.pretrain_classes = static_cast<int>(get_integer(m, "pretrain_classes", c.pretrain_classes));
-  c.finetune_body = get_bool(m, "finetune_body", c.finetune_body);
+  c.cosine_scale = real("cosine_scale", 1.0f);
+  c.pretrain_classes = integer("pretrain_classes", c.pretrain_classes);
+  c.finetune_body = r.boolean("finetune_body", c.finetune_body);
   c.validate();
   return c;
 }
 
-Learner::Learner(LearnerConfig config) : config_(std::move(config)), model_((config_.validate(), config_.model)) {}
+Learner::Learner(LearnerConfig config)
+    : config_(std::move(config)), info_((config_.validate(), &learner_info(config_.learner))), model_(config_.model) {}
+
+bool Learner::iterative() const { return info_->iterative(); }
 
 void Learner::check_finite(double x, const char* what) const {
   if (!std::isfinite(x)) {
@@ -207,10 +149,13 @@ void Learner::load(const Checkpoint& ckpt) {
     if (!e.data.allFinite())
       throw FormatError("checkpoint " + ckpt.source + ": tensor '" + p.name(i) + "' contains NaN or infinity");
   }
-  const long iteration = iteration_of(ckpt);
+  const auto iteration = parse_integer(get_metadata_or(ckpt, "iteration", "0"));
+  if (!iteration || *iteration < 0)
+    throw FormatError("checkpoint " + ckpt.source + ": metadata 'iteration' is not a count: '" +
+                      get_metadata_or(ckpt, "iteration", "") + "'");
   load_extra(ckpt);  // may throw before anything changes below
   for (std::size_t i = 0; i < p.size(); ++i) p[i].mutable_value() = get_tensor(ckpt, p.name(i)).data;
-  iteration_ = iteration;
+  iteration_ = static_cast<long>(*iteration);
 }
 
 const TensorEntry& expect_matrix(const Checkpoint& ckpt, const std::string& name, Eigen::Index rows, Eigen::Index cols) {
@@ -226,32 +171,5 @@ const TensorEntry& expect_matrix(const Checkpoint& ckpt, const std::string& name
 
 void Learner::save_extra(Checkpoint&) const {}
 void Learner::load_extra(const Checkpoint&) {}
-
-std::unique_ptr<Learner> make_learner(const LearnerConfig& config) {
-  config.validate();
-  const std::string& k = config.learner;
-  if (k == "maml" || k == "fomaml" || k == "metasgd" || k == "anil") return std::make_unique<GradientMetaLearner>(config);
-  if (k == "reptile") return std::make_unique<Reptile>(config);
-  if (k == "pretrain" && config.model.classification) return std::make_unique<ClassificationPretrain>(config);
-  if (k == "pretrain") return std::make_unique<PretrainBaseline>(config);
-  if (k == "protonet") return std::make_unique<PrototypicalNetwork>(config);
-  if (k == "matchingnet") return std::make_unique<MatchingNetwork>(config);
-  if (k == "nearest") return std::make_unique<NearestNeighbour>(config);
-  if (is_sequence_learner(k)) return std::make_unique<MannLearner>(config);
-  if (k == "scratch") return std::make_unique<ScratchBaseline>(config);
-  throw std::invalid_argument("unknown learner '" + k + "'");
-}
-
-std::unique_ptr<Learner> load_learner(const Checkpoint& ckpt) {
-  LearnerConfig config;
-  try {
-    config = LearnerConfig::from_metadata(ckpt.metadata);
-  } catch (const std::invalid_argument& e) {
-    throw FormatError("checkpoint " + ckpt.source + ": " + e.what());
-  }
-  auto learner = make_learner(config);
-  learner->load(ckpt);
-  return learner;
-}
 
 }  // namespace metalab

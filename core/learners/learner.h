@@ -1,7 +1,7 @@
 // The one interface every learner implements, baselines included, so that the
 // trainer, the evaluator, the CLI and every view of the page treat them alike.
 //
-//   auto learner = make_learner(config, rng_seed);
+//   auto learner = make_learner(config);                    // through the registry (registry.h)
 //   StepStats s = learner->meta_step(batch_of_tasks);      // one meta-iteration
 //   auto path = learner->adapt(task, 10);                   // predictors after 0..10 steps
 //   Matrix y = path[5](task.query_x);                       // predictions after 5 steps
@@ -9,7 +9,9 @@
 //
 // Iterative learners (the MAML family, Reptile, fine-tuning baselines) return
 // steps + 1 predictors; learners that adapt in one shot (prototypical and
-// matching networks, the memory network) return a single one.
+// matching networks, the memory network) return a single one. What each
+// learner is (family, title, accepted tasks...) is its entry in the learner
+// registry (core/learners/registry.h), which also builds it.
 #pragma once
 
 #include <functional>
@@ -27,8 +29,10 @@ namespace metalab {
 
 // All hyper-parameters of a learner. Every field round-trips through a
 // checkpoint's metadata, so a checkpoint alone rebuilds its learner.
+struct LearnerInfo;  // core/learners/registry.h
+
 struct LearnerConfig {
-  std::string learner = "maml";  // maml, fomaml, metasgd, anil, reptile, pretrain, scratch, protonet, ...
+  std::string learner = "maml";  // a name in the registry: maml, fomaml, metasgd, anil, reptile, pretrain, ...
   ModelConfig model;
   float inner_lr = 0.01f;      // alpha: inner-loop / fine-tuning SGD step size
   int inner_steps = 1;         // inner SGD steps during meta-training
@@ -99,13 +103,15 @@ class Learner {
   const LearnerConfig& config() const { return config_; }
   const Model& model() const { return model_; }
   const std::string& kind() const { return config_.learner; }
+  // Its registry entry.
+  const LearnerInfo& info() const { return *info_; }
 
   // One meta-training iteration on a batch of tasks.
   virtual StepStats meta_step(const std::vector<Task>& batch) = 0;
   // Adapts to task.support_*; element k predicts after k adaptation steps.
   virtual std::vector<Predictor> adapt(const Task& task, int steps) const = 0;
   // Whether adapt() returns one predictor per step (false: one-shot adaptation).
-  virtual bool iterative() const { return true; }
+  bool iterative() const;
 
   // The meta-learned parameters (what a checkpoint stores and views inspect).
   virtual const ParamsF& params() const = 0;
@@ -125,6 +131,7 @@ class Learner {
   void check_finite(double x, const char* what) const;
 
   LearnerConfig config_;
+  const LearnerInfo* info_;
   Model model_;
   ParallelFor parallel_ = sequential_for;
   long iteration_ = 0;
@@ -136,10 +143,11 @@ class Learner {
 // for [40,1]), throws FormatError naming the checkpoint and the tensor.
 const TensorEntry& expect_matrix(const Checkpoint& ckpt, const std::string& name, Eigen::Index rows, Eigen::Index cols);
 
-// Names accepted by make_learner, in the order the CLI and the page list them.
+// Through the registry (registry.cpp): the names accepted by make_learner, in
+// the order the CLI and the page list them; the learner config.learner names;
+// a learner (config and state) rebuilt from a checkpoint.
 const std::vector<std::string>& learner_names();
 std::unique_ptr<Learner> make_learner(const LearnerConfig& config);
-// Rebuilds a learner (config and state) from a checkpoint.
 std::unique_ptr<Learner> load_learner(const Checkpoint& ckpt);
 
 }  // namespace metalab

@@ -2,13 +2,15 @@
 
 #include <stdexcept>
 
+#include "core/learners/registry.h"
+
 namespace metalab {
 
 GradientMetaLearner::GradientMetaLearner(LearnerConfig config) : Learner(std::move(config)) {
   Rng rng(config_.seed);
   params_ = model_.init(rng);
   for (std::size_t i = 0; i < params_.size(); ++i)
-    adapt_mask_.push_back(config_.learner != "anil" || model_.is_head(params_.name(i)));
+    adapt_mask_.push_back(!info().head_only() || model_.is_head(params_.name(i)));
   trainable_ = params_;
   if (meta_sgd()) {
     for (std::size_t i = 0; i < params_.size(); ++i) {
@@ -20,55 +22,80 @@ GradientMetaLearner::GradientMetaLearner(LearnerConfig config) : Learner(std::mo
   optimizer_ = make_outer_optimizer(config_);
 }
 
+bool GradientMetaLearner::meta_sgd() const { return info().step_sizes(); }
+bool GradientMetaLearner::first_order() const { return config_.first_order || info().first_order(); }
+
 void GradientMetaLearner::set_step_sizes(float value) {
   for (std::size_t i = 0; i < step_sizes_.size(); ++i) step_sizes_[i].mutable_value().setConstant(value);
 }
 
 GradientMetaLearner::TaskGradient GradientMetaLearner::task_gradient(const Task& task, bool first_order_only) const {
+  return compute_task_gradient(task, first_order_only, params_, step_sizes_);
+}
+
+GradientMetaLearner::TaskGradientOf<double> GradientMetaLearner::task_gradient_double(const Task& task,
+                                                                                     bool first_order_only,
+                                                                                     const ParamsD* params,
+                                                                                     const ParamsD* step_sizes) const {
+  const ParamsD p = params ? *params : params_.cast<double>(true);
+  const ParamsD lr = step_sizes ? *step_sizes : step_sizes_.cast<double>(true);
+  if (p.size() != params_.size() || lr.size() != step_sizes_.size())
+    throw std::invalid_argument(config_.learner + ": task_gradient_double needs as many parameters and step sizes as the learner");
+  return compute_task_gradient(task, first_order_only, p, lr);
+}
+
+template <typename T>
+GradientMetaLearner::TaskGradientOf<T> GradientMetaLearner::compute_task_gradient(const Task& task,
+                                                                                bool first_order_only,
+                                                                                const nn::Params<T>& params,
+                                                                                const nn::Params<T>& step_sizes) const {
+  using Tens = ad::Tensor<T>;
   validate_task(model_, task, config_.learner.c_str());
   if (task.query_x.rows() == 0) throw std::invalid_argument(config_.learner + ": a meta-training task needs query points");
   ad::EnableGradGuard differentiate;
-  const bool anil = config_.learner == "anil";
-  const Tensorf xs(task.support_x), xq(task.query_x);
+  const bool anil = info().head_only();
+  const Tens xs(task.support_x.cast<T>()), xq(task.query_x.cast<T>());
   // ANIL: the body is fixed during the inner loop, so embed once.
-  const Tensorf feat_s = anil ? model_.embed(params_, xs) : Tensorf();
-  const Tensorf feat_q = anil ? model_.embed(params_, xq) : Tensorf();
-  auto run = [&](const ParamsF& p, bool support) {
+  const Tens feat_s = anil ? model_.embed(params, xs) : Tens();
+  const Tens feat_q = anil ? model_.embed(params, xq) : Tens();
+  auto run = [&](const nn::Params<T>& p, bool support) {
     if (anil) return model_.head(p, support ? feat_s : feat_q);
     return model_.forward(p, support ? xs : xq);
   };
 
-  TaskGradient out;
-  ParamsF fast = params_;
-  std::vector<Tensorf> adaptable;
+  TaskGradientOf<T> out;
+  nn::Params<T> fast = params;
+  std::vector<Tens> adaptable;
   std::vector<std::size_t> adaptable_index;
   for (std::size_t i = 0; i < fast.size(); ++i)
     if (adapt_mask_[i]) adaptable_index.push_back(i);
 
   for (int s = 0; s < config_.inner_steps; ++s) {
-    const Tensorf loss = model_.loss(run(fast, true), task.support_y);
-    if (s == 0) out.support_loss = loss.item();
+    const Tens loss = model_.loss(run(fast, true), task.support_y);
+    if (s == 0) out.support_loss = static_cast<double>(loss.item());
     adaptable.clear();
     for (std::size_t i : adaptable_index) adaptable.push_back(fast[i]);
-    const std::vector<Tensorf> g = ad::grad(loss, adaptable, ad::GradOptions{!first_order_only});
-    ParamsF next;
+    const std::vector<Tens> g = ad::grad(loss, adaptable, ad::GradOptions{!first_order_only});
+    nn::Params<T> next;
     std::size_t k = 0;
     for (std::size_t i = 0; i < fast.size(); ++i) {
       if (!adapt_mask_[i]) {
         next.add(fast.name(i), fast[i]);
         continue;
       }
-      const Tensorf& gi = g[k++];
-      Tensorf step = meta_sgd() ? ad::mul(step_sizes_[i], gi) : ad::mul_scalar(gi, config_.inner_lr);
+      const Tens& gi = g[k++];
+      Tens step = meta_sgd() ? ad::mul(step_sizes[i], gi) : ad::mul_scalar(gi, static_cast<T>(config_.inner_lr));
       next.add(fast.name(i), ad::sub(fast[i], step));
     }
     fast = std::move(next);
   }
-  const Tensorf output = run(fast, false);
-  const Tensorf query_loss = model_.loss(output, task.query_y);
-  out.query_loss = query_loss.item();
-  out.metric = model_.metric(output.value(), task.query_y);
-  out.grads = ad::grad(query_loss, trainable_.tensors());
+  const Tens output = run(fast, false);
+  const Tens query_loss = model_.loss(output, task.query_y);
+  out.query_loss = static_cast<double>(query_loss.item());
+  out.metric = model_.metric(output.value().template cast<float>(), task.query_y);
+  std::vector<Tens> trainable = params.tensors();
+  for (std::size_t i = 0; i < step_sizes.size(); ++i) trainable.push_back(step_sizes[i]);
+  out.grads = ad::grad(query_loss, trainable);
   return out;
 }
 

@@ -1,4 +1,5 @@
-// The MAML family (Finn et al. 2017) in one learner, selected by name:
+// The MAML family (Finn et al. 2017) in one learner; its registry entry
+// (registry.h: first_order, step_sizes, head_only) says which one:
 //
 //   maml     exact second-order MAML. For each task i the inner loop takes
 //            `inner_steps` SGD steps on the support loss,
@@ -37,15 +38,26 @@ class GradientMetaLearner : public Learner {
   const ParamsF& step_sizes() const { return step_sizes_; }
   bool adapts(std::size_t param_index) const { return adapt_mask_[param_index]; }
 
-  struct TaskGradient {
+  template <typename T>
+  struct TaskGradientOf {
     double query_loss = 0;    // after adaptation
     double support_loss = 0;  // before adaptation
     double metric = 0;        // query accuracy or MSE after adaptation
-    std::vector<Tensorf> grads;  // for params(), then step_sizes() (Meta-SGD)
+    std::vector<ad::Tensor<T>> grads;  // for params(), then step_sizes() (Meta-SGD)
   };
+  using TaskGradient = TaskGradientOf<float>;
+  using ParamsD = nn::Params<double>;
   // The meta-gradient of one task's post-adaptation query loss, exact or first
   // order (the `inspect meta-gradient` command and the page compare the two).
   TaskGradient task_gradient(const Task& task, bool first_order) const;
+  // The same computation (one template, instantiated twice) in double
+  // precision, at the learner's weights and step sizes or at the given ones.
+  // The learner trains in float, where central finite differences are too
+  // coarse to check a second-order term; in double they are not, so the tests
+  // check this, the code that trains, against finite differences of
+  // query_loss (tests/learners/maml_meta_gradient_test.cpp).
+  TaskGradientOf<double> task_gradient_double(const Task& task, bool first_order, const ParamsD* params = nullptr,
+                                              const ParamsD* step_sizes = nullptr) const;
 
   // Replaces the step sizes (tests: Meta-SGD with frozen step sizes = MAML).
   void set_step_sizes(float value);
@@ -58,8 +70,11 @@ class GradientMetaLearner : public Learner {
   ParamsF& mutable_params() override { return params_; }
 
  private:
-  bool meta_sgd() const { return config_.learner == "metasgd"; }
-  bool first_order() const { return config_.first_order || config_.learner == "fomaml"; }
+  bool meta_sgd() const;
+  bool first_order() const;
+  template <typename T>
+  TaskGradientOf<T> compute_task_gradient(const Task& task, bool first_order, const nn::Params<T>& params,
+                                          const nn::Params<T>& step_sizes) const;
 
   ParamsF params_;
   ParamsF step_sizes_;

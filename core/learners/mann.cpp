@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <numeric>
-#include <sstream>
 #include <stdexcept>
 
+#include "core/io/strict_json.h"
 #include "core/learners/adaptation.h"
+#include "core/learners/registry.h"
 
 namespace metalab {
 
@@ -25,17 +27,6 @@ const char* sequence_arch_name(SequenceArch arch) {
     case SequenceArch::FeedForward: return "feedforward";
   }
   return "?";
-}
-
-SequenceArch parse_sequence_arch(const std::string& name) {
-  if (name == "mann") return SequenceArch::Mann;
-  if (name == "lstm") return SequenceArch::Lstm;
-  if (name == "feedforward") return SequenceArch::FeedForward;
-  throw std::invalid_argument("unknown sequence learner '" + name + "' (expected mann, lstm or feedforward)");
-}
-
-bool is_sequence_learner(const std::string& name) {
-  return name == "mann" || name == "lstm" || name == "feedforward";
 }
 
 void SequenceNetConfig::validate() const {
@@ -61,7 +52,15 @@ void SequenceNetConfig::validate() const {
 
 SequenceNetConfig SequenceNetConfig::from_learner(const LearnerConfig& config) {
   SequenceNetConfig c;
-  c.arch = parse_sequence_arch(config.learner);
+  const LearnerInfo& info = learner_info(config.learner);
+  const auto sequence_only = [](const LearnerInfo& l) { return l.tasks == static_cast<TaskKinds>(TaskKind::Sequence); };
+  if (!sequence_only(info)) {
+    std::vector<std::string> nets;
+    for (const LearnerInfo& l : learner_registry())
+      if (sequence_only(l)) nets.emplace_back(l.name);
+    throw std::invalid_argument("'" + config.learner + "' is not a sequence network (expected " + join_names(nets) + ")");
+  }
+  c.arch = info.memory() ? SequenceArch::Mann : info.recurrent() ? SequenceArch::Lstm : SequenceArch::FeedForward;
   c.input_dim = config.model.input_dim;
   c.num_classes = config.model.output_dim;
   c.hidden = config.model.hidden;
@@ -292,33 +291,26 @@ template std::vector<Mat<double>> sequence_inputs<double>(const std::vector<Matr
 // ---------------------------------------------------------------- trace JSON
 
 namespace {
-class JsonNumbers {
+// Numbers rounded to `digits` significant digits (a trace is for looking at,
+// and full floats would triple its size); NaN and infinity become null.
+class TraceNumbers {
  public:
-  explicit JsonNumbers(int digits) : digits_(digits) {}
-  void number(std::ostringstream& o, double v) const {
-    if (!std::isfinite(v)) {
-      o << "null";
-      return;
-    }
+  explicit TraceNumbers(int digits) : digits_(digits) {}
+  Json number(double v) const {
+    if (!std::isfinite(v)) return nullptr;
     char buf[40];
     std::snprintf(buf, sizeof buf, "%.*g", digits_, v);
-    o << buf;
+    return std::strtod(buf, nullptr);
   }
-  void row(std::ostringstream& o, const Matrix& m, Eigen::Index r) const {
-    o << '[';
-    for (Eigen::Index j = 0; j < m.cols(); ++j) {
-      if (j) o << ',';
-      number(o, m(r, j));
-    }
-    o << ']';
+  Json row(const Matrix& m, Eigen::Index r) const {
+    Json out = Json::array();
+    for (Eigen::Index j = 0; j < m.cols(); ++j) out.push_back(number(m(r, j)));
+    return out;
   }
-  void matrix(std::ostringstream& o, const Matrix& m) const {
-    o << '[';
-    for (Eigen::Index i = 0; i < m.rows(); ++i) {
-      if (i) o << ',';
-      row(o, m, i);
-    }
-    o << ']';
+  Json matrix(const Matrix& m) const {
+    Json out = Json::array();
+    for (Eigen::Index i = 0; i < m.rows(); ++i) out.push_back(row(m, i));
+    return out;
   }
 
  private:
@@ -327,39 +319,35 @@ class JsonNumbers {
 }  // namespace
 
 std::string memory_trace_to_json(const MemoryTrace& t, int digits) {
-  const JsonNumbers j(digits < 1 ? 1 : digits > 17 ? 17 : digits);
-  std::ostringstream o;
-  o << "{\"learner\":\"" << t.learner << "\",\"slots\":" << t.slots << ",\"width\":" << t.width
-    << ",\"heads\":" << t.heads << ",\"num_classes\":" << t.num_classes << ",\"input_dim\":" << t.input_dim
-    << ",\"image_height\":" << t.image_height << ",\"image_width\":" << t.image_width << ",\"num_steps\":" << t.steps()
-    << ",\"steps\":[";
+  const TraceNumbers n(digits < 1 ? 1 : digits > 17 ? 17 : digits);
+  Json j = {{"learner", t.learner},         {"slots", t.slots},
+            {"width", t.width},             {"heads", t.heads},
+            {"num_classes", t.num_classes}, {"input_dim", t.input_dim},
+            {"image_height", t.image_height}, {"image_width", t.image_width},
+            {"num_steps", t.steps()}};
+  Json steps = Json::array();
   const bool memory = !t.memory.empty();
   for (int s = 0; s < t.steps(); ++s) {
     const std::size_t k = static_cast<std::size_t>(s);
-    if (s) o << ',';
-    o << "{\"t\":" << s << ",\"x\":";
-    j.row(o, t.inputs, s);
-    o << ",\"label\":" << t.labels[k] << ",\"prev_label\":" << (s ? t.labels[k - 1] : -1);
-    o << ",\"instance\":" << (k < t.instance.size() ? t.instance[k] : 0);
-    o << ",\"probs\":";
-    j.row(o, t.probabilities, s);
-    o << ",\"prediction\":" << t.predictions[k];
+    Json step = {{"t", s},
+                 {"x", n.row(t.inputs, s)},
+                 {"label", t.labels[k]},
+                 {"prev_label", s ? t.labels[k - 1] : -1},
+                 {"instance", k < t.instance.size() ? t.instance[k] : 0},
+                 {"probs", n.row(t.probabilities, s)},
+                 {"prediction", t.predictions[k]}};
     if (memory) {
-      o << ",\"zeroed_slot\":" << t.zeroed_slot[k] << ",\"write_weights\":";
-      j.matrix(o, t.write_weights[k]);
-      o << ",\"read_weights\":";
-      j.matrix(o, t.read_weights[k]);
-      o << ",\"usage\":";
-      j.row(o, t.usage[k], 0);
-      o << ",\"reads\":";
-      j.matrix(o, t.reads[k]);
-      o << ",\"memory\":";
-      j.matrix(o, t.memory[k]);
+      step["zeroed_slot"] = t.zeroed_slot[k];
+      step["write_weights"] = n.matrix(t.write_weights[k]);
+      step["read_weights"] = n.matrix(t.read_weights[k]);
+      step["usage"] = n.row(t.usage[k], 0);
+      step["reads"] = n.matrix(t.reads[k]);
+      step["memory"] = n.matrix(t.memory[k]);
     }
-    o << '}';
+    steps.push_back(std::move(step));
   }
-  o << "]}";
-  return o.str();
+  j["steps"] = std::move(steps);
+  return j.dump();
 }
 
 // ---------------------------------------------------------------- learner

@@ -57,9 +57,6 @@ namespace metalab {
 enum class SequenceArch { Mann, Lstm, FeedForward };
 // "mann", "lstm", "feedforward"
 const char* sequence_arch_name(SequenceArch arch);
-// std::invalid_argument for other names.
-SequenceArch parse_sequence_arch(const std::string& name);
-bool is_sequence_learner(const std::string& learner_name);
 
 struct SequenceNetConfig {
   SequenceArch arch = SequenceArch::Mann;
@@ -75,7 +72,8 @@ struct SequenceNetConfig {
 
   // std::invalid_argument naming the field.
   void validate() const;
-  // From a learner's config: arch from config.learner, D = model.input_dim,
+  // From a learner's config: arch from config.learner's registry entry
+  // (memory: mann, recurrent: lstm, else feedforward), D = model.input_dim,
   // C = model.output_dim, hidden = model.hidden, memory fields as given.
   static SequenceNetConfig from_learner(const LearnerConfig& config);
 };
@@ -171,7 +169,6 @@ class MannLearner : public Learner {
   StepStats meta_step(const std::vector<Task>& batch) override;
   // One predictor (one-shot adaptation); `steps` is ignored.
   std::vector<Predictor> adapt(const Task& task, int steps) const override;
-  bool iterative() const override { return false; }
   const ParamsF& params() const override { return params_; }
 
   const SequenceNet<float>& net() const { return net_; }

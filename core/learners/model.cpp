@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/common/options.h"
+
 namespace metalab {
 
 namespace {
@@ -11,35 +13,6 @@ std::string join_ints(const std::vector<int>& v) {
   std::ostringstream s;
   for (std::size_t i = 0; i < v.size(); ++i) s << (i ? "," : "") << v[i];
   return s.str();
-}
-std::vector<int> parse_ints(const std::string& text, const std::string& key) {
-  std::vector<int> out;
-  std::stringstream s(text);
-  std::string item;
-  while (std::getline(s, item, ',')) {
-    if (item.empty()) continue;
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw std::invalid_argument("model config: '" + key + "' must be a comma-separated list of integers, got '" +
-                                  text + "'");
-    }
-  }
-  return out;
-}
-int get_int(const std::map<std::string, std::string>& m, const std::string& key, int fallback) {
-  auto it = m.find(key);
-  if (it == m.end()) return fallback;
-  try {
-    std::size_t used = 0;
-    const int v = std::stoi(it->second, &used);
-    if (used != it->second.size()) throw std::invalid_argument("trailing");  // "5.0", "1e3"
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument("model config: '" + key + "' must be an integer, got '" + it->second + "'");
-  }
 }
 }  // namespace
 
@@ -89,26 +62,23 @@ void ModelConfig::to_metadata(std::map<std::string, std::string>& out, const std
 
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& in, const std::string& p) {
   ModelConfig c;
-  if (auto it = in.find(p + "backbone"); it != in.end()) c.backbone = it->second;
-  c.input_dim = get_int(in, p + "input_dim", c.input_dim);
-  if (auto it = in.find(p + "hidden"); it != in.end()) c.hidden = parse_ints(it->second, p + "hidden");
-  if (auto it = in.find(p + "activation"); it != in.end()) c.activation = it->second;
-  c.output_dim = get_int(in, p + "output_dim", c.output_dim);
-  if (auto it = in.find(p + "classification"); it != in.end()) {
-    // Only MetaLab's spelling: "True" (Python's str(True)) must not quietly mean false.
-    if (it->second != "true" && it->second != "false")
-      throw std::invalid_argument("model config: '" + p + "classification' must be true or false, got '" + it->second +
-                                  "'");
-    c.classification = it->second == "true";
-  }
-  c.image_height = get_int(in, p + "image_height", c.image_height);
-  c.image_width = get_int(in, p + "image_width", c.image_width);
-  c.image_channels = get_int(in, p + "image_channels", c.image_channels);
-  c.conv_hidden = get_int(in, p + "conv_hidden", c.conv_hidden);
-  c.conv_blocks = get_int(in, p + "conv_blocks", c.conv_blocks);
-  c.sequence_length = get_int(in, p + "sequence_length", c.sequence_length);
-  c.sequence_channels = get_int(in, p + "sequence_channels", c.sequence_channels);
-  c.conv_kernel = get_int(in, p + "conv_kernel", c.conv_kernel);
+  OptionReader r(in, "model config");  // the metadata holds other keys too: no finish()
+  r.booleans_as_words();
+  const auto integer = [&](const char* key, int fallback) { return static_cast<int>(r.integer(p + key, fallback)); };
+  c.backbone = r.text(p + "backbone", c.backbone);
+  c.input_dim = integer("input_dim", c.input_dim);
+  c.hidden = r.integers(p + "hidden", c.hidden);
+  c.activation = r.text(p + "activation", c.activation);
+  c.output_dim = integer("output_dim", c.output_dim);
+  c.classification = r.boolean(p + "classification", c.classification);
+  c.image_height = integer("image_height", c.image_height);
+  c.image_width = integer("image_width", c.image_width);
+  c.image_channels = integer("image_channels", c.image_channels);
+  c.conv_hidden = integer("conv_hidden", c.conv_hidden);
+  c.conv_blocks = integer("conv_blocks", c.conv_blocks);
+  c.sequence_length = integer("sequence_length", c.sequence_length);
+  c.sequence_channels = integer("sequence_channels", c.sequence_channels);
+  c.conv_kernel = integer("conv_kernel", c.conv_kernel);
   c.validate();
   return c;
 }
@@ -138,12 +108,14 @@ ParamsF Model::init(Rng& rng) const {
   return p;
 }
 
-Tensorf Model::forward(const ParamsF& params, const Tensorf& x) const {
+template <typename T>
+ad::Tensor<T> Model::forward(const nn::Params<T>& params, const ad::Tensor<T>& x) const {
   if (config_.backbone == "mlp") return mlp_.forward(params, x);
   return head(params, embed(params, x));
 }
 
-Tensorf Model::embed(const ParamsF& params, const Tensorf& x) const {
+template <typename T>
+ad::Tensor<T> Model::embed(const nn::Params<T>& params, const ad::Tensor<T>& x) const {
   if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
   // MAML-style batch norm: batch statistics at training and test time (transductive).
   if (config_.backbone == "conv1d") return seq_.forward(params, x, nn::Mode::Train);
@@ -163,7 +135,8 @@ std::vector<nn::BatchNormStats<float>> Model::init_batch_norm_stats() const {
   return conv_.init_stats<float>();
 }
 
-Tensorf Model::head(const ParamsF& params, const Tensorf& features) const {
+template <typename T>
+ad::Tensor<T> Model::head(const nn::Params<T>& params, const ad::Tensor<T>& features) const {
   if (config_.backbone == "mlp")
     return mlp_.layer(mlp_.num_layers() - 1).forward(params, mlp_.head_prefix(), features);
   return conv_head_.forward(params, "head", features);
@@ -200,9 +173,10 @@ std::vector<int> labels_of(const Matrix& y, int num_classes) {
   return labels;
 }
 
-Tensorf Model::loss(const Tensorf& output, const Matrix& y) const {
+template <typename T>
+ad::Tensor<T> Model::loss(const ad::Tensor<T>& output, const Matrix& y) const {
   if (config_.classification) return ad::cross_entropy(output, labels_of(y, config_.output_dim));
-  return ad::mse(output, Tensorf(y));
+  return ad::mse(output, ad::Tensor<T>(y.template cast<T>()));
 }
 
 double Model::metric(const Matrix& output, const Matrix& y) const {
@@ -216,5 +190,14 @@ double Model::metric(const Matrix& output, const Matrix& y) const {
   }
   return output.rows() ? static_cast<double>(correct) / static_cast<double>(output.rows()) : 0.0;
 }
+
+#define METALAB_INSTANTIATE_MODEL(T)                                                                  \
+  template ad::Tensor<T> Model::forward<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;         \
+  template ad::Tensor<T> Model::embed<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;           \
+  template ad::Tensor<T> Model::head<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;            \
+  template ad::Tensor<T> Model::loss<T>(const ad::Tensor<T>&, const Matrix&) const;
+
+METALAB_INSTANTIATE_MODEL(float)
+METALAB_INSTANTIATE_MODEL(double)
 
 }  // namespace metalab

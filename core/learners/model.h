@@ -47,10 +47,15 @@ class Model {
   const ModelConfig& config() const { return config_; }
 
   ParamsF init(Rng& rng) const;
+  // forward, embed(params, x), head and loss take float (training) or double
+  // (the finite-difference checks of the learners' meta-gradients); both are
+  // instantiated in model.cpp.
   // Raw outputs: predictions (regression) or logits (classification).
-  Tensorf forward(const ParamsF& params, const Tensorf& x) const;
+  template <typename T>
+  ad::Tensor<T> forward(const nn::Params<T>& params, const ad::Tensor<T>& x) const;
   // Features before the head (the embedding of metric learners and ANIL's body).
-  Tensorf embed(const ParamsF& params, const Tensorf& x) const;
+  template <typename T>
+  ad::Tensor<T> embed(const nn::Params<T>& params, const ad::Tensor<T>& x) const;
   // The same with an explicit batch-norm mode (Conv4; the MLP has no batch
   // norm and ignores both): Train normalises with the batch's statistics and
   // updates *stats when given; Eval normalises with *stats (running averages).
@@ -60,10 +65,12 @@ class Model {
   // Fresh running statistics, one per batch-norm layer (empty for the MLP).
   std::vector<nn::BatchNormStats<float>> init_batch_norm_stats() const;
   // The head applied to features from embed().
-  Tensorf head(const ParamsF& params, const Tensorf& features) const;
+  template <typename T>
+  ad::Tensor<T> head(const nn::Params<T>& params, const ad::Tensor<T>& features) const;
   int embedding_dim() const;
   // MSE against targets, or cross-entropy against class indices stored in y.
-  Tensorf loss(const Tensorf& output, const Matrix& y) const;
+  template <typename T>
+  ad::Tensor<T> loss(const ad::Tensor<T>& output, const Matrix& y) const;
   // Mean squared error, or accuracy in [0, 1] for classification.
   double metric(const Matrix& output, const Matrix& y) const;
   // Whether a parameter belongs to the head (adapted by ANIL).

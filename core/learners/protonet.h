@@ -65,7 +65,6 @@ class MetricLearner : public Learner {
   StepStats meta_step(const std::vector<Task>& batch) override;
   // One predictor: logits for new inputs, from the embedded support set.
   std::vector<Predictor> adapt(const Task& task, int steps) const override;
-  bool iterative() const override { return false; }
   const ParamsF& params() const override { return params_; }
 
   // Embeddings with the learned network, evaluation mode (running batch-norm statistics).

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
+#include "core/common/options.h"
 #include "core/eval/evaluate.h"
 
 namespace metalab {
@@ -19,14 +21,10 @@ constexpr std::uint64_t kValidationStream = 0x76616C6964617465ULL;  // "validate
 
 int parse_int_metadata(const Checkpoint& ckpt, const char* key, int fallback) {
   const std::string s = get_metadata_or(ckpt, key, std::to_string(fallback));
-  try {
-    std::size_t used = 0;
-    const int v = std::stoi(s, &used);
-    if (used != s.size()) throw std::invalid_argument("trailing");
-    return v;
-  } catch (const std::exception&) {
+  const auto v = parse_integer(s);
+  if (!v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
     throw FormatError("checkpoint " + ckpt.source + ": metadata '" + key + "' is not an integer: '" + s + "'");
-  }
+  return static_cast<int>(*v);
 }
 
 }  // namespace

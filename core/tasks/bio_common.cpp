@@ -14,7 +14,7 @@ BioOptionReader::BioOptionReader(std::string family, const BioTaskOptions& optio
   for (const auto& [key, value] : options_) {
     if (key == "name") continue;
     if (std::find(known_.begin(), known_.end(), key) == known_.end())
-      throw std::invalid_argument("unknown " + family_ + " task option '" + key + "' (known: " + join_names(known_, ", ") +
+      throw std::invalid_argument("unknown " + family_ + " task option '" + key + "' (known: " + join(known_, ", ") +
                                   ")");
   }
 }
@@ -88,7 +88,7 @@ std::string BioOptionReader::choice(const std::string& key, const std::string& f
                                     const std::vector<std::string>& choices) {
   std::string v = fallback;
   if (const std::string* s = find(key)) {
-    if (std::find(choices.begin(), choices.end(), *s) == choices.end()) bad(key, *s, "one of " + join_names(choices, ", "));
+    if (std::find(choices.begin(), choices.end(), *s) == choices.end()) bad(key, *s, "one of " + join(choices, ", "));
     v = *s;
   }
   used_[key] = v;
@@ -108,7 +108,7 @@ std::vector<std::string> BioOptionReader::list(const std::string& key) {
         cur += (*s)[i];
       }
     }
-    used_[key] = join_names(out);
+    used_[key] = join(out);
   }
   return out;
 }
@@ -163,12 +163,6 @@ std::string Fingerprint::hex() const {
   char buf[20];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
   return buf;
-}
-
-std::string join_names(const std::vector<std::string>& names, const char* sep) {
-  std::string s;
-  for (std::size_t i = 0; i < names.size(); ++i) s += (i ? sep : "") + names[i];
-  return s;
 }
 
 }  // namespace metalab

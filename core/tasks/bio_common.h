@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/options.h"  // join
 #include "core/tasks/episodes.h"
 
 namespace metalab {
@@ -92,7 +93,5 @@ class Fingerprint {
  private:
   std::uint64_t h_ = 1469598103934665603ULL;
 };
-
-std::string join_names(const std::vector<std::string>& names, const char* sep = ",");
 
 }  // namespace metalab

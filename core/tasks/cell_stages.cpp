@@ -108,13 +108,13 @@ std::unique_ptr<DescribedClassificationSource> make_cell_stage_source(const CsvT
     for (const auto& name : test_names)
       if (std::find(stages.begin(), stages.end(), name) == stages.end())
         throw std::invalid_argument("cell-stages task option 'test_stages': no stage '" + name + "' (stages: " +
-                                    join_names(stages, ", ") + ")");
+                                    join(stages, ", ") + ")");
     for (int s = 0; s < S; ++s)
       (std::count(test_names.begin(), test_names.end(), stages[static_cast<std::size_t>(s)]) ? split.test : split.train)
           .push_back(s);
     if (split.train.empty() || split.test.empty())
       throw std::invalid_argument("cell-stages: hold_out=stages needs stages in both meta-train and meta-test");
-    r.record("test_stages", join_names(test_names));
+    r.record("test_stages", join(test_names));
   } else {
     for (int half = 0; half < 2; ++half)
       for (int s = 0; s < S; ++s) d.class_names.push_back(stages[static_cast<std::size_t>(s)]);
@@ -149,7 +149,7 @@ std::unique_ptr<DescribedClassificationSource> make_cell_stage_source(const CsvT
       for (int g = 0; g < genes; ++g)
         if (static_cast<bool>(test_gene[static_cast<std::size_t>(g)]) == static_cast<bool>(train_row[static_cast<std::size_t>(i)]))
           d.x(i, g) = 0.0f;
-    r.record("test_genes", join_names(test_names));
+    r.record("test_genes", join(test_names));
   }
   return std::make_unique<DescribedClassificationSource>("cell-stages", std::make_shared<DatasetBank>(std::move(d)),
                                                          std::move(split), episodes, r.description());

@@ -17,7 +17,7 @@ std::string fmt(double v) {
   return s.str();
 }
 
-std::string join(const std::vector<std::string>& v, std::size_t max_items = 8) {
+std::string first_names(const std::vector<std::string>& v, std::size_t max_items = 8) {
   std::string out;
   for (std::size_t i = 0; i < v.size() && i < max_items; ++i) out += (i ? ", " : "") + v[i];
   if (v.size() > max_items) out += ", ... (" + std::to_string(v.size()) + " in all)";
@@ -161,7 +161,7 @@ ClassSplit make_class_split(const LabeledDataset& d, const ClassSplitConfig& cfg
       for (const std::string& name : *lists[s]) {
         auto it = std::find(d.class_names.begin(), d.class_names.end(), name);
         if (it == d.class_names.end())
-          throw DataError(d.source + ": no class named '" + name + "' (classes: " + join(d.class_names) + ")");
+          throw DataError(d.source + ": no class named '" + name + "' (classes: " + first_names(d.class_names) + ")");
         const int c = static_cast<int>(it - d.class_names.begin());
         if (owner[static_cast<std::size_t>(c)] >= 0)
           throw DataError(d.source + ": class '" + name + "' is named in two splits (or twice)");
@@ -400,7 +400,7 @@ Episode ClassificationSource::episode_for_classes(Split split, const std::vector
   info << n << "-way " << k << "-shot (" << split_word(split) << "): ";
   std::vector<std::string> names;
   for (int c : classes) names.push_back(bank_->class_name(c));
-  info << join(names, 10);
+  info << first_names(names, 10);
   t.info = info.str();
   return e;
 }

@@ -125,8 +125,8 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
     std::sort(split_cfg.train_classes.begin(), split_cfg.train_classes.end());
     std::sort(split_cfg.test_classes.begin(), split_cfg.test_classes.end());
   }
-  r.record("train_families", join_names(split_cfg.train_classes));
-  r.record("test_families", join_names(split_cfg.test_classes));
+  r.record("train_families", join(split_cfg.train_classes));
+  r.record("test_families", join(split_cfg.test_classes));
   d.validate();
   ClassSplit split = make_class_split(d, split_cfg);
   return std::make_unique<DescribedClassificationSource>("protein-families", std::make_shared<DatasetBank>(std::move(d)),

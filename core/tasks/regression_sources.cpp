@@ -1,138 +1,17 @@
 #include "core/tasks/regression_sources.h"
 
-#include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
+#include <climits>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
-#include <set>
 #include <stdexcept>
+
+#include "core/common/options.h"
+#include "core/tasks/task_factory.h"
 
 namespace metalab {
 
 namespace {
-
-[[noreturn]] void bad(const std::string& family, const std::string& key, const std::string& value,
-                      const std::string& expected) {
-  throw std::invalid_argument(family + " task option '" + key + "': expected " + expected + ", got '" + value + "'");
-}
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ',') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  for (auto& x : out) {
-    const auto b = x.find_first_not_of(" \t");
-    const auto e = x.find_last_not_of(" \t");
-    x = b == std::string::npos ? std::string() : x.substr(b, e - b + 1);
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
-  return s;
-}
-
-bool parse_double(const std::string& s, double* out) {
-  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v)) return false;
-  *out = v;
-  return true;
-}
-
-bool parse_int(const std::string& s, long long* out) {
-  if (s.empty()) return false;
-  std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (i == s.size()) return false;
-  for (std::size_t j = i; j < s.size(); ++j)
-    if (!std::isdigit(static_cast<unsigned char>(s[j]))) return false;
-  errno = 0;
-  const long long v = std::strtoll(s.c_str(), nullptr, 10);
-  if (errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
-
-// Reads options of one family, rejecting keys it does not know.
-class OptionReader {
- public:
-  OptionReader(std::string family, const TaskOptions& options, const std::vector<std::string>& known)
-      : family_(std::move(family)), options_(options) {
-    for (const auto& [key, value] : options) {
-      if (key == "name") continue;
-      if (std::find(known.begin(), known.end(), key) == known.end())
-        throw std::invalid_argument("unknown " + family_ + " task option '" + key + "' (known: " + join(known) + ")");
-    }
-  }
-  const std::string* find(const std::string& key) const {
-    auto it = options_.find(key);
-    return it == options_.end() ? nullptr : &it->second;
-  }
-  void get(const std::string& key, double* v) const {
-    if (const std::string* s = find(key))
-      if (!parse_double(*s, v)) bad(family_, key, *s, "a number");
-  }
-  void get(const std::string& key, int* v) const {
-    if (const std::string* s = find(key)) {
-      long long x = 0;
-      if (!parse_int(*s, &x) || x < -2147483647LL || x > 2147483647LL) bad(family_, key, *s, "an integer");
-      *v = static_cast<int>(x);
-    }
-  }
-  void get(const std::string& key, std::uint64_t* v) const {
-    if (const std::string* s = find(key)) {
-      long long x = 0;
-      if (!parse_int(*s, &x) || x < 0) bad(family_, key, *s, "a non-negative integer");
-      *v = static_cast<std::uint64_t>(x);
-    }
-  }
-  void get_range(const std::string& key, double* lo, double* hi) const {
-    if (const std::string* s = find(key)) {
-      const auto parts = split_list(*s);
-      if (parts.size() != 2 || !parse_double(parts[0], lo) || !parse_double(parts[1], hi))
-        bad(family_, key, *s, "two numbers 'lo,hi'");
-    }
-  }
-  const std::string& family() const { return family_; }
-
- private:
-  std::string family_;
-  const TaskOptions& options_;
-};
-
-const std::vector<std::string>& sinusoid_keys() {
-  static const std::vector<std::string> k{"support", "query", "amplitude", "phase", "x"};
-  return k;
-}
-const std::vector<std::string>& promoter_keys() {
-  static const std::vector<std::string> k{"support",     "query",      "features",          "kmer_max",
-                                          "sequence_length", "cell_types", "seed",           "noise_sd",
-                                          "gc_content",  "plant_probability", "weight_sd",   "basal_sd",
-                                          "position_decay", "train_fraction", "validation_fraction"};
-  return k;
-}
-const std::vector<std::string>& genes_keys() {
-  static const std::vector<std::string> k{"support",        "query",          "landmarks",          "landmark_choice",
-                                          "target_scaling", "split_seed",     "train_fraction",     "validation_fraction",
-                                          "label_columns",  "samples",        "genes",              "data_hash"};
-  return k;
-}
 
 const char* features_name(PromoterFeatures f) {
   switch (f) {
@@ -144,85 +23,91 @@ const char* features_name(PromoterFeatures f) {
 }
 
 std::unique_ptr<TaskSource> make_sinusoid(const TaskOptions& options) {
-  OptionReader r("sinusoid", options, sinusoid_keys());
+  OptionReader r(options, "sinusoid task option");
+  r.ignore("name");
   SinusoidConfig c;
-  r.get("support", &c.support_size);
-  r.get("query", &c.query_size);
-  r.get_range("amplitude", &c.amplitude_min, &c.amplitude_max);
-  r.get_range("phase", &c.phase_min, &c.phase_max);
-  r.get_range("x", &c.x_min, &c.x_max);
+  c.support_size = static_cast<int>(r.integer("support", c.support_size));
+  c.query_size = static_cast<int>(r.integer("query", c.query_size));
+  const auto amplitude = r.reals("amplitude", {c.amplitude_min, c.amplitude_max});
+  const auto phase = r.reals("phase", {c.phase_min, c.phase_max});
+  const auto x = r.reals("x", {c.x_min, c.x_max});
+  r.finish();
+  c.amplitude_min = amplitude[0];
+  c.amplitude_max = amplitude[1];
+  c.phase_min = phase[0];
+  c.phase_max = phase[1];
+  c.x_min = x[0];
+  c.x_max = x[1];
   c.validate();
   return std::make_unique<SinusoidSource>(c);
 }
 
 std::unique_ptr<TaskSource> make_promoter(const TaskOptions& options) {
-  OptionReader r("promoter", options, promoter_keys());
+  OptionReader r(options, "promoter task option");
+  r.ignore("name");
   PromoterConfig c;
-  r.get("support", &c.support_size);
-  r.get("query", &c.query_size);
-  if (const std::string* f = r.find("features")) {
-    if (*f == "kmer") c.features = PromoterFeatures::Kmer;
-    else if (*f == "onehot" || *f == "one-hot") c.features = PromoterFeatures::OneHot;
-    else if (*f == "motif" || *f == "motifs") c.features = PromoterFeatures::MotifScores;
-    else bad("promoter", "features", *f, "kmer, onehot or motif");
-  }
-  r.get("kmer_max", &c.kmer_max);
-  r.get("sequence_length", &c.sequence_length);
-  r.get("cell_types", &c.num_cell_types);
-  r.get("seed", &c.seed);
-  r.get("noise_sd", &c.noise_sd);
-  r.get("gc_content", &c.gc_content);
-  r.get("plant_probability", &c.plant_probability);
-  r.get("weight_sd", &c.weight_sd);
-  r.get("basal_sd", &c.basal_sd);
-  r.get("position_decay", &c.position_decay);
-  r.get("train_fraction", &c.train_fraction);
-  r.get("validation_fraction", &c.validation_fraction);
+  c.support_size = static_cast<int>(r.integer("support", c.support_size));
+  c.query_size = static_cast<int>(r.integer("query", c.query_size));
+  const std::string features = r.choice("features", features_name(c.features), {"kmer", "onehot", "motif"},
+                                        {{"one-hot", "onehot"}, {"motifs", "motif"}});
+  c.features = features == "kmer" ? PromoterFeatures::Kmer
+               : features == "onehot" ? PromoterFeatures::OneHot
+                                      : PromoterFeatures::MotifScores;
+  c.kmer_max = static_cast<int>(r.integer("kmer_max", c.kmer_max));
+  c.sequence_length = static_cast<int>(r.integer("sequence_length", c.sequence_length));
+  c.num_cell_types = static_cast<int>(r.integer("cell_types", c.num_cell_types));
+  c.seed = static_cast<std::uint64_t>(r.integer("seed", static_cast<long long>(c.seed), 0, LLONG_MAX));
+  c.noise_sd = r.real("noise_sd", c.noise_sd);
+  c.gc_content = r.real("gc_content", c.gc_content);
+  c.plant_probability = r.real("plant_probability", c.plant_probability);
+  c.weight_sd = r.real("weight_sd", c.weight_sd);
+  c.basal_sd = r.real("basal_sd", c.basal_sd);
+  c.position_decay = r.real("position_decay", c.position_decay);
+  c.train_fraction = r.real("train_fraction", c.train_fraction);
+  c.validation_fraction = r.real("validation_fraction", c.validation_fraction);
+  r.finish();
   return std::make_unique<PromoterSource>(c);
 }
 
 std::unique_ptr<TaskSource> make_genes(const TaskOptions& options, const CsvTable* table) {
-  OptionReader r("genes", options, genes_keys());
-  if (!table) throw std::invalid_argument("genes tasks need an expression table (a CSV file with --csv)");
+  OptionReader r(options, "genes task option");
+  r.ignore("name");
   GeneExpressionConfig c;
-  r.get("support", &c.support_size);
-  r.get("query", &c.query_size);
-  if (const std::string* l = r.find("landmarks")) {
-    long long count = 0;
-    if (parse_int(*l, &count)) {
-      if (count < 1 || count > 1000000) bad("genes", "landmarks", *l, "a positive count or gene names");
-      c.num_landmarks = static_cast<int>(count);
-    } else {
-      c.landmark_genes = split_list(*l);
-      for (const auto& g : c.landmark_genes)
-        if (g.empty()) bad("genes", "landmarks", *l, "a count or comma-separated gene names (one is empty)");
-    }
+  c.support_size = static_cast<int>(r.integer("support", c.support_size));
+  c.query_size = static_cast<int>(r.integer("query", c.query_size));
+  // A count of landmark genes, or their names.
+  const std::vector<std::string> landmarks = r.list("landmarks", {std::to_string(c.num_landmarks)});
+  if (landmarks.size() == 1 && parse_integer(landmarks[0])) {
+    c.num_landmarks = static_cast<int>(r.integer("landmarks", c.num_landmarks, 1, 1000000));
+  } else {
+    c.landmark_genes = landmarks;
   }
-  if (const std::string* s = r.find("landmark_choice")) {
-    if (*s == "top-variance" || *s == "top_variance") c.landmark_choice = LandmarkChoice::TopVariance;
-    else if (*s == "first") c.landmark_choice = LandmarkChoice::First;
-    else if (*s == "random") c.landmark_choice = LandmarkChoice::Random;
-    else bad("genes", "landmark_choice", *s, "top-variance, first or random");
-  }
-  if (const std::string* s = r.find("target_scaling")) {
-    if (*s == "pooled") c.target_scaling = TargetScaling::MetaTrainPooled;
-    else if (*s == "per-gene" || *s == "per_gene") c.target_scaling = TargetScaling::PerGene;
-    else bad("genes", "target_scaling", *s, "pooled or per-gene");
-  }
-  r.get("split_seed", &c.split_seed);
-  r.get("train_fraction", &c.train_fraction);
-  r.get("validation_fraction", &c.validation_fraction);
-  if (const std::string* s = r.find("label_columns"); s && !s->empty()) c.label_columns = split_list(*s);
+  const std::string choice = r.choice("landmark_choice", "top-variance", {"top-variance", "first", "random"},
+                                      {{"top_variance", "top-variance"}});
+  c.landmark_choice = choice == "first" ? LandmarkChoice::First
+                      : choice == "random" ? LandmarkChoice::Random
+                                           : LandmarkChoice::TopVariance;
+  c.target_scaling = r.choice("target_scaling", "pooled", {"pooled", "per-gene"}, {{"per_gene", "per-gene"}}) == "per-gene"
+                         ? TargetScaling::PerGene
+                         : TargetScaling::MetaTrainPooled;
+  c.split_seed = static_cast<std::uint64_t>(r.integer("split_seed", static_cast<long long>(c.split_seed), 0, LLONG_MAX));
+  c.train_fraction = r.real("train_fraction", c.train_fraction);
+  c.validation_fraction = r.real("validation_fraction", c.validation_fraction);
+  c.label_columns = r.list("label_columns", c.label_columns);
+  // What description() wrote: checks that the data is the data a checkpoint was trained on.
+  const std::string samples = r.text("samples"), genes = r.text("genes"), data_hash = r.text("data_hash");
+  r.finish();
+  if (!table) throw std::invalid_argument("genes tasks need an expression table (a CSV file with --csv)");
   auto src = std::make_unique<GeneExpressionSource>(GeneExpressionDistribution::from_csv(*table, c));
   const GeneExpressionDistribution& d = src->distribution();
-  auto check = [&](const char* key, const std::string& actual, const char* what) {
-    if (const std::string* expected = r.find(key); expected && *expected != actual)
+  auto check = [&](const std::string& expected, const std::string& actual, const char* what) {
+    if (!expected.empty() && expected != actual)
       throw std::invalid_argument("genes: the data in " + table->source + " is not the data this task was defined on (" +
-                                  what + ": expected " + *expected + ", got " + actual + ")");
+                                  what + ": expected " + expected + ", got " + actual + ")");
   };
-  check("samples", std::to_string(d.num_samples()), "samples");
-  check("genes", std::to_string(d.num_genes()), "genes");
-  check("data_hash", src->data_hash(), "data fingerprint");
+  check(samples, std::to_string(d.num_samples()), "samples");
+  check(genes, std::to_string(d.num_genes()), "genes");
+  check(data_hash, src->data_hash(), "data fingerprint");
   return src;
 }
 
@@ -291,37 +176,19 @@ std::map<std::string, std::string> GeneExpressionSource::description() const {
   return d;
 }
 
-const std::vector<std::string>& regression_source_names() {
-  static const std::vector<std::string> names{"sinusoid", "promoter", "genes"};
-  return names;
-}
-
-std::vector<std::string> regression_source_options(const std::string& name) {
-  if (name == "sinusoid") return sinusoid_keys();
-  if (name == "promoter") return promoter_keys();
-  if (name == "genes") return genes_keys();
-  throw std::invalid_argument("unknown task '" + name + "' (expected one of: " + join(regression_source_names()) + ")");
-}
-
 std::unique_ptr<TaskSource> make_regression_source(const std::string& name, const TaskOptions& options,
                                                    const CsvTable* table) {
   if (name == "sinusoid") return make_sinusoid(options);
   if (name == "promoter") return make_promoter(options);
   if (name == "genes") return make_genes(options, table);
-  throw std::invalid_argument("unknown task '" + name + "' (expected one of: " + join(regression_source_names()) + ")");
+  throw std::invalid_argument("unknown regression task '" + name + "' (expected " +
+                              join(task_family_names(TaskKind::Regression)) + ")");
 }
 
 std::unique_ptr<TaskSource> make_regression_source(const TaskOptions& options, const CsvTable* table) {
   auto it = options.find("name");
   if (it == options.end()) throw std::invalid_argument("task options have no 'name'");
   return make_regression_source(it->second, options, table);
-}
-
-TaskOptions task_options_from_metadata(const std::map<std::string, std::string>& metadata) {
-  TaskOptions out;
-  for (const auto& [key, value] : metadata)
-    if (key.rfind("task.", 0) == 0) out[key.substr(5)] = value;
-  return out;
 }
 
 }  // namespace metalab

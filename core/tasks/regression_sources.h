@@ -1,7 +1,8 @@
 // TaskSource adapters for the regression task families beyond the sinusoid,
-// and one factory that builds any of them from string options, so the CLI,
-// a JSON config, the page's URL hash and a checkpoint's "task.*" metadata all
-// describe a task distribution the same way:
+// and their factory from string options (make_task_source in task_factory.h
+// calls it for the regression families), so the CLI, a JSON config, the
+// page's URL hash and a checkpoint's "task.*" metadata all describe a task
+// distribution the same way:
 //
 //   auto src = make_regression_source("promoter", {{"support", "5"}, {"features", "onehot"}});
 //   auto again = make_regression_source(task_options_from_metadata(ckpt.metadata), nullptr);
@@ -32,14 +33,15 @@
 #include <string>
 #include <vector>
 
+#include "core/common/options.h"
 #include "core/io/csv.h"
 #include "core/tasks/gene_expression.h"
 #include "core/tasks/promoter.h"
+#include "core/tasks/task_factory.h"  // TaskOptions, task_options_from_metadata
 #include "core/tasks/task_source.h"
 
 namespace metalab {
 
-using TaskOptions = std::map<std::string, std::string>;
 
 // Promoter -> expression regression: one task per cell type.
 class PromoterSource : public TaskSource {
@@ -73,23 +75,16 @@ class GeneExpressionSource : public TaskSource {
   GeneExpressionDistribution dist_;
 };
 
-// Names accepted by make_regression_source: sinusoid, promoter, genes.
-const std::vector<std::string>& regression_source_names();
-// The option keys a task family accepts (see the table above).
-std::vector<std::string> regression_source_options(const std::string& name);
-
 // Builds a source. `table` is the expression table for "genes" (required
-// there, ignored otherwise). Throws std::invalid_argument naming the option
-// for an unknown name, an unknown option, a malformed value, or settings the
-// data cannot satisfy (e.g. K + Q larger than the number of samples), and
-// DataError for a table whose cells are not numbers.
+// there, ignored otherwise). Throws OptionError (a std::invalid_argument)
+// naming the option for an unknown option or a malformed value,
+// std::invalid_argument for an unknown name or settings the data cannot
+// satisfy (e.g. K + Q larger than the number of samples), and DataError for
+// a table whose cells are not numbers.
 std::unique_ptr<TaskSource> make_regression_source(const std::string& name, const TaskOptions& options,
                                                    const CsvTable* table = nullptr);
 // The same, with the name taken from options["name"].
 std::unique_ptr<TaskSource> make_regression_source(const TaskOptions& options_with_name,
                                                    const CsvTable* table = nullptr);
-
-// "task.<key>" entries of a checkpoint's metadata -> options (prefix removed).
-TaskOptions task_options_from_metadata(const std::map<std::string, std::string>& metadata);
 
 }  // namespace metalab

@@ -7,7 +7,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
+#include <climits>
 #include <stdexcept>
+
+#include "core/common/options.h"
+#include "core/tasks/task_factory.h"
 
 namespace metalab {
 
@@ -332,154 +336,67 @@ std::unique_ptr<SequenceEpisodeSource> make_table_sequence_source(const std::str
 
 // ---------------------------------------------------------------- factory
 
-const std::vector<std::string>& sequence_source_names() {
-  static const std::vector<std::string> names{"glyph-sequences", "table-sequences"};
-  return names;
-}
-
-bool is_sequence_source(const std::string& name) {
-  for (const auto& n : sequence_source_names())
-    if (n == name) return true;
-  return false;
-}
-
-namespace {
-class Options {
- public:
-  Options(std::string family, const std::map<std::string, std::string>& given, std::vector<std::string> known)
-      : family_(std::move(family)), given_(given) {
-    for (const auto& [k, v] : given_)
-      if (k != "name" && std::find(known.begin(), known.end(), k) == known.end()) {
-        std::string list;
-        for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
-        throw std::invalid_argument(family_ + " task option '" + k + "' is not known (options: " + list + ")");
-      }
-  }
-  bool has(const std::string& key) const { return given_.count(key) > 0; }
-  std::string text(const std::string& key, const std::string& fallback) const {
-    auto it = given_.find(key);
-    return it == given_.end() ? fallback : it->second;
-  }
-  long long integer(const std::string& key, long long fallback, long long lo) const {
-    auto it = given_.find(key);
-    if (it == given_.end()) return fallback;
-    try {
-      std::size_t used = 0;
-      const long long v = std::stoll(it->second, &used);
-      if (used == it->second.size() && v >= lo) return v;
-    } catch (const std::exception&) {
-    }
-    throw std::invalid_argument(family_ + " task option '" + key + "': expected an integer >= " + std::to_string(lo) +
-                                ", got '" + it->second + "'");
-  }
-  double number(const std::string& key, double fallback) const {
-    auto it = given_.find(key);
-    if (it == given_.end()) return fallback;
-    float v = 0;
-    std::string why;
-    if (!parse_number(it->second, &v, &why))
-      throw std::invalid_argument(family_ + " task option '" + key + "': expected a number, got '" + it->second + "'");
-    return std::stod(it->second);
-  }
-  bool flag(const std::string& key, bool fallback) const {
-    auto it = given_.find(key);
-    if (it == given_.end()) return fallback;
-    if (it->second == "true" || it->second == "1") return true;
-    if (it->second == "false" || it->second == "0") return false;
-    throw std::invalid_argument(family_ + " task option '" + key + "': expected true or false, got '" + it->second + "'");
-  }
-
- private:
-  std::string family_;
-  const std::map<std::string, std::string>& given_;
-};
-
-// Shortest text that reads back as the same double.
-std::string exact(double v) {
-  char buf[40];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-}  // namespace
-
 std::unique_ptr<SequenceEpisodeSource> make_sequence_source(const std::string& name,
                                                             const std::map<std::string, std::string>& options,
                                                             const CsvTable* table) {
-  if (!is_sequence_source(name))
-    throw std::invalid_argument("unknown sequence task '" + name + "' (expected glyph-sequences or table-sequences)");
-  const bool glyphs = name == "glyph-sequences";
-  std::vector<std::string> known{"ways", "instances", "query_per_class", "split_seed", "train_fraction",
-                                 "validation_fraction"};
-  if (glyphs) {
-    for (const char* k : {"glyph_size", "glyph_classes", "glyph_drawings", "glyph_seed", "cache"}) known.push_back(k);
-  } else {
-    for (const char* k : {"label", "rows", "features"}) known.push_back(k);
+  if (!find_task_family(name) || task_kind(name) != TaskKind::Sequence) {
+    std::string known;
+    for (const auto& n : task_family_names(TaskKind::Sequence)) known += (known.empty() ? "" : " or ") + n;
+    throw std::invalid_argument("unknown sequence task '" + name + "' (expected " + known + ")");
   }
-  const Options o(name, options, known);
+  const bool glyphs = name == "glyph-sequences";
+  OptionReader o(options, name + " task option");
   SequenceEpisodeConfig sc;
   sc.ways = static_cast<int>(o.integer("ways", sc.ways, 2));
   sc.instances = static_cast<int>(o.integer("instances", sc.instances, 1));
   sc.query_per_class = static_cast<int>(o.integer("query_per_class", sc.query_per_class, 0));
-  sc.validate();
-  std::map<std::string, std::string> desc{{"task.name", name},
-                                          {"task.ways", std::to_string(sc.ways)},
-                                          {"task.instances", std::to_string(sc.instances)},
-                                          {"task.query_per_class", std::to_string(sc.query_per_class)}};
   std::unique_ptr<SequenceEpisodeSource> src;
   if (glyphs) {
     GlyphSourceConfig g;
     g.glyph.size = static_cast<int>(o.integer("glyph_size", 20, 8));
     g.num_classes = static_cast<int>(o.integer("glyph_classes", 1600, 3));
     g.instances = static_cast<int>(o.integer("glyph_drawings", 20, 1));
-    g.seed = static_cast<std::uint64_t>(o.integer("glyph_seed", 1, 0));
-    g.split_seed = static_cast<std::uint64_t>(o.integer("split_seed", 1, 0));
-    g.train_fraction = o.number("train_fraction", 0.75);
-    g.validation_fraction = o.number("validation_fraction", 0.05);
-    const bool cache = o.flag("cache", true);
+    g.seed = static_cast<std::uint64_t>(o.integer("glyph_seed", 1, 0, LLONG_MAX));
+    g.split_seed = static_cast<std::uint64_t>(o.integer("split_seed", 1, 0, LLONG_MAX));
+    g.train_fraction = o.real("train_fraction", 0.75);
+    g.validation_fraction = o.real("validation_fraction", 0.05);
+    const bool cache = o.boolean("cache", true);
+    o.finish();
+    sc.validate();
     src = make_glyph_sequence_source(g, sc, cache);
-    desc["task.glyph_size"] = std::to_string(g.glyph.size);
-    desc["task.glyph_classes"] = std::to_string(g.num_classes);
-    desc["task.glyph_drawings"] = std::to_string(g.instances);
-    desc["task.glyph_seed"] = std::to_string(g.seed);
-    desc["task.split_seed"] = std::to_string(g.split_seed);
-    desc["task.train_fraction"] = exact(g.train_fraction);
-    desc["task.validation_fraction"] = exact(g.validation_fraction);
-    desc["task.cache"] = cache ? "true" : "false";
   } else {
+    std::string label = o.text("label");
+    const double train = o.real("train_fraction", 0.5), validation = o.real("validation_fraction", 0.0);
+    const auto seed = static_cast<std::uint64_t>(o.integer("split_seed", 0, 0, LLONG_MAX));
+    // What description() wrote: checks that the table is the one a checkpoint was trained on.
+    const std::string rows_given = o.text("rows"), features_given = o.text("features");
+    o.finish();
+    sc.validate();
     if (!table) throw std::invalid_argument("table-sequences: needs a CSV table (--csv)");
-    std::string label = o.text("label", "");
     if (label.empty()) {
       const std::vector<std::string> text_columns = non_numeric_columns(*table);
       if (text_columns.size() != 1)
         throw std::invalid_argument("table-sequences: cannot guess the label column (" +
                                     std::to_string(text_columns.size()) +
                                     " non-numeric columns); give the option label");
-      label = text_columns[0];
+      label = o.text("label", text_columns[0]);
     }
     std::vector<std::string> exclude;
     for (const auto& c : non_numeric_columns(*table))
       if (c != label) exclude.push_back(c);
     LabeledDataset data = dataset_from_table(*table, label, -1, exclude);
     const std::string rows = std::to_string(data.num_examples()), features = std::to_string(data.feature_dim());
-    if (o.has("rows") && o.text("rows", "") != rows)
-      throw std::invalid_argument("table-sequences: the table has " + rows + " rows, the checkpoint's had " +
-                                  o.text("rows", ""));
-    if (o.has("features") && o.text("features", "") != features)
+    if (!rows_given.empty() && rows_given != rows)
+      throw std::invalid_argument("table-sequences: the table has " + rows + " rows, the checkpoint's had " + rows_given);
+    if (!features_given.empty() && features_given != features)
       throw std::invalid_argument("table-sequences: the table has " + features + " feature columns, the checkpoint's had " +
-                                  o.text("features", ""));
-    const double train = o.number("train_fraction", 0.5), validation = o.number("validation_fraction", 0.0);
-    const auto seed = static_cast<std::uint64_t>(o.integer("split_seed", 0, 0));
+                                  features_given);
+    o.text("rows", rows);
+    o.text("features", features);
     src = make_table_sequence_source(name, std::move(data), sc, train, validation, seed);
-    desc["task.label"] = label;
-    desc["task.split_seed"] = std::to_string(seed);
-    desc["task.train_fraction"] = exact(train);
-    desc["task.validation_fraction"] = exact(validation);
-    desc["task.rows"] = rows;
-    desc["task.features"] = features;
   }
+  std::map<std::string, std::string> desc{{"task.name", name}};
+  for (const auto& [k, v] : o.used()) desc["task." + k] = v;
   src->set_description(std::move(desc));
   return src;
 }

@@ -82,6 +82,7 @@ class SequenceEpisodeSource : public TaskSource {
   int input_dim() const override { return banks_[0]->feature_dim(); }
   int output_dim() const override { return config_.ways; }
   bool classification() const override { return true; }
+  TaskKind kind() const override { return TaskKind::Sequence; }
   bool images() const override { return banks_[0]->image_height() > 0; }
   int image_height() const override { return banks_[0]->image_height(); }
   int image_width() const override { return banks_[0]->image_width(); }
@@ -154,9 +155,9 @@ std::unique_ptr<SequenceEpisodeSource> make_table_sequence_source(const std::str
                                                                   double train_fraction, double validation_fraction,
                                                                   std::uint64_t seed);
 
-// One factory from string options, like make_regression_source
-// (core/tasks/regression_sources.h), so that the CLI, a JSON config and a
-// checkpoint's "task.*" metadata describe a sequence source the same way.
+// The sequence families' factory from string options (make_task_source in
+// core/tasks/task_factory.h calls it), so that the CLI, a JSON config, the
+// page and a checkpoint's "task.*" metadata describe a sequence source the same way.
 // description() of the result returns "task.name" plus "task.<option>" for
 // every option below, so make_sequence_source(task_options_from_metadata(...))
 // rebuilds exactly the distribution a checkpoint was trained on.
@@ -170,10 +171,8 @@ std::unique_ptr<SequenceEpisodeSource> make_table_sequence_source(const std::str
 //                    rows, features: checks that the table is the one a
 //                    checkpoint was trained on (written by description())
 // `table` is the parsed CSV for table-sequences (required there). Throws
-// std::invalid_argument naming the option for an unknown name or option or a
-// malformed value, DataError for bad data.
-const std::vector<std::string>& sequence_source_names();
-bool is_sequence_source(const std::string& name);
+// OptionError naming the option for an unknown option or a malformed value,
+// std::invalid_argument for an unknown name, DataError for bad data.
 std::unique_ptr<SequenceEpisodeSource> make_sequence_source(const std::string& name,
                                                             const std::map<std::string, std::string>& options,
                                                             const CsvTable* table = nullptr);

@@ -9,28 +9,17 @@
 // checkpoint records what it was trained on.
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "core/common/options.h"  // format_exact
 #include "core/common/rng.h"
+#include "core/tasks/task_kind.h"
 #include "core/tasks/sinusoid.h"
 #include "core/tasks/task.h"
 
 namespace metalab {
-
-// Shortest decimal text that reads back (strtod) as exactly the same double,
-// so that a description rebuilds exactly the distribution it describes.
-inline std::string format_exact(double v) {
-  char buf[40];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
 
 class TaskSource {
  public:
@@ -41,6 +30,8 @@ class TaskSource {
   // Regression targets per example, or the number of ways N for classification.
   virtual int output_dim() const = 0;
   virtual bool classification() const { return false; }
+  // Which learners can take its tasks (core/learners/registry.h).
+  virtual TaskKind kind() const { return classification() ? TaskKind::Classification : TaskKind::Regression; }
   // Image geometry when inputs are images (height * width * channels = input_dim).
   virtual bool images() const { return false; }
   virtual int image_height() const { return 0; }

@@ -1,7 +1,6 @@
 #include "native/cli/common.h"
 
 #include <Eigen/Core>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "native/cli/classification_tasks.h"
+#include "core/learners/registry.h"  // join_names
+#include "native/data/gz.h"
 
 namespace metalab::cli {
 
@@ -103,7 +103,7 @@ void TaskFlags::add_to(CLI::App& app) {
       ->group(g);
 }
 
-TaskOptions TaskFlags::options(const CLI::App& app, bool only_given) const {
+TaskOptions TaskFlags::options(const CLI::App& app, bool only_given, std::map<std::string, std::string>* flags) const {
   TaskOptions o;
   auto given = [&](const char* flag) { return app.count(flag) > 0; };
   auto put = [&](const char* flag, const char* key, const std::string& value, bool applies) {
@@ -112,11 +112,16 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given) const {
         throw CliError(std::string(flag) + " does not apply to --task " + task);
       return;
     }
-    if (!only_given || given(flag)) o[key] = value;
+    if (!only_given || given(flag)) {
+      o[key] = value;
+      if (flags) (*flags)[key] = flag;
+    }
   };
+  const TaskFamily* family = find_task_family(task);
   const bool genes = task == "genes", promoter = task == "promoter";
-  const bool sequences = is_sequence_source(task);  // sizes via --task-option ways=, instances=, query_per_class=
-  const bool cls = is_classification_task(task);
+  // Sequence sizes come via --task-option ways=, instances=, query_per_class=.
+  const bool sequences = family && family->kind == TaskKind::Sequence;
+  const bool cls = family && family->kind == TaskKind::Classification;
   put("--support", "support", std::to_string(support), !sequences && !cls);
   put("--query", "query", std::to_string(query), !sequences && !cls);
   put("--ways", "ways", std::to_string(ways), cls);
@@ -131,7 +136,7 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given) const {
   put("--idx-labels", "idx_labels", idx_labels, task == "idx");
   if (given("--image-size")) {
     if (task != "glyphs" && task != "images") throw CliError("--image-size does not apply to --task " + task);
-    o[task == "glyphs" ? "glyph_size" : "image_size"] = std::to_string(image_size);
+    put("--image-size", task == "glyphs" ? "glyph_size" : "image_size", std::to_string(image_size), true);
   }
   put("--landmarks", "landmarks", landmarks, genes);
   put("--landmark-choice", "landmark_choice", landmark_choice, genes);
@@ -142,7 +147,7 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given) const {
   put("--sequence-length", "sequence_length", std::to_string(sequence_length), promoter);
   if (given("--task-seed")) {
     if (!genes && !promoter && !sequences && !cls) throw CliError("--task-seed does not apply to --task " + task);
-    o[promoter ? "seed" : "split_seed"] = std::to_string(task_seed);
+    put("--task-seed", promoter ? "seed" : "split_seed", std::to_string(task_seed), true);
   }
   if (given("--csv") && !genes && task != "table-sequences" && task != "csv")
     throw CliError("--csv does not apply to --task " + task + " (only to genes, csv and table-sequences)");
@@ -151,6 +156,7 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given) const {
     if (eq == std::string::npos || eq == 0)
       throw CliError("--task-option '" + kv + "': expected key=value");
     o[kv.substr(0, eq)] = kv.substr(eq + 1);
+    if (flags) flags->erase(kv.substr(0, eq));  // the value is the --task-option's now
   }
   return o;
 }
@@ -164,25 +170,58 @@ CsvTable read_csv(const std::string& path) {
 }
 
 std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::string& csv_path,
-                                         const std::string& what) {
+                                         const std::string& what, const std::map<std::string, std::string>& flags) {
   const auto name_it = options.find("name");
   const std::string name = name_it == options.end() ? "" : name_it->second;
+  const TaskFamily* family = find_task_family(name);
+  if (!family) throw CliError(what + ": unknown task '" + name + "' (expected one of: " + join_names(task_family_names(), ", ") + ")");
+  const auto option = [&](const char* key) {
+    const auto it = options.find(key);
+    return it == options.end() ? std::string() : it->second;
+  };
+  // The core opens no files: read what the family needs here.
+  TaskData data;
   std::optional<CsvTable> table;
-  if (name == "genes" || name == "table-sequences" || name == "csv") {
-    if (csv_path.empty()) throw CliError(what + ": " + name + " tasks need a table: give --csv FILE");
-    table = read_csv(csv_path);
-  }
-  if (is_classification_task(name)) return make_classification_task(options, table ? &*table : nullptr, csv_path);
+  std::vector<ImageFile> image_files;
+  std::string idx_images, idx_labels;
   try {
-    if (is_sequence_source(name)) {
-      TaskOptions rest = options;
-      rest.erase("name");
-      return std::shared_ptr<TaskSource>(make_sequence_source(name, rest, table ? &*table : nullptr));
+    switch (family->input) {
+      case TaskInput::None:
+        break;
+      case TaskInput::Table:
+        if (csv_path.empty()) throw CliError(what + ": " + name + " tasks need a table: give --csv FILE");
+        table = read_csv(csv_path);
+        data.table = &*table;
+        break;
+      case TaskInput::ImageFiles:
+        if (option("images").empty()) throw CliError("--task images: give the image folder with --images DIR");
+        image_files = read_image_folder(option("images"));
+        data.image_files = &image_files;
+        break;
+      case TaskInput::IdxFiles:
+        if (option("idx_images").empty() || option("idx_labels").empty())
+          throw CliError("--task idx: give --idx-images FILE and --idx-labels FILE");
+        idx_images = read_maybe_gzipped_file(option("idx_images"));
+        idx_labels = read_maybe_gzipped_file(option("idx_labels"));
+        data.idx_images = idx_images;
+        data.idx_labels = idx_labels;
+        break;
     }
-    return std::shared_ptr<TaskSource>(make_regression_source(options, table ? &*table : nullptr));
+    return std::shared_ptr<TaskSource>(make_task_source(options, data));
+  } catch (const CliError&) {
+    throw;
+  } catch (const OptionError& e) {
+    // Said with the flag the value came from, when it came from one.
+    const auto flag = flags.find(e.key());
+    if (flag == flags.end()) throw CliError(what + ": " + e.what());
+    throw CliError(flag->second + (e.value().empty() ? "" : " " + e.value()) + ": " + e.problem());
   } catch (const DataError& e) {
     throw CliError(e.what());
+  } catch (const FormatError& e) {
+    throw CliError(e.what());
   } catch (const std::invalid_argument& e) {
+    throw CliError(what + ": " + e.what());
+  } catch (const std::runtime_error& e) {  // a file that cannot be read or decompressed
     throw CliError(what + ": " + e.what());
   }
 }
@@ -228,7 +267,7 @@ std::string normalise_key(std::string key) {
 }
 
 // A JSON scalar as the text CLI11 would have received on the command line.
-std::vector<std::string> json_to_args(const nlohmann::json& v, const std::string& where) {
+std::vector<std::string> json_to_args(const Json& v, const std::string& where) {
   if (v.is_string()) return {v.get<std::string>()};
   if (v.is_boolean()) return {v.get<bool>() ? "true" : "false"};
   if (v.is_number_integer() || v.is_number_unsigned()) return {v.dump()};
@@ -255,24 +294,20 @@ std::vector<std::string> json_to_args(const nlohmann::json& v, const std::string
 
 }  // namespace
 
-nlohmann::json read_json_file(const std::string& flag, const std::string& path) {
+Json read_json_file(const std::string& flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw CliError(flag + " " + path + ": cannot open the file (does it exist?)");
   std::stringstream buf;
   buf << in.rdbuf();
   try {
-    return nlohmann::json::parse(buf.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's messages start with "[json.exception.parse_error.101] ": keep what follows.
-    std::string what = e.what();
-    const auto colon = what.find("] ");
-    throw CliError(flag + " " + path + ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon + 2)) +
-                   ")");
+    return parse_json(buf.str());
+  } catch (const JsonError& e) {
+    throw CliError(flag + " " + path + ": " + e.what());
   }
 }
 
 void apply_json_config(CLI::App& app, const std::string& path, const std::vector<std::string>& excluded) {
-  const nlohmann::json j = read_json_file("--config", path);
+  const Json j = read_json_file("--config", path);
   if (!j.is_object()) throw CliError("--config " + path + ": expected a JSON object of settings");
   for (const auto& [raw_key, value] : j.items()) {
     const std::string key = normalise_key(raw_key);

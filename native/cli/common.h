@@ -4,8 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -16,8 +14,8 @@
 
 #include "core/io/csv.h"
 #include "core/io/safetensors.h"
-#include "core/tasks/regression_sources.h"
-#include "core/tasks/sequence_episodes.h"
+#include "core/io/strict_json.h"
+#include "core/tasks/task_factory.h"
 
 namespace metalab::cli {
 
@@ -67,16 +65,20 @@ struct TaskFlags {
   void add_to(CLI::App& app);
   // The factory options for the chosen task from the flags; CliError for a
   // flag that does not apply to the task (e.g. --landmarks with sinusoid).
-  TaskOptions options(const CLI::App& app, bool only_given) const;
+  // `flags`, if given, receives the flag each option came from.
+  TaskOptions options(const CLI::App& app, bool only_given, std::map<std::string, std::string>* flags = nullptr) const;
 };
 
 // Opens a CSV file; CliError naming the file if unreadable or malformed.
 CsvTable read_csv(const std::string& path);
 
-// Builds a task source; converts every failure to a CliError that names
-// `what` (e.g. "--task genes" or "checkpoint X").
+// Builds a task source with the core's factory (make_task_source), after
+// reading the files its family needs (the CSV, the image folder, the IDX
+// files); converts every failure to a CliError that names `what` (e.g.
+// "--task genes" or "checkpoint X"), or the flag a bad option came from
+// (`flags`: option key -> flag, from TaskFlags::options).
 std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::string& csv_path,
-                                         const std::string& what);
+                                         const std::string& what, const std::map<std::string, std::string>& flags = {});
 
 // Loads a checkpoint; CliError naming the file for a missing, unreadable,
 // truncated or malformed file.
@@ -89,9 +91,9 @@ std::string baseline_path(const std::string& out, const std::string& baseline);
 std::string sibling_path(const std::string& base, const std::string& name);
 std::string file_name(const std::string& path);
 
-// The JSON document in `path`; CliError "FLAG PATH: ..." if it cannot be read
-// or parsed (with nlohmann's position of the error).
-nlohmann::json read_json_file(const std::string& flag, const std::string& path);
+// The JSON document in `path` (parse_json: duplicate keys are errors too);
+// CliError "FLAG PATH: invalid JSON at byte N: ..." if it cannot be read or parsed.
+Json read_json_file(const std::string& flag, const std::string& path);
 
 // Applies a JSON config file to a parsed subcommand: every key is the long
 // name of one of its options ("inner_lr" or "inner-lr"); an option given on

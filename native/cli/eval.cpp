@@ -1,14 +1,13 @@
 // metalab eval: a checkpoint and its baselines on the same held-out tasks;
 // mean query loss (or accuracy) with 95% confidence intervals after 0..S
 // adaptation steps, as a table or JSON.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <memory>
 
 #include "core/eval/evaluate.h"
 #include "core/learners/mann.h"
+#include "core/learners/registry.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"
 #include "native/cli/thread_pool.h"
@@ -55,8 +54,8 @@ std::unique_ptr<Learner> learner_from(const Checkpoint& ckpt, const std::string&
   }
 }
 
-nlohmann::ordered_json summary_json(const eval::Summary& s, int step) {
-  auto num = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); };
+Json summary_json(const eval::Summary& s, int step) {
+  auto num = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
   return {{"step", step},     {"mean", num(s.mean)}, {"ci_low", num(s.lo())}, {"ci_high", num(s.hi())},
           {"half_width", num(s.half_width)}, {"sd", num(s.sd)}, {"sem", num(s.sem)}, {"n", s.n}};
 }
@@ -85,9 +84,10 @@ int run_eval(CLI::App& app, EvalFlags& f) {
                    " tasks");
   }
   f.task.task = opts["name"];
-  for (const auto& [k, v] : f.task.options(app, true)) opts[k] = v;
+  std::map<std::string, std::string> flags;
+  for (const auto& [k, v] : f.task.options(app, true, &flags)) opts[k] = v;
   std::string csv = f.task.csv.empty() ? get_metadata_or(main, "data.csv", "") : f.task.csv;
-  auto source = build_source(opts, csv, "checkpoint " + f.checkpoint + (csv.empty() ? "" : " with data " + csv));
+  auto source = build_source(opts, csv, "checkpoint " + f.checkpoint + (csv.empty() ? "" : " with data " + csv), flags);
   if (source->input_dim() != learner.model().config().input_dim)
     throw CliError("checkpoint " + f.checkpoint + ": its model takes " +
                    std::to_string(learner.model().config().input_dim) + " inputs, the " + source->name() +
@@ -106,12 +106,10 @@ int run_eval(CLI::App& app, EvalFlags& f) {
   }
   for (const std::string& file : files) {
     const Checkpoint b = read_checkpoint(file, "--baseline");
-    for (const auto& [k, v] : task_options_from_metadata(b.metadata)) {
-      auto it = trained.find(k);
-      if (it != trained.end() && it->second != v)
-        throw CliError("--baseline " + file + " was trained on other tasks than " + f.checkpoint + " (task." + k +
-                       " = " + v + " vs " + it->second + ")");
-    }
+    for (const TaskSettingDifference& d : task_setup_differences(task_options_from_metadata(b.metadata), trained))
+      if (!d.missing)  // a baseline may record fewer settings (older files)
+        throw CliError("--baseline " + file + " was trained on other tasks than " + f.checkpoint + " (task." + d.key +
+                       " = " + d.theirs + " vs " + d.ours + ")");
     Entry e;
     e.learner = learner_from(b, "--baseline " + file);
     if (e.learner->model().config().input_dim != learner.model().config().input_dim)
@@ -121,10 +119,11 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     entries.push_back(std::move(e));
   }
   // Metric learners adapt in one shot: no steps to report, and a network
-  // trained from scratch on the support set is not their baseline.
+  // trained from scratch on the support set is not their baseline; nor is it
+  // for a learner with nothing meta-trained (scratch itself).
   const bool one_shot = !learner.iterative();
   if (one_shot && app.count("--steps") == 0) f.steps = 0;
-  if (!f.no_scratch && learner.kind() != "scratch" && !one_shot) {
+  if (!f.no_scratch && learner.info().meta_trained() && !one_shot) {
     LearnerConfig sc = learner.config();
     sc.learner = "scratch";
     Entry e;
@@ -182,9 +181,9 @@ int run_eval(CLI::App& app, EvalFlags& f) {
   const std::string quantity = cls ? "query accuracy" : "query MSE";
   const auto desc = source->description();
   if (f.json || !f.json_out.empty()) {
-    nlohmann::ordered_json j;
+    Json j;
     j["checkpoint"] = f.checkpoint;
-    nlohmann::ordered_json task = nlohmann::ordered_json::object();
+    Json task = Json::object();
     for (const auto& [k, v] : desc) task[k.substr(5)] = v;
     j["task"] = task;
     j["split"] = split_name(split);
@@ -193,14 +192,14 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     j["steps"] = f.steps;
     j["quantity"] = cls ? "accuracy" : "mse";
     j["interval"] = "95% Student t interval of the mean over tasks";
-    nlohmann::ordered_json ls = nlohmann::ordered_json::array();
+    Json ls = Json::array();
     for (const Entry& e : entries) {
-      nlohmann::ordered_json le;
+      Json le;
       le["name"] = e.name;
       le["learner"] = e.learner->kind();
-      le["file"] = e.file.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(e.file);
+      le["file"] = e.file.empty() ? Json(nullptr) : Json(e.file);
       le["iteration"] = e.learner->iteration();
-      nlohmann::ordered_json loss = nlohmann::ordered_json::array(), metric = nlohmann::ordered_json::array();
+      Json loss = Json::array(), metric = Json::array();
       for (int s = 0; s <= f.steps; ++s) {
         loss.push_back(summary_json(e.curve.loss[static_cast<std::size_t>(s)], s));
         metric.push_back(summary_json(e.curve.metric[static_cast<std::size_t>(s)], s));
@@ -211,12 +210,12 @@ int run_eval(CLI::App& app, EvalFlags& f) {
     }
     j["learners"] = ls;
     if (!by_presentation.empty()) {
-      nlohmann::ordered_json bp = nlohmann::ordered_json::array();
+      Json bp = Json::array();
       for (const auto& [name, acc] : by_presentation) {
-        nlohmann::ordered_json le;
+        Json le;
         le["name"] = name;
         le["episodes"] = acc.episodes();
-        nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+        Json rows = Json::array();
         for (int k = 1; k <= acc.instances(); ++k)
           rows.push_back({{"presentation", k}, {"accuracy", acc.accuracy(k)}, {"half_width", acc.ci95(k)}});
         le["accuracy"] = rows;

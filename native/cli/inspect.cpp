@@ -1,7 +1,5 @@
 // metalab inspect: look inside checkpoints, and compare the exact (second
 // order) and first-order MAML meta-gradients of one task.
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -24,7 +22,7 @@ struct InspectFlags {
 };
 
 // A JSON array of rows (or of numbers: one column) -> a matrix.
-Matrix read_rows(const nlohmann::json& j, const std::string& key, const std::string& file) {
+Matrix read_rows(const Json& j, const std::string& key, const std::string& file) {
   const std::string where = "--task " + file + ": '" + key + "'";
   const auto it = j.find(key);
   if (it == j.end()) throw CliError(where + " is missing (need support_x, support_y, query_x, query_y)");
@@ -36,14 +34,14 @@ Matrix read_rows(const nlohmann::json& j, const std::string& key, const std::str
   if (cols == 0) throw CliError(where + ": row 0 is empty");
   Matrix m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(cols));
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    const nlohmann::json& row = rows[r];
+    const Json& row = rows[r];
     if (flat == row.is_array())
       throw CliError(where + ": mixes numbers and rows (row " + std::to_string(r) + ")");
     if (!flat && row.size() != cols)
       throw CliError(where + ": row " + std::to_string(r) + " has " + std::to_string(row.size()) + " values, row 0 has " +
                      std::to_string(cols));
     for (std::size_t c = 0; c < cols; ++c) {
-      const nlohmann::json& v = flat ? row : row[c];
+      const Json& v = flat ? row : row[c];
       if (!v.is_number()) throw CliError(where + ": row " + std::to_string(r) + " has a value that is not a number");
       const double d = v.get<double>();
       if (!std::isfinite(d) || std::fabs(d) > 3.4e38) throw CliError(where + ": row " + std::to_string(r) + " has a value out of float range");
@@ -54,7 +52,7 @@ Matrix read_rows(const nlohmann::json& j, const std::string& key, const std::str
 }
 
 Task read_task(const std::string& file) {
-  const nlohmann::json j = read_json_file("--task", file);
+  const Json j = read_json_file("--task", file);
   if (!j.is_object()) throw CliError("--task " + file + ": expected an object with support_x, support_y, query_x, query_y");
   Task t;
   t.support_x = read_rows(j, "support_x", file);
@@ -85,11 +83,11 @@ std::unique_ptr<GradientMetaLearner> as_gradient_learner(const Checkpoint& ckpt,
     l.release();
     return std::unique_ptr<GradientMetaLearner>(g);
   }
-  if (l->model().config().classification == false && l->kind() != "maml") {
+  if (!l->model().config().classification) {
     LearnerConfig c = l->config();
     c.learner = "maml";
     c.first_order = false;
-    auto m = std::make_unique<GradientMetaLearner>(c);
+    std::unique_ptr<GradientMetaLearner> m(dynamic_cast<GradientMetaLearner*>(make_learner(c).release()));
     Checkpoint w;
     w.metadata = c.to_metadata();
     w.source = ckpt.source;

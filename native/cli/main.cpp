@@ -16,7 +16,7 @@
 #include <string>
 
 #include "core/io/csv.h"
-#include "core/io/json.h"
+#include "core/io/format_error.h"
 #include "core/learners/learner.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"

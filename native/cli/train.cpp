@@ -1,8 +1,7 @@
 // metalab train: meta-trains a learner on a task distribution, with periodic
 // validation, metrics, checkpoints, exact resume and an optional pretrain
 // baseline trained on the same task batches.
-#include <nlohmann/json.hpp>
-
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -12,8 +11,9 @@
 #include <memory>
 #include <sstream>
 
+#include "core/learners/registry.h"
 #include "core/learners/trainer.h"
-#include "native/cli/classification_tasks.h"
+#include "core/tasks/classification_tasks.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"
 #include "native/cli/progress.h"
@@ -61,21 +61,13 @@ const std::vector<std::string>& fixed_by_checkpoint() {
 }
 
 std::vector<int> parse_hidden(const std::string& text) {
-  std::vector<int> sizes;
-  std::stringstream s(text);
-  std::string item;
-  while (std::getline(s, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const int v = std::stoi(item, &used);
-      if (used != item.size() || v < 1) throw std::invalid_argument("bad");
-      sizes.push_back(v);
-    } catch (const std::exception&) {
-      throw CliError("--hidden '" + text + "': expected positive layer sizes separated by commas, e.g. 40,40");
-    }
-  }
   if (text.empty()) throw CliError("--hidden: give at least one hidden layer size, e.g. 40,40");
-  return sizes;
+  OptionReader r({{"hidden", text}}, "--hidden");
+  try {
+    return r.integers("hidden", {}, 1);
+  } catch (const OptionError& e) {
+    throw CliError("--hidden '" + text + "': expected positive layer sizes separated by commas, e.g. 40,40");
+  }
 }
 
 std::string describe_model(const LearnerConfig& c) {
@@ -113,7 +105,45 @@ void check_writable(const std::string& path, const std::string& flag) {
   std::remove(probe.c_str());
 }
 
-nlohmann::ordered_json number_or_null(double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); }
+// The baseline --with-baselines trains beside the learner.
+constexpr const char* kBaseline = "pretrain";
+
+// CliError unless the learner takes the source's kind of tasks, saying which tasks it does take.
+void check_accepts(const LearnerInfo& info, const TaskSource& source, const std::string& task, const std::string& who) {
+  if (info.accepts(source.kind())) return;
+  std::string needs;
+  std::vector<std::string> tasks;
+  for (TaskKind k : kAllTaskKinds) {
+    if (!info.accepts(k)) continue;
+    needs += (needs.empty() ? "" : " or ") + std::string(task_kind_description(k));
+    for (const std::string& t : task_family_names(k)) tasks.push_back(t);
+  }
+  throw CliError(who + " needs " + needs + ": use --task " + join_names(tasks) + " (not " + task + ")");
+}
+
+// --learner's help: the learners grouped by the tasks they take, from the registry.
+std::string learner_help() {
+  std::string help = "the learner";
+  std::vector<TaskKinds> groups;
+  for (const LearnerInfo& l : learner_registry())
+    if (std::find(groups.begin(), groups.end(), l.tasks) == groups.end()) groups.push_back(l.tasks);
+  for (TaskKinds g : groups) {
+    std::vector<std::string> kinds;
+    for (TaskKind k : kAllTaskKinds)
+      if (has_kind(g, k)) kinds.emplace_back(task_kind_description(k));
+    help += "; on " + (kinds.size() == std::size(kAllTaskKinds) ? std::string("every kind of task")
+                                                                  : join_names(kinds, " and ")) + ": ";
+    bool first = true;
+    for (const LearnerInfo& l : learner_registry()) {
+      if (l.tasks != g) continue;
+      help += (first ? "" : ", ") + std::string(l.name) + " (" + l.title + ")";
+      first = false;
+    }
+  }
+  return help;
+}
+
+Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 int run_train(CLI::App& app, TrainFlags& f) {
   if (!f.config_file.empty()) apply_json_config(app, f.config_file, {});
@@ -167,24 +197,18 @@ int run_train(CLI::App& app, TrainFlags& f) {
     }
     if (f.out.empty()) f.out = f.resume;
   } else {
-    TaskOptions opts = f.task.options(app, false);
+    std::map<std::string, std::string> flags;
+    TaskOptions opts = f.task.options(app, false, &flags);
     opts["name"] = f.task.task;
-    auto source = build_source(opts, csv_path, "--task " + f.task.task);
+    auto source = build_source(opts, csv_path, "--task " + f.task.task, flags);
     LearnerConfig cfg = f.learner;
     cfg.model.hidden = parse_hidden(f.hidden);
     cfg.model.input_dim = source->input_dim();
     cfg.model.output_dim = source->output_dim();
     cfg.model.classification = source->classification();
     const auto* cls_source = dynamic_cast<const ClassificationTaskSource*>(source.get());
-    const bool metric = cfg.learner == "protonet" || cfg.learner == "matchingnet" || cfg.learner == "nearest";
-    const bool memory = cfg.learner == "mann" || cfg.learner == "lstm" || cfg.learner == "feedforward";
-    if (metric && !cls_source)
-      throw CliError("--learner " + cfg.learner + " needs few-shot classification episodes: --task glyphs, csv, "
-                     "images or idx (not " + f.task.task + ")");
-    if (memory && !is_sequence_source(f.task.task))
-      throw CliError("--learner " + cfg.learner + " reads episodes as sequences: use --task " +
-                     (f.task.task == "csv" ? std::string("table-sequences") : std::string("glyph-sequences")) +
-                     " (not " + f.task.task + ")");
+    const LearnerInfo& info = learner_info(cfg.learner);
+    check_accepts(info, *source, f.task.task, "--learner " + cfg.learner);
     if (cls_source) {
       const bool conv = f.backbone == "conv4" || (f.backbone == "auto" && source->images());
       if (conv) {
@@ -197,7 +221,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
       cfg.pretrain_classes = static_cast<int>(cls_source->inner().class_split().train.size());
       // Metric learners update after every episode (Snell et al., Vinyals et al.);
       // the meta-batch of 25 suits the MAML family on regression, not them.
-      if (metric && app.count("--meta-batch") == 0) cfg.meta_batch = 1;
+      if (info.default_meta_batch > 0 && app.count("--meta-batch") == 0) cfg.meta_batch = info.default_meta_batch;
       // No validation episodes without enough validation classes (e.g. a table's few classes).
       const auto& val = cls_source->inner().usable_classes(Split::MetaValidation);
       if (static_cast<int>(val.size()) < cls_source->inner().episodes().ways_for(Split::MetaValidation)) {
@@ -212,15 +236,16 @@ int run_train(CLI::App& app, TrainFlags& f) {
     } else if (app.count("--distance") > 0) {
       throw CliError("--distance applies to classification tasks only");
     }
-    if (app.count("--cosine-scale") > 0 && cfg.learner != "matchingnet")
-      throw CliError("--cosine-scale applies to --learner matchingnet only");
+    if (app.count("--cosine-scale") > 0 && !info.uses("cosine_scale"))
+      throw CliError("--cosine-scale applies to --learner " + join_names(learners_using("cosine_scale")) + " only");
     try {
       cfg.validate();
     } catch (const std::invalid_argument& e) {
       throw CliError(e.what());
     }
-    if (f.with_baselines && (cfg.learner == "pretrain" || cfg.learner == "scratch"))
+    if (f.with_baselines && info.family == LearnerFamily::Baseline)
       throw CliError("--with-baselines: --learner " + cfg.learner + " is itself a baseline");
+    if (f.with_baselines) check_accepts(learner_info(kBaseline), *source, f.task.task, "--with-baselines (" + std::string(kBaseline) + ")");
     TrainerOptions topts;
     topts.val_every = f.val_every;
     topts.val_tasks = f.val_tasks;
@@ -229,7 +254,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
       trainer = std::make_unique<Trainer>(make_learner(cfg), source, topts);
       if (f.with_baselines) {
         LearnerConfig b = cfg;
-        b.learner = "pretrain";
+        b.learner = kBaseline;
         trainer->add_baseline(make_learner(b));
       }
     } catch (const std::invalid_argument& e) {
@@ -334,7 +359,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
                       r.baseline_loss.empty() ? std::numeric_limits<double>::quiet_NaN() : sum_base / n);
       if (metrics.is_open() && (r.iteration % f.metrics_every == 0 || !std::isnan(r.val_loss) ||
                                 r.iteration == f.iterations)) {
-        nlohmann::ordered_json j;
+        Json j;
         j["iteration"] = r.iteration;
         j["loss"] = number_or_null(r.loss);
         j["support_loss"] = number_or_null(r.support_loss);
@@ -381,15 +406,7 @@ Runner register_train(CLI::App& root) {
                   "keys are errors");
   const std::string gl = "Learner";
   LearnerConfig& c = f->learner;
-  app->add_option("--learner", c.learner,
-                  "maml (second order), fomaml (first order), metasgd (learned per-parameter step sizes), anil "
-                  "(adapt the head only), reptile, pretrain (joint training + fine-tuning), scratch (no meta-training); "
-                  "on classification tasks also protonet (prototypical networks), matchingnet (matching networks), "
-                  "nearest (nearest neighbour in pixel/feature space, no training); on sequence tasks: mann (LSTM controller + external memory, Santoro et al. 2016), lstm, "
-                  "feedforward (its baselines; --hidden is the LSTM size, e.g. 200)")
-      ->check(CLI::IsMember({"maml", "fomaml", "metasgd", "anil", "reptile", "pretrain", "scratch", "protonet",
-                             "matchingnet", "nearest", "mann", "lstm", "feedforward"}))
-      ->group(gl);
+  app->add_option("--learner", c.learner, learner_help())->check(CLI::IsMember(learner_names()))->group(gl);
   app->add_option("--inner-lr", c.inner_lr, "alpha: inner-loop (and fine-tuning) SGD step size")
       ->check(CLI::PositiveNumber)->group(gl);
   app->add_option("--inner-steps", c.inner_steps, "inner SGD steps per task during meta-training")
@@ -398,7 +415,13 @@ Runner register_train(CLI::App& root) {
   app->add_option("--outer-optimizer", c.outer_optimizer, "outer optimizer: adam, sgd or rmsprop")
       ->check(CLI::IsMember({"adam", "sgd", "rmsprop"}))->group(gl);
   app->add_option("--meta-batch", c.meta_batch, "tasks per meta-iteration (1 for protonet and matchingnet)")->check(CLI::PositiveNumber)->group(gl);
-  app->add_option("--hidden", f->hidden, "hidden layer sizes of the MLP, comma-separated")->group(gl);
+  std::vector<std::string> recurrent;
+  for (const LearnerInfo& l : learner_registry())
+    if (l.recurrent()) recurrent.emplace_back(l.name);
+  app->add_option("--hidden", f->hidden,
+                  "hidden layer sizes of the MLP, comma-separated (" + join_names(recurrent, " and ") +
+                      ": the one LSTM size, e.g. 200)")
+      ->group(gl);
   app->add_option("--backbone", f->backbone,
                   "classification: auto (conv4 for images, the MLP for table rows), mlp or conv4 (4 conv blocks, "
                   "Vinyals et al.)")

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "core/learners/learner.h"
+#include "core/learners/registry.h"
 #include "core/tasks/episodes.h"
 #include "native/data/gz.h"
 #include "native/data/malloc_tuning.h"
@@ -39,7 +39,7 @@ std::vector<std::string> split_list(const std::string& s, char sep = ',') {
   return out;
 }
 
-struct Options {
+struct RunOptions {
   std::string data = "glyphs";
   std::vector<std::string> learners{"protonet", "matchingnet", "fomaml", "nearest", "pretrain"};
   int ways = 5, shots = 1, queries = 15, test_ways = 0, test_queries = 0;
@@ -66,8 +66,8 @@ struct Options {
   std::exit(2);
 }
 
-Options parse(int argc, char** argv) {
-  Options o;
+RunOptions parse(int argc, char** argv) {
+  RunOptions o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -113,7 +113,7 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::unique_ptr<ClassificationSource> make_source(const Options& o, int test_shots) {
+std::unique_ptr<ClassificationSource> make_source(const RunOptions& o, int test_shots) {
   EpisodeConfig e;
   e.ways = o.ways;
   e.shots = o.shots;
@@ -162,7 +162,7 @@ std::unique_ptr<ClassificationSource> make_source(const Options& o, int test_sho
   usage("unknown --data " + o.data);
 }
 
-LearnerConfig learner_config(const Options& o, const ClassificationSource& src, const std::string& name) {
+LearnerConfig learner_config(const RunOptions& o, const ClassificationSource& src, const std::string& name) {
   LearnerConfig c;
   c.learner = name;
   c.seed = o.seed;
@@ -180,12 +180,13 @@ LearnerConfig learner_config(const Options& o, const ClassificationSource& src, 
   }
   c.outer_lr = o.outer_lr;
   c.meta_batch = o.meta_batch;
-  if (name == "maml" || name == "fomaml" || name == "metasgd" || name == "anil" || name == "reptile") {
+  const LearnerInfo& info = learner_info(name);
+  if (info.inner_loop()) {
     c.inner_lr = o.maml_inner_lr;
     c.inner_steps = o.maml_train_steps;  // inner steps while meta-training (test: --maml-steps)
     c.meta_batch = o.maml_meta_batch;
   }
-  if (name == "pretrain") {
+  if (info.uses("pretrain_classes")) {
     c.pretrain_classes = static_cast<int>(src.class_split().train.size());
     c.inner_lr = 0.01f;  // Adam on the new head
   }
@@ -231,7 +232,7 @@ Score accuracy(const Learner& l, const TaskSource& src, int n, int steps, std::u
 
 int main(int argc, char** argv) {
   tune_malloc_for_large_tensors();
-  const Options o = parse(argc, argv);
+  const RunOptions o = parse(argc, argv);
   try {
     // The training source: its test settings are irrelevant (test sources are rebuilt per K).
     auto train_src = make_source(o, o.test_shots[0]);
@@ -241,7 +242,7 @@ int main(int argc, char** argv) {
       Rng rng(o.seed * 7919 + 17);
       const auto t0 = Clock::now();
       const int batch = learner->config().meta_batch;
-      const bool trains = name != "nearest";
+      const bool trains = learner->info().meta_trained();
       double last_loss = 0, last_acc = 0;
       for (int it = 0; trains && it < o.episodes; ++it) {
         std::vector<Task> tasks;
@@ -256,7 +257,7 @@ int main(int argc, char** argv) {
       const double train_s = std::chrono::duration<double>(Clock::now() - t0).count();
       for (int k : o.test_shots) {
         auto test_src = make_source(o, k);
-        const int steps = name == "pretrain" ? o.pretrain_steps : o.maml_steps;
+        const int steps = learner->info().family == LearnerFamily::Baseline ? o.pretrain_steps : o.maml_steps;
         const auto e0 = Clock::now();
         const Score s = accuracy(*learner, *test_src, o.test_episodes, steps, o.seed * 104729 + 3);
         const double eval_s = std::chrono::duration<double>(Clock::now() - e0).count();

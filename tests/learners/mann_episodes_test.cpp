@@ -14,6 +14,7 @@
 #include "core/io/csv.h"
 #include "core/learners/mann.h"
 #include "core/tasks/sequence_episodes.h"
+#include "core/tasks/task_factory.h"
 
 namespace metalab {
 namespace {
@@ -241,8 +242,8 @@ TEST(MannEpisodes, FactoryOptionsRoundTripThroughTheDescription) {
   EXPECT_THROW(make_sequence_source("glyph-sequences", {{"ways", "two"}}), std::invalid_argument);
   EXPECT_THROW(make_sequence_source("glyph-sequences", {{"ways", "1"}}), std::invalid_argument);
   EXPECT_THROW(make_sequence_source("sequences", {}), std::invalid_argument);
-  EXPECT_TRUE(is_sequence_source("table-sequences"));
-  EXPECT_FALSE(is_sequence_source("glyphs"));
+  EXPECT_EQ(task_kind("table-sequences"), TaskKind::Sequence);
+  EXPECT_EQ(task_kind("glyphs"), TaskKind::Classification);
 
   // A table: the label column is guessed, and a different table is refused.
   const CsvTable table = load_csv_file(std::string(METALAB_SOURCE_DIR) + "/assets/data/tissue_gene_expression.csv");

@@ -8,10 +8,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "core/io/json.h"
+#include "core/io/strict_json.h"
 #include "core/learners/mann.h"
 
 namespace metalab {
@@ -488,18 +489,23 @@ TEST(MannLearner, RecordedEpisodeReplaysTheMemory) {
     }
   }
 
-  const Json json = Json::parse(memory_trace_to_json(trace));
-  EXPECT_EQ(json.at("learner").as_string(), "mann");
+  const Json json = parse_json(memory_trace_to_json(trace));
+  EXPECT_EQ(json.at("learner"), "mann");
   EXPECT_EQ(json.at("steps").size(), 8u);
-  EXPECT_EQ(json.at("steps").at(0).at("prev_label").as_number(), -1);
-  EXPECT_EQ(json.at("steps").at(3).at("prev_label").as_number(), y[2]);
-  EXPECT_EQ(json.at("steps").at(3).at("instance").as_number(), 2);
+  EXPECT_EQ(json.at("steps").at(0).at("prev_label"), -1);
+  EXPECT_EQ(json.at("steps").at(3).at("prev_label"), y[2]);
+  EXPECT_EQ(json.at("steps").at(3).at("instance"), 2);
   EXPECT_EQ(json.at("steps").at(5).at("memory").size(), 7u);
+  // Numbers keep 4 significant digits (the default).
+  const double w = json.at("steps").at(5).at("write_weights").at(0).at(0).get<double>();
+  char four[32];
+  std::snprintf(four, sizeof four, "%.4g", static_cast<double>(trace.write_weights[5](0, 0)));
+  EXPECT_EQ(w, std::strtod(four, nullptr));
   // Baselines record inputs and predictions only.
   MannLearner lstm(tiny_learner("lstm"));
   const MemoryTrace lt = lstm.record_episode(task.support_x, y);
   EXPECT_TRUE(lt.memory.empty());
-  EXPECT_EQ(Json::parse(memory_trace_to_json(lt)).at("steps").size(), 8u);
+  EXPECT_EQ(parse_json(memory_trace_to_json(lt)).at("steps").size(), 8u);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 //   mainMs        time from navigation start to main() (download + compile + instantiate)
 //   lessons       the ids of the lessons (assets/lessons), for links #lesson=ID&step=N
 //   status.lesson the open lesson, {id, step, steps, phase, ...}, or null
+//   features      {simd, exceptions}: what this browser's WebAssembly has (app.wasm needs both)
 (function () {
   'use strict';
   var canvas = document.getElementById('canvas');
@@ -231,12 +232,40 @@
     showError('Unhandled error: ' + (e.reason && e.reason.message ? e.reason.message : e.reason));
   });
 
-  var script = document.createElement('script');
-  script.src = 'app.js';
-  script.async = true;
-  script.onerror = function () {
-    showError('Could not load app.js. Build the page with scripts/build-web.sh and serve the build folder ' +
-              'with scripts/serve.sh (http://127.0.0.1:8080/).');
-  };
-  document.body.appendChild(script);
+  function loadApp() {
+    var script = document.createElement('script');
+    script.src = 'app.js';
+    script.async = true;
+    script.onerror = function () {
+      showError('Could not load app.js. Build the page with scripts/build-web.sh and serve the build folder ' +
+                'with scripts/serve.sh (http://127.0.0.1:8080/).');
+    };
+    document.body.appendChild(script);
+  }
+
+  // app.wasm is built with WebAssembly SIMD and WebAssembly exception handling
+  // (it trains several times faster so); a browser without either cannot even
+  // compile it. wasm-feature-detect.js (npm, copied next to this file) asks the
+  // browser to validate a tiny module using each feature: no download, no CDN.
+  var detect = window.wasmFeatureDetect;
+  if (!detect) {
+    showError('Could not load wasm-feature-detect.js (it checks what this browser\'s WebAssembly supports). ' +
+              'Build the page with scripts/build-web.sh and serve the build folder with scripts/serve.sh.');
+    return;
+  }
+  Promise.all([detect.simd(), detect.exceptions()]).then(function (has) {
+    metalab.features = { simd: has[0], exceptions: has[1] };
+    var missing = [];
+    if (!has[0]) missing.push('SIMD (128-bit vector instructions)');
+    if (!has[1]) missing.push('exception handling');
+    if (missing.length) {
+      showError('This browser\'s WebAssembly lacks ' + missing.join(' and ') + ', which MetaLab needs to train ' +
+                'its models at full speed. Please use a current browser: Chrome or Edge 95 or later, Firefox 100 ' +
+                'or later, or Safari 16.4 or later.');
+      return;
+    }
+    loadApp();
+  }, function (e) {
+    showError('Could not check this browser\'s WebAssembly features: ' + (e && e.message ? e.message : e));
+  });
 })();

@@ -45,14 +45,13 @@ void receive_upload(AppState& st, const std::string& name, const std::string& by
     st.page.last_message.clear();
     return;
   }
-  const std::string learner = get_metadata_or(ckpt, "learner", "");
   const std::string task = get_metadata_or(ckpt, "task.name", "");
   const auto report = [&](const std::string& error, const char* lab, ViewId view) {
     st.page.last_error = error.empty() ? "" : "Not loaded: " + error;
     st.page.last_message = error.empty() ? "Loaded " + display + " into the " + lab : "";
     if (error.empty()) st.view = view;
   };
-  switch (lab_for_checkpoint(learner, task)) {
+  switch (lab_for_checkpoint(ckpt)) {
     case PageLab::Memory:
       return report(memory_receive_checkpoint(st.memory, display, ckpt), "memory lab", ViewId::MemoryLab);
     case PageLab::Classification:

@@ -1,53 +1,41 @@
 #include "web/app/page/learners.h"
 
-#include <algorithm>
+#include "core/learners/registry.h"
 
 namespace metalab::web {
 
-namespace {
-struct Entry {
-  const char* name;
-  const char* title;
-};
-// Provisional until core/learners/registry.h lands (core-arch).
-const Entry kEntries[] = {{"maml", "MAML"},
-                          {"fomaml", "First-order MAML"},
-                          {"metasgd", "Meta-SGD"},
-                          {"anil", "ANIL"},
-                          {"reptile", "Reptile"},
-                          {"pretrain", "Pretrain + fine-tune"},
-                          {"scratch", "Scratch"},
-                          {"protonet", "ProtoNet"},
-                          {"matchingnet", "Matching net"},
-                          {"nearest", "Nearest neighbour"},
-                          {"mann", "MANN"},
-                          {"lstm", "LSTM"},
-                          {"feedforward", "Feed-forward"}};
-}  // namespace
-
 std::string learner_title(const std::string& name) {
-  for (const Entry& e : kEntries)
-    if (name == e.name) return e.title;
-  return name;
+  const LearnerInfo* info = find_learner(name);
+  return info ? info->title : name;
 }
 
 std::vector<Choice> page_learner_choices(PageLab lab) {
-  std::vector<std::string> names;
-  switch (lab) {
-    case PageLab::Regression: names = {"maml", "fomaml", "metasgd", "anil", "reptile"}; break;
-    case PageLab::Classification: names = {"protonet", "matchingnet", "fomaml"}; break;
-    case PageLab::Memory: names = {"mann", "lstm", "feedforward"}; break;
-  }
   std::vector<Choice> out;
-  for (const std::string& n : names) out.push_back({n, learner_title(n)});
+  for (const LearnerInfo& l : learner_registry()) {
+    bool offered = false;
+    switch (lab) {
+      // The optimization-based meta-learners, with the two baselines beside them.
+      case PageLab::Regression: offered = l.family == LearnerFamily::Optimization && l.accepts(TaskKind::Regression); break;
+      // What trains live in a frame: the metric learners and first-order MAML
+      // (second-order MAML on episodes is left to the command line).
+      case PageLab::Classification:
+        offered = l.accepts(TaskKind::Classification) &&
+                  (l.family == LearnerFamily::Metric || (l.inner_loop() && l.first_order()));
+        break;
+      // The memory network and its two baselines.
+      case PageLab::Memory: offered = l.accepts(TaskKind::Sequence); break;
+    }
+    if (offered) out.push_back({l.name, l.title});
+  }
   return out;
 }
 
-PageLab lab_for_checkpoint(const std::string& learner, const std::string& task) {
-  if (learner == "mann" || learner == "lstm" || learner == "feedforward") return PageLab::Memory;
-  if (learner == "protonet" || learner == "matchingnet" || task == "glyphs" || task == "csv" || task == "images" ||
-      task == "idx")
-    return PageLab::Classification;
+PageLab lab_for_checkpoint(const Checkpoint& ckpt) {
+  switch (checkpoint_task_kind(ckpt).value_or(TaskKind::Regression)) {
+    case TaskKind::Sequence: return PageLab::Memory;
+    case TaskKind::Classification: return PageLab::Classification;
+    case TaskKind::Regression: return PageLab::Regression;
+  }
   return PageLab::Regression;
 }
 

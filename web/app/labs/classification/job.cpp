@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/learners/protonet.h"
+#include "core/learners/registry.h"
 
 namespace metalab::web {
 
@@ -43,7 +44,7 @@ LearnerConfig classification_learner_config(const ClassificationSettings& s, con
   cfg.model.output_dim = s.ways;
   cfg.model.classification = true;
   cfg.outer_lr = 1e-3f;
-  cfg.meta_batch = learner == "fomaml" ? 4 : 2;
+  cfg.meta_batch = learner_info(learner).inner_loop() ? 4 : 2;  // episodes per step: fewer for the metric learners
   cfg.inner_lr = 0.1f;
   cfg.inner_steps = 1;
   cfg.seed = s.seed;

@@ -9,8 +9,8 @@
 #include <Eigen/Eigenvalues>
 
 #include "core/io/idx.h"
-#include "core/tasks/regression_sources.h"  // task_options_from_metadata
-#include "core/tasks/sequence_episodes.h"   // CachedBank
+#include "core/tasks/sequence_episodes.h"  // CachedBank
+#include "core/tasks/task_factory.h"
 #include "web/app/page/status.h"
 
 namespace metalab::web {
@@ -39,36 +39,22 @@ GlyphSourceConfig page_glyphs(std::uint64_t seed) {
   return g;
 }
 
-// The task options `metalab train --task glyphs` records ("task.*") for the
-// setup: a checkpoint must match every one of them.
-std::map<std::string, std::string> glyph_task_options(const ClassificationSettings& s) {
+// The glyph setup as core's task factory describes it (every option with its
+// default), i.e. the "task.*" settings `metalab train --task glyphs` records.
+// A checkpoint must match every one of them; the page's own episodes (built
+// below with the meta-test classes rendered once) are the factory's episodes
+// (tests/web checks this).
+TaskOptions glyph_task_options(const ClassificationSettings& s) {
   const GlyphSourceConfig g = page_glyphs(s.seed);
-  char tf[32], vf[32];
-  std::snprintf(tf, sizeof tf, "%.17g", g.train_fraction);
-  std::snprintf(vf, sizeof vf, "%.17g", g.validation_fraction);
-  return {{"name", "glyphs"},
-          {"glyph_size", std::to_string(g.glyph.size)},
-          {"glyph_classes", std::to_string(g.num_classes)},
-          {"glyph_drawings", std::to_string(g.instances)},
-          {"glyph_seed", std::to_string(g.seed)},
-          {"split_seed", std::to_string(g.split_seed)},
-          {"train_fraction", tf},
-          {"validation_fraction", vf},
-          {"ways", std::to_string(s.ways)},
-          {"shots", std::to_string(s.shots)},
-          {"queries", std::to_string(queries_for(s.dataset))},
-          {"test_ways", "0"},
-          {"test_shots", "0"},
-          {"test_queries", "0"}};
-}
-
-// Numbers compare by value ("0.7" == "0.69999999999999996"), the rest as text.
-bool same_setting(const std::string& a, const std::string& b) {
-  char* ea = nullptr;
-  char* eb = nullptr;
-  const double x = std::strtod(a.c_str(), &ea), y = std::strtod(b.c_str(), &eb);
-  if (!a.empty() && !b.empty() && *ea == 0 && *eb == 0) return x == y;
-  return a == b;
+  const TaskOptions options{{"name", "glyphs"},
+                            {"glyph_size", std::to_string(g.glyph.size)},
+                            {"glyph_classes", std::to_string(g.num_classes)},
+                            {"glyph_seed", std::to_string(g.seed)},
+                            {"split_seed", std::to_string(g.split_seed)},
+                            {"ways", std::to_string(s.ways)},
+                            {"shots", std::to_string(s.shots)},
+                            {"queries", std::to_string(queries_for(s.dataset))}};
+  return task_options_from_metadata(make_task_source(options)->description());
 }
 
 // The episodes of a setup; throws with the reason when they cannot be made.
@@ -123,12 +109,8 @@ std::shared_ptr<const ClassificationSource> make_source(const ClassificationSett
 // it was trained on exactly this setup). Throws for metadata that is not a learner's.
 std::string setup_mismatch(const Checkpoint& ckpt, const ClassificationSettings& s, const TaskSource& src) {
   std::vector<std::string> diff;
-  const TaskOptions task = task_options_from_metadata(ckpt.metadata);
-  for (const auto& [k, v] : glyph_task_options(s)) {
-    const auto it = task.find(k);
-    if (it == task.end() || !same_setting(it->second, v))
-      diff.push_back(k + " " + (it == task.end() ? "?" : it->second) + " (here " + v + ")");
-  }
+  for (const TaskSettingDifference& d : task_setup_differences(task_options_from_metadata(ckpt.metadata), glyph_task_options(s)))
+    diff.push_back(d.key + " " + (d.missing ? "?" : d.theirs) + " (here " + d.ours + ")");
   const LearnerConfig have = LearnerConfig::from_metadata(ckpt.metadata);
   const LearnerConfig need = classification_learner_config(s, src, s.learner);
   const auto check = [&](const char* what, bool same) {

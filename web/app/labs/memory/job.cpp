@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "core/io/safetensors.h"
-#include "core/tasks/regression_sources.h"  // task_options_from_metadata
+#include "core/tasks/task_factory.h"
 #include "web/app/page/scheduler.h"
 
 namespace metalab::web {
@@ -42,17 +42,21 @@ std::unique_ptr<MemoryJob> MemoryJob::shipped(const AssetStore& assets, std::uin
       lr->second = quarter;
     }
     if (a == 0) task = t;
-    else if (t != task) throw std::invalid_argument(file + " was trained on other episodes than " + kShippedMemoryFiles[0]);
+    else if (!same_task_setup(t, task))
+      throw std::invalid_argument(file + " was trained on other episodes than " + kShippedMemoryFiles[0] + ": " +
+                                  describe_differences(task_setup_differences(t, task)));
     std::unique_ptr<Learner> l = load_learner(ckpt);
     if (l->kind() != kArch[a] || !dynamic_cast<MannLearner*>(l.get()))
       throw std::invalid_argument(file + " holds a '" + l->kind() + "' learner, not '" + kArch[a] + "'");
     job->models_[static_cast<std::size_t>(a)].reset(static_cast<MannLearner*>(l.release()));
     job->shipped_iterations_[static_cast<std::size_t>(a)] = job->models_[static_cast<std::size_t>(a)]->iteration();
   }
-  const std::string name = task.count("name") ? task.at("name") : "";
-  task.erase("name");
   task["cache"] = "false";  // render glyphs on demand: caching all classes up front takes seconds in wasm
-  job->source_ = make_sequence_source(name, task, nullptr);
+  std::unique_ptr<TaskSource> source = make_task_source(task);
+  auto* sequences = dynamic_cast<SequenceEpisodeSource*>(source.get());
+  if (!sequences) throw std::invalid_argument(std::string(kShippedMemoryFiles[0]) + " was not trained on sequence episodes");
+  source.release();
+  job->source_.reset(sequences);
   if (job->source_->input_dim() != job->models_[0]->config().model.input_dim || job->source_->image_height() <= 0)
     throw std::invalid_argument("the recorded task does not fit the networks' inputs");
   job->shipped_ = true;
@@ -122,18 +126,10 @@ std::string MemoryJob::receive(const std::string& name, const Checkpoint& ckpt) 
   const std::string learner = get_metadata_or(ckpt, "learner", "?");
   const int a = static_cast<int>(std::find(std::begin(kArch), std::end(kArch), learner) - std::begin(kArch));
   if (a >= kMemoryModels) return name + " holds a '" + learner + "' model; the memory lab takes mann, lstm and feedforward";
-  // The episodes must be the ones the lab shows ("cache" only says how glyphs are rendered).
-  TaskOptions have = task_options_from_metadata(ckpt.metadata), want = task_options_from_metadata(source_->description());
-  have.erase("cache");
-  want.erase("cache");
-  std::string diff;
-  int n = 0;
-  for (const auto& [k, v] : want) {
-    const auto it = have.find(k);
-    if (it != have.end() && it->second == v) continue;
-    if (n++ < 3) diff += (diff.empty() ? "" : ", ") + k + " " + (it == have.end() ? "?" : it->second) + " (here " + v + ")";
-  }
-  if (n > 0) return name + " was trained on other episodes than the lab shows: " + diff + (n > 3 ? ", ..." : "");
+  // The episodes must be the ones the lab shows.
+  const auto diff = task_setup_differences(task_options_from_metadata(ckpt.metadata),
+                                           task_options_from_metadata(source_->description()));
+  if (!diff.empty()) return name + " was trained on other episodes than the lab shows: " + describe_differences(diff);
   std::unique_ptr<Learner> l;
   try {
     l = load_learner(ckpt);

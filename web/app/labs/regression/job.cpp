@@ -7,7 +7,7 @@
 
 #include "core/io/safetensors.h"
 #include "core/learners/maml.h"
-#include "core/tasks/regression_sources.h"
+#include "core/tasks/task_factory.h"
 #include "web/app/page/learners.h"
 #include "web/app/page/scheduler.h"
 
@@ -135,8 +135,10 @@ std::shared_ptr<const TaskSource> RegressionJob::make_source(const RegressionSet
       throw std::invalid_argument(assets.genes_error().empty() ? "the tissue expression data is still downloading"
                                                                : assets.genes_error());
   }
-  const TaskOptions options{{"support", std::to_string(s.k)}, {"query", std::to_string(kQuery)}};
-  return std::shared_ptr<const TaskSource>(make_regression_source(task_, options, table));
+  const TaskOptions options{{"name", task_}, {"support", std::to_string(s.k)}, {"query", std::to_string(kQuery)}};
+  TaskData data;
+  data.table = table;
+  return std::shared_ptr<const TaskSource>(make_task_source(options, data));
 }
 
 bool RegressionJob::reset(AssetStore& assets, bool from_shipped, std::string* error) {
@@ -253,10 +255,11 @@ bool RegressionJob::load_checkpoint(const Checkpoint& ckpt, AssetStore& assets, 
     const std::string task = get_metadata_or(ckpt, "task.name", task_);
     if (task != task_) return fail(ckpt.source + " was trained on '" + task + "' tasks, not '" + task_ + "'");
     TaskOptions options = task_options_from_metadata(ckpt.metadata);
-    options.erase("name");
-    const CsvTable* table = task == "genes" ? assets.genes_table() : nullptr;
-    if (task == "genes" && !table) return fail("the tissue expression data is not loaded yet; try again in a moment");
-    std::shared_ptr<const TaskSource> src(make_regression_source(task, options, table));
+    options["name"] = task;
+    TaskData data;
+    data.table = task == "genes" ? assets.genes_table() : nullptr;
+    if (task == "genes" && !data.table) return fail("the tissue expression data is not loaded yet; try again in a moment");
+    std::shared_ptr<const TaskSource> src(make_task_source(options, data));
 
     const LearnerConfig cfg = LearnerConfig::from_metadata(ckpt.metadata);
     if (cfg.model.backbone != "mlp" || cfg.model.classification || cfg.model.output_dim != 1)
