@@ -88,9 +88,8 @@ bool draw_lesson_panel(AppState& st) {
   const char* close = tr("ui.lesson.close");
   const float close_w = ImGui::CalcTextSize(close).x + style.FramePadding.x * 2;
   const ImVec2 top = ImGui::GetCursorPos();
-  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(fs * 4, ImGui::GetContentRegionAvail().x - close_w - fs * 0.5f));
-  draw_heading(st, tr(l->title));
-  ImGui::PopTextWrapPos();
+  // The title wraps before the Close button (drawn at its right, on the title's first line).
+  draw_heading(st, tr(l->title), ImGui::GetCursorPosX() + std::max(fs * 4, ImGui::GetContentRegionAvail().x - close_w - fs * 0.5f));
   const ImVec2 after_title = ImGui::GetCursorPos();
   ImGui::SetCursorPos(ImVec2(top.x + ImGui::GetContentRegionAvail().x - close_w, top.y));
   if (ImGui::SmallButton(close)) request_lesson(st, LessonRequest::Close);
