@@ -72,14 +72,21 @@ TEST(UrlState, EveryViewRoundTrips) {
   EXPECT_EQ(make_url_hash(st),
             "view=regression&task=promoter&learner=metasgd&alpha=0.05&beta=0.002&K=12&steps=3&batch=10&width=64&depth=3&seed=9&adapt=4");
   for (const char* hash : {"view=sinusoid&seed=4&K=7&n=3&others=false",
-                           "view=classification&learner=fomaml&dataset=fashion&ways=4&shots=2&seed=5&episode=3",
-                           "view=memory&seed=8&episode=2", "view=gene&data=genes&seed=2&cell=1&gene=4&adapt=3"}) {
+                           "view=classification&learner=fomaml&dataset=fashion&ways=4&shots=2&seed=5&episode=3&you=off",
+                           "view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1&episode=0&you=label",
+                           "view=memory&seed=8&episode=2", "view=gene&data=genes&seed=2&cell=1&gene=4&adapt=3",
+                           "view=landscape&steps=3&alpha=0.2&K=5&tasks=10&theta1=2.5&theta2=-1&beta=0.02&seed=4"}) {
     apply_url_hash(st, hash);
     EXPECT_EQ(make_url_hash(st), hash);
     EXPECT_EQ(st.page.url_notice, "") << hash;
   }
   apply_url_hash(st, "view=genes");
   EXPECT_EQ(st.view, ViewId::GeneLab) << "the CLI's task name is an alias";
+  // Links written before the "you are the learner" setting still open their setup (you=off).
+  apply_url_hash(st, "view=classification&learner=fomaml&dataset=fashion&ways=4&shots=2&seed=5&episode=3");
+  EXPECT_EQ(st.page.url_notice, "");
+  EXPECT_EQ(st.classification.settings.you, "off");
+  EXPECT_EQ(st.classification.settings.episode, 3);
 }
 
 TEST(UrlState, LinksOfEarlierVersionsOpenWhatTheyOpened) {

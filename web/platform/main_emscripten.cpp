@@ -157,6 +157,12 @@ int main() {
     show_error(error);
     return 1;
   }
+  // window.metalab.lessons: the lesson ids, for the page's scripts and tests.
+  std::string lessons = "[";
+  for (const metalab::web::Lesson& l : ctx.state.lessons.library.lessons)
+    lessons += (lessons.size() > 1 ? ",\"" : "\"") + l.id + "\"";  // ids are [a-z0-9-]: no escaping needed
+  lessons += "]";
+  EM_ASM({ if (Module.metalabLessons) Module.metalabLessons(UTF8ToString($0)); }, lessons.c_str());
   // The page passes the URL hash and starts fetching the assets (checkpoints, data).
   EM_ASM({ if (Module.metalabStart) Module.metalabStart(); });
   // 0 fps = requestAnimationFrame; true = never return from main.

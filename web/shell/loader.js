@@ -21,6 +21,8 @@
 //   assetsLoaded  names of the assets handed to the app
 //   lastDownload  {name, size} of the last checkpoint download
 //   mainMs        time from navigation start to main() (download + compile + instantiate)
+//   lessons       the ids of the lessons (assets/lessons), for links #lesson=ID&step=N
+//   status.lesson the open lesson, {id, step, steps, phase, ...}, or null
 //   features      {simd, exceptions}: what this browser's WebAssembly has (app.wasm needs both)
 (function () {
   'use strict';
@@ -29,7 +31,7 @@
   var message = document.getElementById('message');
   var detail = document.getElementById('detail');
   var metalab = (window.metalab = { frames: 0, firstFrameMs: null, status: null, error: null, workMs: [], glMs: [],
-                                    assetsLoaded: [], lastDownload: null });
+                                    assetsLoaded: [], lastDownload: null, lessons: [] });
   var WORK_RING = 300;
   metalab.workStats = function () {
     var v = metalab.workMs.slice().sort(function (a, b) { return a - b; });
@@ -101,6 +103,9 @@
     },
     // Called from the C++ side (web/platform/main_emscripten.cpp).
     metalabShowError: showError,
+    metalabLessons: function (json) {
+      try { metalab.lessons = JSON.parse(json); } catch (e) { console.error('MetaLab: bad lesson list: ' + e); }
+    },
     metalabStatus: function (json) {
       try { metalab.status = JSON.parse(json); } catch (e) { console.error('MetaLab: bad status JSON: ' + e); }
     },

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "web/app/page/content.h"
 #include "web/app/page/status.h"
 
 namespace metalab::web {
@@ -16,8 +17,31 @@ const std::vector<ViewInfo>& views() {
        "Prototypical networks on few-shot image tasks"},
       {ViewId::MemoryLab, "memory", "memory_lab", "Memory lab", "A memory-augmented network reading and writing"},
       {ViewId::GeneLab, "gene", "gene_lab", "Gene lab", "Promoter motifs and real tissue expression, few-shot"},
+      {ViewId::LandscapeLab, "landscape", "landscape_lab", "Landscape lab",
+       "The meta-loss landscape of a two-parameter model; MAML, first-order MAML and Reptile updates"},
   };
   return v;
+}
+
+bool view_from_key(const std::string& key, ViewId* out) {
+  const std::string wanted = key == "genes" ? "gene" : key;  // "genes": the CLI's task name
+  for (const ViewInfo& v : views())
+    if (wanted == v.key) {
+      *out = v.id;
+      return true;
+    }
+  return false;
+}
+
+float effective_text_scale(const UiSettings& ui) { return ui.text_scale * (ui.presenter ? kPresenterTextScale : 1.0f); }
+
+void load_page_content(AppState& st) {
+  try {
+    st.strings = load_strings(embedded_content());
+  } catch (const ContentError& e) {
+    st.page.last_error = e.what();
+  }
+  st.lessons.library = load_lessons(embedded_content(), st.strings);
 }
 
 const ViewInfo& view_info(ViewId id) {
@@ -28,6 +52,7 @@ const ViewInfo& view_info(ViewId id) {
 
 void update_page(AppState& st, double dt_s) {
   st.scheduler.adapt_budget(st.stats.last_ui_ms);
+  update_lessons(st);  // Next / Run / ... pressed last frame: settings and the labs' requests
   // The visible lab follows its settings; a hidden lab keeps what it has.
   const ViewId v = st.view;
   if (v == ViewId::RegressionLab) sync_regression(st.regression, st.assets, st.control_active);
@@ -41,6 +66,8 @@ void update_page(AppState& st, double dt_s) {
   else st.classification.curve.follow(st.classification.job(), false);
   if (v == ViewId::MemoryLab) sync_memory(st.memory, st.assets, true);
   else st.memory.accuracy.follow(st.memory.job(), st.memory.settings.seed, false);
+  sync_landscape(st.landscape, v == ViewId::LandscapeLab);  // cheap: memos; its grid computes only while visible
+  drive_lessons(st);  // the step's train_to, once its lab's job is built
 
   std::vector<Job*> jobs;
   for (auto& [task, job] : st.regression.jobs) jobs.push_back(job.get());
@@ -48,6 +75,8 @@ void update_page(AppState& st, double dt_s) {
   jobs.push_back(&st.classification.curve);
   jobs.push_back(st.memory.job());
   jobs.push_back(&st.memory.accuracy);
+  jobs.push_back(st.landscape.walkers());
+  jobs.push_back(&st.landscape.grid);
   st.scheduler.run(jobs, dt_s);
 }
 
@@ -57,6 +86,7 @@ std::vector<const Job*> training_jobs(const AppState& st) {
     if (job->wants_time()) out.push_back(job.get());
   if (const Job* j = st.classification.job(); j && j->wants_time()) out.push_back(j);
   if (const Job* j = st.memory.job(); j && j->wants_time()) out.push_back(j);
+  if (const Job* j = st.landscape.walkers(); j && j->wants_time()) out.push_back(j);
   return out;
 }
 
@@ -85,6 +115,8 @@ std::string status_json(AppState& st) {
       {"gene", gene_status(st.gene)},
       {"classification", classification_status(st.classification)},
       {"memory", memory_status(st.memory)},
+      {"landscape", landscape_status(st.landscape)},
+      {"presenter", st.ui.presenter},
       {"training",
        {{"budget_ms", ms(st.scheduler.budget_ms())},
         {"train_ms", ms(st.scheduler.last_run_ms())},
@@ -101,6 +133,8 @@ std::string status_json(AppState& st) {
         {"uploads", st.page.uploads},
         {"downloads", st.page.downloads_made},
         {"assets", assets}}}};
+  out["lesson"] = lesson_status(st, out);  // its checks read the rest of the status
+  out["lesson_errors"] = st.lessons.library.errors;
   // Invalid UTF-8 in a file name must not throw: replace it.
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

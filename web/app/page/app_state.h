@@ -19,34 +19,31 @@
 
 #include "web/app/labs/classification/lab.h"
 #include "web/app/labs/gene/lab.h"
+#include "web/app/labs/landscape/lab.h"
 #include "web/app/labs/memory/lab.h"
 #include "web/app/labs/regression/lab.h"
 #include "web/app/labs/sinusoid/lab.h"
 #include "web/app/page/assets.h"
+#include "web/app/page/lesson_player.h"
 #include "web/app/page/page_io.h"
 #include "web/app/page/scheduler.h"
+#include "web/app/page/strings.h"
+#include "web/app/page/views.h"
 
 namespace metalab::web {
-
-// The views, in sidebar order.
-enum class ViewId { SinusoidExplorer, RegressionLab, ClassificationLab, MemoryLab, GeneLab };
-
-struct ViewInfo {
-  ViewId id;
-  const char* key;      // in the URL: view=<key>
-  const char* status;   // in the status JSON: "view": "<status>"
-  const char* title;    // sidebar label
-  const char* summary;  // one line, shown as tooltip
-};
-const std::vector<ViewInfo>& views();
-const ViewInfo& view_info(ViewId id);
 
 // Page-wide display settings (the sidebar's controls).
 struct UiSettings {
   float text_scale = 1.0f;  // the "Text size" control (projectors: 1.5-2)
   bool dark_theme = false;  // light is easier to read on most projectors
   bool show_frame_stats = true;
+  // Presenter mode (present=1 in the URL): larger text, no sidebar or frame
+  // statistics, views leave out their secondary panels.
+  bool presenter = false;
 };
+// Presenter mode enlarges the chosen text size by this factor.
+constexpr float kPresenterTextScale = 1.5f;
+float effective_text_scale(const UiSettings& ui);
 
 // The drawable area, filled by the platform layer each frame.
 struct Display {
@@ -75,6 +72,8 @@ struct Shortcuts {
   bool play_pause = false;  // Space: start / pause training
   bool step = false;        // S: one training iteration
   bool reset = false;       // R: reset training
+  bool next_step = false;   // Page Down / right arrow: the lesson's next step
+  bool previous_step = false;  // Page Up / left arrow: the previous step
 };
 
 // The fonts and style currently built (the frame loop rebuilds them when the
@@ -94,17 +93,26 @@ struct AppState {
   Shortcuts shortcuts;
   FontsBuilt fonts;
   bool control_active = false;  // a widget was held down at the end of the last frame
+  bool touch = false;           // the last press came from a finger (drags on empty space scroll)
 
   SinusoidLab sinusoid;
   RegressionLab regression;
   GeneLab gene;
   ClassificationLab classification;
   MemoryLab memory;
+  LandscapeLab landscape;
+
+  Strings strings;      // the page's text by key (assets/i18n), see strings.h
+  LessonState lessons;  // assets/lessons and the one open, see lesson_player.h
 
   AssetStore assets;   // files fetched at start-up, uploads kept for a lab
   PageIo page;         // URL hash, downloads, uploads (moved by web/platform)
   Scheduler scheduler;
 };
+
+// Loads the string tables and lessons compiled into the program (content.h);
+// a file that does not load is named in page.last_error or the lessons' errors.
+void load_page_content(AppState& state);
 
 // What hidden labs do: a lab's training jobs keep training while another view
 // is shown (the sidebar marks them, the overlay counts their iterations); the

@@ -70,7 +70,13 @@ class TrainingJob : public Job {
  public:
   bool wants_time() const override { return (playing || step_requested_) && ready(); }
   bool urgent() const override { return step_requested_; }
-  void stepped() override { step_requested_ = false; }
+  void stepped() override {
+    step_requested_ = false;
+    if (stop_at_ >= 0 && iteration() >= stop_at_) {
+      playing = false;
+      stop_at_ = -1;
+    }
+  }
   void fail(const std::string& message) override {
     playing = false;
     step_requested_ = false;
@@ -80,6 +86,11 @@ class TrainingJob : public Job {
   void request_step() {
     playing = false;
     step_requested_ = true;
+  }
+  // Play until iteration() reaches `target`, then pause (a lesson's "train to").
+  void train_to(long target) {
+    stop_at_ = target;
+    playing = iteration() < target;
   }
   virtual bool ready() const = 0;
   virtual long iteration() const = 0;
@@ -96,6 +107,7 @@ class TrainingJob : public Job {
  private:
   long long weights_version_ = 0;
   bool step_requested_ = false;
+  long stop_at_ = -1;  // train_to's target (-1: none)
 };
 
 }  // namespace metalab::web

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "web/app/page/app_state.h"
+#include "web/app/page/lesson_player.h"
 
 namespace metalab::web {
 
@@ -50,14 +51,19 @@ Pairs split_pairs(std::string hash) {
 // (so that a bound that depends on another setting sees it first); the
 // values it cannot use are appended to *bad.
 template <class S>
-S settings_from(const SettingsTable<S>& table, const Pairs& pairs, std::vector<std::string>* bad) {
-  S s;
+void set_from(const SettingsTable<S>& table, S& s, const Pairs& pairs, std::vector<std::string>* bad) {
   for (const Setting<S>& setting : table.settings())
     for (const auto& [key, value] : pairs) {
       std::string why;
       if (setting.answers_to(key) && !setting.set(s, value, &why)) bad->push_back(why);
     }
   for (std::string& why : table.validate(s)) bad->push_back(std::move(why));
+}
+
+template <class S>
+S settings_from(const SettingsTable<S>& table, const Pairs& pairs, std::vector<std::string>* bad) {
+  S s;
+  set_from(table, s, pairs, bad);
   return s;
 }
 
@@ -66,11 +72,8 @@ bool knows(const SettingsTable<S>& table, const std::string& key) {
   return table.find(key) != nullptr;
 }
 
-}  // namespace
-
-void apply_url_hash(AppState& st, const std::string& hash) {
-  Pairs pairs = split_pairs(hash);
-  std::vector<std::string> bad;
+// A view and its settings (and, for links of earlier versions, the lab they set then).
+void apply_view_hash(AppState& st, const Pairs& pairs, std::vector<std::string>& bad) {
   ViewId view = ViewId::SinusoidExplorer;
   Pairs settings;
   for (const auto& [key, value] : pairs) {
@@ -78,14 +81,7 @@ void apply_url_hash(AppState& st, const std::string& hash) {
       settings.emplace_back(key, value);
       continue;
     }
-    const std::string wanted = value == "genes" ? "gene" : value;  // "genes": the CLI's task name
-    bool found = false;
-    for (const ViewInfo& v : views())
-      if (wanted == v.key) {
-        view = v.id;
-        found = true;
-      }
-    if (!found) bad.push_back("view=" + value);
+    if (!view_from_key(value, &view)) bad.push_back("view=" + value);
   }
   st.view = view;
 
@@ -114,7 +110,8 @@ void apply_url_hash(AppState& st, const std::string& hash) {
     case ViewId::GeneLab: route(gene_settings(), regression); break;
     case ViewId::MemoryLab: route(memory_settings(), classification); break;
     case ViewId::RegressionLab:
-    case ViewId::ClassificationLab: own = settings; break;
+    case ViewId::ClassificationLab:
+    case ViewId::LandscapeLab: own = settings; break;
   }
   // Unknown keys are named, once.
   const auto check_unknown = [&](const auto& table, const Pairs& ps) {
@@ -133,6 +130,10 @@ void apply_url_hash(AppState& st, const std::string& hash) {
     case ViewId::MemoryLab:
       check_unknown(memory_settings(), own);
       st.memory.settings = settings_from(memory_settings(), own, &bad);
+      break;
+    case ViewId::LandscapeLab:
+      check_unknown(landscape_settings(), own);
+      st.landscape.settings = settings_from(landscape_settings(), own, &bad);
       break;
     case ViewId::RegressionLab: break;
     case ViewId::ClassificationLab: break;
@@ -156,6 +157,42 @@ void apply_url_hash(AppState& st, const std::string& hash) {
   if (view == ViewId::ClassificationLab) apply_classification(own);
   if (legacy && (view == ViewId::SinusoidExplorer || view == ViewId::GeneLab)) apply_regression(other);
   if (legacy && view == ViewId::MemoryLab) apply_classification(other);
+}
+
+}  // namespace
+
+void apply_url_hash(AppState& st, const std::string& hash) {
+  std::vector<std::string> bad;
+  // Page-level keys first: presenter mode, and a lesson step (whose view and
+  // settings are the step's, so the rest of the link is not needed).
+  Pairs view_pairs;
+  std::string lesson, step;
+  bool step_named = false, present = false;
+  for (const auto& [key, value] : split_pairs(hash)) {
+    if (key == "lesson") {
+      lesson = value;
+    } else if (key == "step") {
+      step = value;
+      step_named = true;
+    } else if (key == "present") {
+      if (!settings_detail::parse_bool(value, &present)) bad.push_back("present=" + value + " (true or false)");
+    } else {
+      view_pairs.emplace_back(key, value);
+    }
+  }
+  st.ui.presenter = present;
+  bool opened = false;
+  if (!lesson.empty()) {
+    long long n = 1;
+    if (step_named && !settings_detail::parse_int(step, 1, 1000, &n)) bad.push_back("step=" + step + " (a step number from 1)");
+    std::string why;
+    opened = open_lesson(st, lesson, static_cast<int>(n) - 1, &why);
+    if (!why.empty()) bad.push_back(why);
+  } else {
+    if (step_named) bad.push_back("step=" + step + " (needs lesson=...)");
+    close_lesson(st);
+  }
+  if (!opened) apply_view_hash(st, view_pairs, bad);
 
   if (bad.empty()) {
     st.page.url_notice.clear();
@@ -167,6 +204,12 @@ void apply_url_hash(AppState& st, const std::string& hash) {
 }
 
 std::string make_url_hash(const AppState& st) {
+  const std::string present = st.ui.presenter ? "&present=1" : "";
+  if (const Lesson* l = open_lesson_of(st)) return "lesson=" + l->id + "&step=" + std::to_string(st.lessons.step + 1) + present;
+  return make_view_hash(st) + present;
+}
+
+std::string make_view_hash(const AppState& st) {
   const std::string view = std::string("view=") + view_info(st.view).key;
   const auto with = [&](const std::string& settings) { return settings.empty() ? view : view + "&" + settings; };
   switch (st.view) {
@@ -175,8 +218,41 @@ std::string make_url_hash(const AppState& st) {
     case ViewId::ClassificationLab: return with(classification_settings().print(st.classification.settings));
     case ViewId::MemoryLab: return with(memory_settings().print(st.memory.settings));
     case ViewId::GeneLab: return with(gene_settings().print(st.gene.settings));
+    case ViewId::LandscapeLab: return with(landscape_settings().print(st.landscape.settings));
   }
   return view;
+}
+
+std::vector<std::string> apply_view_settings(AppState& st, ViewId view, const std::string& settings, bool from_defaults) {
+  const Pairs pairs = split_pairs(settings);
+  std::vector<std::string> bad;
+  const auto apply = [&](const auto& table, auto& current) {
+    using S = std::decay_t<decltype(current)>;
+    for (const auto& [key, value] : pairs)
+      if (!knows(table, key)) bad.push_back(key + " (unknown key)");
+    S s = from_defaults ? S{} : current;
+    set_from(table, s, pairs, &bad);
+    current = s;
+  };
+  switch (view) {
+    case ViewId::SinusoidExplorer: apply(sinusoid_settings(), st.sinusoid.settings); break;
+    case ViewId::ClassificationLab: apply(classification_settings(), st.classification.settings); break;
+    case ViewId::MemoryLab: apply(memory_settings(), st.memory.settings); break;
+    case ViewId::GeneLab: apply(gene_settings(), st.gene.settings); break;
+    case ViewId::LandscapeLab: apply(landscape_settings(), st.landscape.settings); break;
+    case ViewId::RegressionLab: {
+      // Another task family: the lab switches to it first (it keeps each family's settings).
+      RegressionSettings probe = st.regression.settings;
+      std::string why;
+      for (const auto& [key, value] : pairs)
+        if (key == "task" && regression_settings().set(probe, key, value, &why) && !from_defaults)
+          st.regression.switch_task(probe.task);
+      apply(regression_settings(), st.regression.settings);
+      if (from_defaults) st.regression.settings_by_task[st.regression.settings.task] = st.regression.settings;
+      break;
+    }
+  }
+  return bad;
 }
 
 }  // namespace metalab::web

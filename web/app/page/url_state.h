@@ -11,9 +11,17 @@
 // gene link carrying the regression lab's keys (learner, alpha, ...) sets the
 // regression lab as it did, and a memory link carrying the classification
 // lab's keys (learner, dataset, ways, shots) sets those.
+//
+// Page-level keys beside `view`: `lesson=ID&step=N` opens step N (from 1) of
+// a lesson (lesson_player.h; the view and settings are the step's, so the
+// link needs nothing else), and `present=1` turns on presenter mode (large
+// text, fewer panels) for any link.
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "web/app/page/views.h"
 
 namespace metalab::web {
 
@@ -24,5 +32,14 @@ void apply_url_hash(AppState& state, const std::string& hash);
 
 // The hash (without '#') that describes the current state.
 std::string make_url_hash(const AppState& state);
+// The part that describes the visible view and its settings ("view=...&...").
+std::string make_view_hash(const AppState& state);
+
+// Applies "key=value&..." to one view's settings through its table, on top of
+// what the view has, or from its defaults as a link does (from_defaults).
+// Returns what could not be used ("K=500 (1 to 50)", "colour (unknown key)");
+// a bad value leaves that setting as it was. Lessons set their labs this way.
+std::vector<std::string> apply_view_settings(AppState& state, ViewId view, const std::string& settings,
+                                             bool from_defaults);
 
 }  // namespace metalab::web

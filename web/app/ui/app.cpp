@@ -6,13 +6,17 @@
 #include <string>
 
 #include <imgui.h>
+#include <imgui_internal.h>  // touch scrolling: which window a drag on empty space started in
 
 #include "web/app/labs/classification/view.h"
 #include "web/app/labs/gene/view.h"
+#include "web/app/labs/landscape/view.h"
 #include "web/app/labs/memory/view.h"
 #include "web/app/labs/regression/view.h"
 #include "web/app/labs/sinusoid/view.h"
 #include "web/app/page/url_state.h"
+#include "web/app/ui/lesson_panel.h"
+#include "web/app/ui/strings.h"
 #include "web/app/ui/widgets.h"
 
 namespace metalab::web {
@@ -27,6 +31,7 @@ void (*draw_function(ViewId id))(AppState&) {
     case ViewId::ClassificationLab: return draw_classification_lab;
     case ViewId::MemoryLab: return draw_memory_lab;
     case ViewId::GeneLab: return draw_gene_lab;
+    case ViewId::LandscapeLab: return draw_landscape_lab;
   }
   return nullptr;
 }
@@ -60,6 +65,7 @@ bool view_trains(const AppState& st, ViewId id) {
       return false;
     case ViewId::ClassificationLab: return st.classification.job() && st.classification.job()->wants_time();
     case ViewId::MemoryLab: return st.memory.job() && st.memory.job()->wants_time();
+    case ViewId::LandscapeLab: return st.landscape.walkers() && st.landscape.walkers()->wants_time();
     case ViewId::SinusoidExplorer:
     case ViewId::GeneLab: return false;
   }
@@ -87,6 +93,15 @@ void draw_view_list(AppState& st, bool compact) {
   }
 }
 
+void draw_display_controls(AppState& st) {
+  draw_text_size_control(st);
+  ImGui::Checkbox("Dark theme", &st.ui.dark_theme);
+  ImGui::Checkbox("Frame time", &st.ui.show_frame_stats);
+  ImGui::Checkbox(tr("ui.presenter.toggle"), &st.ui.presenter);
+  st.lessons.rects["presenter"] = last_item_rect();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.presenter.tip"));
+}
+
 void draw_sidebar(AppState& st) {
   draw_heading(st, "MetaLab");
   ImGui::TextDisabled("learning to learn");
@@ -95,10 +110,65 @@ void draw_sidebar(AppState& st) {
   draw_view_list(st, false);
   ImGui::Spacing();
   ImGui::Separator();
+  ImGui::TextDisabled("%s", tr("ui.lesson.lessons"));
+  draw_lesson_picker(st, false);
   ImGui::Spacing();
-  draw_text_size_control(st);
-  ImGui::Checkbox("Dark theme", &st.ui.dark_theme);
-  ImGui::Checkbox("Frame time", &st.ui.show_frame_stats);
+  ImGui::Separator();
+  ImGui::Spacing();
+  draw_display_controls(st);
+}
+
+// With a lesson open, the left column is the lesson; the views, the other
+// lessons and the display settings fold away below it.
+void draw_lesson_column(AppState& st) {
+  draw_lesson_panel(st);
+  ImGui::Spacing();
+  ImGui::Separator();
+  if (st.ui.presenter) {
+    if (ImGui::SmallButton(tr("ui.presenter.exit"))) st.ui.presenter = false;
+    st.lessons.rects["presenter"] = last_item_rect();
+    return;
+  }
+  if (ImGui::CollapsingHeader(tr("ui.lesson.more"))) {
+    draw_view_list(st, false);
+    ImGui::Separator();
+    draw_lesson_picker(st, false);
+    ImGui::Separator();
+    draw_display_controls(st);
+  }
+}
+
+// A finger dragging on empty space scrolls the window under it (ImGui
+// scrolls only with a wheel); drags on widgets (sliders, plots where support
+// points or theta move) stay theirs.
+void touch_scroll(const AppState& st) {
+  if (!st.touch) return;
+  ImGuiContext& g = *GImGui;
+  const ImGuiIO& io = ImGui::GetIO();
+  if (!io.MouseDown[0] || g.ActiveId == 0 || !g.ActiveIdWindow || g.ActiveId != g.ActiveIdWindow->MoveId) return;
+  for (ImGuiWindow* w = g.ActiveIdWindow; w; w = w->ParentWindow)
+    if (w->ScrollMax.y > 0) {
+      ImGui::SetScrollY(w, std::clamp(w->Scroll.y - io.MouseDelta.y, 0.0f, w->ScrollMax.y));
+      return;
+    }
+}
+
+// On entering a step whose control is out of sight (phones), the view scrolls to it once.
+void scroll_to_pointed(AppState& st) {
+  static std::string scrolled_for;
+  const Lesson* l = open_lesson_of(st);
+  const LessonStep* s = open_step_of(st);
+  if (!l || !s || s->point.empty() || st.view != s->view) return;
+  const std::string key = l->id + ":" + std::to_string(st.lessons.step);
+  if (key == scrolled_for) return;
+  const Rects& rects = view_rects(st, s->view);
+  const auto it = rects.find(s->point);
+  if (it == rects.end() || it->second.h <= 0) return;  // drawn next frame
+  scrolled_for = key;
+  const float top = ImGui::GetWindowPos().y, bottom = top + ImGui::GetWindowSize().y;
+  const Rect& r = it->second;
+  if (r.y >= top && r.y + r.h <= bottom) return;
+  ImGui::SetScrollY(ImGui::GetScrollY() + r.y - top - ImGui::GetFontSize() * 2.0f);
 }
 
 void draw_frame_stats(const AppState& st) {
@@ -134,6 +204,11 @@ void draw_page_notices(AppState& st) {
 }  // namespace
 
 void draw_app(AppState& st) {
+  set_ui_strings(&st.strings);
+  if (open_lesson_of(st)) {
+    if (st.shortcuts.next_step) request_lesson(st, LessonRequest::Next);
+    if (st.shortcuts.previous_step) request_lesson(st, LessonRequest::Previous);
+  }
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->Pos);
   ImGui::SetNextWindowSize(vp->Size);
@@ -145,35 +220,53 @@ void draw_app(AppState& st) {
   ImGui::PopStyleVar(2);
 
   const float fs = ImGui::GetFontSize();
-  const bool sidebar = vp->Size.x >= fs * 40.0f;
-  if (sidebar) {
-    const float w = std::min(fs * 13.0f, vp->Size.x * 0.3f);
+  const bool lesson = open_lesson_of(st) != nullptr;
+  // A left column on wide screens: the sidebar, or the open lesson (in
+  // presenter mode only the lesson); one column below about 700 CSS pixels.
+  const bool wide = vp->Size.x >= std::max(fs * 40.0f, 700.0f);
+  const bool column = wide && (lesson || !st.ui.presenter);
+  if (column) {
+    const float w = lesson ? std::clamp(vp->Size.x * 0.3f, fs * 18.0f, fs * 30.0f) : std::min(fs * 13.0f, vp->Size.x * 0.3f);
     ImGui::BeginChild("sidebar", ImVec2(w, 0), true);
-    draw_sidebar(st);
+    if (lesson) draw_lesson_column(st);
+    else draw_sidebar(st);
     ImGui::EndChild();
     ImGui::SameLine();
   } else {
-    // Narrow (phone, small window): view picker and text size on one line.
+    // Narrow (phone, small window) or presenter mode: view picker, lessons and display on one line.
     draw_view_list(st, true);
-    ImGui::SameLine();
+    same_line_if_fits(fs * 9.0f);
+    draw_lesson_picker(st, true);
+    same_line_if_fits(fs * 3.0f);
     if (ImGui::Button("Aa")) ImGui::OpenPopup("display");
+    st.lessons.rects["display"] = last_item_rect();
     if (ImGui::BeginPopup("display")) {
       ImGui::PushItemWidth(fs * 10.0f);
-      draw_text_size_control(st);
+      draw_display_controls(st);
       ImGui::PopItemWidth();
-      ImGui::Checkbox("Dark theme", &st.ui.dark_theme);
-      ImGui::Checkbox("Frame time", &st.ui.show_frame_stats);
       ImGui::EndPopup();
+    }
+    if (lesson) {
+      // The lesson above the view, as tall as its text (up to 45% of the screen; it scrolls inside).
+      static float panel_h = 0;
+      const float h = std::clamp(panel_h, fs * 6.0f, vp->Size.y * 0.45f);
+      ImGui::BeginChild("lesson", ImVec2(0, h), true);
+      draw_lesson_panel(st);
+      panel_h = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;
+      ImGui::EndChild();
     }
   }
 
   ImGui::BeginChild("view", ImVec2(0, 0), false);
   draw_page_notices(st);
   if (auto draw = draw_function(st.view)) draw(st);
+  scroll_to_pointed(st);
   ImGui::EndChild();
   ImGui::End();
+  touch_scroll(st);
 
-  draw_frame_stats(st);
+  draw_lesson_pointer(st);
+  if (!st.ui.presenter) draw_frame_stats(st);
   st.page.hash = make_url_hash(st);
 }
 

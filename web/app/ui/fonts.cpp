@@ -18,16 +18,24 @@ ImFont* heading_font() {
 }
 
 float wanted_font_pixels(const AppState& state, float pixel_ratio) {
-  const float px = kBaseFontPixels * state.ui.text_scale * std::max(0.5f, pixel_ratio);
+  const float px = kBaseFontPixels * effective_text_scale(state.ui) * std::max(0.5f, pixel_ratio);
   return std::clamp(std::round(px), 8.0f, 144.0f);
 }
 
 bool fonts_need_rebuild(const AppState& state, float pixel_ratio) {
   return state.fonts.pixels != wanted_font_pixels(state, pixel_ratio) ||
-         state.fonts.text_scale != state.ui.text_scale || state.fonts.dark_theme != state.ui.dark_theme;
+         state.fonts.text_scale != effective_text_scale(state.ui) || state.fonts.dark_theme != state.ui.dark_theme;
 }
 
 namespace {
+
+// Every string of the tables and every lesson equation.
+std::string page_text(const AppState& state) {
+  std::string text = state.strings.all_text();
+  for (const Lesson& l : state.lessons.library.lessons)
+    for (const LessonStep& s : l.steps) text += s.equation;
+  return text;
+}
 
 void apply_style(bool dark, float scale) {
   ImGuiStyle style;
@@ -64,7 +72,9 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
   io.Fonts->Clear();
   bool unicode = false;
   if (metalab_ui_font_size > 0) {
-    // Latin, Greek (for phi, pi, ...) and a few symbols used in the texts.
+    // Latin, Greek (for phi, pi, ...), a few symbols used in the views' texts,
+    // and every character of the string tables and lesson equations (math
+    // symbols, sub- and superscripts; the Chinese table's characters too).
     static ImVector<ImWchar> ranges;  // must outlive the atlas build; built once
     if (ranges.empty()) {
       ImFontGlyphRangesBuilder builder;
@@ -72,6 +82,8 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
       static const ImWchar greek[] = {0x0370, 0x03FF, 0};
       builder.AddRanges(greek);
       builder.AddText("\xC2\xB0\xC2\xB1\xC3\x97\xE2\x80\x93\xE2\x80\x94\xE2\x80\xA6\xE2\x86\x92\xE2\x89\x88\xE2\x88\x92");
+      const std::string text = page_text(state);
+      builder.AddText(text.c_str(), text.c_str() + text.size());
       builder.BuildRanges(&ranges);
     }
     ImFontConfig config;
@@ -93,10 +105,10 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
   io.Fonts->Build();
   io.FontGlobalScale = 1.0f / ratio;
 
-  apply_style(state.ui.dark_theme, state.ui.text_scale);
+  apply_style(state.ui.dark_theme, effective_text_scale(state.ui));
 
   state.fonts.pixels = px;
-  state.fonts.text_scale = state.ui.text_scale;
+  state.fonts.text_scale = effective_text_scale(state.ui);
   state.fonts.dark_theme = state.ui.dark_theme;
   state.fonts.unicode = unicode;
 }

@@ -30,7 +30,9 @@ bool frame_init(AppState& state, SDL_Window* window, SDL_GLContext context, cons
     if (error) *error = "ImGui OpenGL3 backend failed to initialise";
     return false;
   }
-  (void)state;
+  // The string tables and lessons, before the first frame and before the URL
+  // hash is applied (a lesson link opens its step at once).
+  load_page_content(state);
   return true;
 }
 
@@ -38,6 +40,8 @@ bool frame_event(AppState& state, const SDL_Event& event) {
   ImGui_ImplSDL2_ProcessEvent(&event);
   if (event.type == SDL_QUIT) return false;
   if (event.type == SDL_WINDOWEVENT && event.window.event == SDL_WINDOWEVENT_CLOSE) return false;
+  // SDL turns a finger into mouse events marked SDL_TOUCH_MOUSEID (see touch_scroll in app.cpp).
+  if (event.type == SDL_MOUSEBUTTONDOWN) state.touch = event.button.which == SDL_TOUCH_MOUSEID;
   if (event.type == SDL_KEYDOWN && !event.key.repeat && !ImGui::GetIO().WantTextInput &&
       (event.key.keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI)) == 0) {
     switch (event.key.keysym.sym) {
@@ -46,6 +50,11 @@ bool frame_event(AppState& state, const SDL_Event& event) {
       case SDLK_SPACE: state.shortcuts.play_pause = true; break;
       case SDLK_s: state.shortcuts.step = true; break;
       case SDLK_r: state.shortcuts.reset = true; break;
+      // A lesson's next / previous step (presentation clickers send Page Down / Page Up).
+      case SDLK_PAGEDOWN:
+      case SDLK_RIGHT: state.shortcuts.next_step = true; break;
+      case SDLK_PAGEUP:
+      case SDLK_LEFT: state.shortcuts.previous_step = true; break;
       case SDLK_PLUS:
       case SDLK_EQUALS:
       case SDLK_KP_PLUS: state.ui.text_scale = std::min(3.0f, state.ui.text_scale + 0.25f); break;

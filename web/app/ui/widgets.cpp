@@ -121,12 +121,14 @@ void same_line_if_fits(float next_width) {
   if (ImGui::GetItemRectMax().x + style.ItemSpacing.x + next_width <= right_edge) ImGui::SameLine();
 }
 
-void draw_heading(const AppState& state, const char* text) {
+void draw_heading(const AppState& state, const char* text, float wrap_pos) {
   const ImVec4 accent = state.ui.dark_theme ? ImVec4(0.45f, 0.70f, 1.0f, 1.0f) : ImVec4(0.12f, 0.39f, 0.78f, 1.0f);
   ImFont* font = heading_font();
   if (font) ImGui::PushFont(font);
   ImGui::PushStyleColor(ImGuiCol_Text, accent);
+  ImGui::PushTextWrapPos(wrap_pos);  // narrow screens: a long heading wraps instead of being cut off
   ImGui::TextUnformatted(text);
+  ImGui::PopTextWrapPos();
   ImGui::PopStyleColor();
   if (font) ImGui::PopFont();
 }

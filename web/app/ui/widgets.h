@@ -36,7 +36,8 @@ Rect last_item_rect();
 void same_line_if_fits(float next_width);
 
 // A heading in the larger font and the accent colour.
-void draw_heading(const AppState& state, const char* text);
+// wrap_pos: where the heading wraps (ImGui::PushTextWrapPos; 0 = the window's edge).
+void draw_heading(const AppState& state, const char* text, float wrap_pos = 0.0f);
 // "φ" with the embedded Unicode font, "phi" with ImGui's ASCII fallback font.
 const char* phi_symbol(const AppState& state);
 

@@ -357,6 +357,33 @@ EpisodeAnalysis analyse_episode(const ClassificationJob& job, std::uint64_t seed
   return a;
 }
 
+// --- you are the learner ----------------------------------------------------------
+
+int YouAnswers::answered() const {
+  return static_cast<int>(std::count_if(answers.begin(), answers.end(), [](int a) { return a >= 0; }));
+}
+
+int YouAnswers::right() const {
+  int n = 0;
+  for (std::size_t i = 0; i < answers.size() && i < truth.size(); ++i) n += answers[i] >= 0 && answers[i] == truth[i];
+  return n;
+}
+
+YouAnswers you_questions(const Episode& e, std::uint64_t seed, int episode_index) {
+  YouAnswers y;
+  const Task& t = e.task;
+  const int ways = std::max(1, t.num_classes);
+  const int queries = static_cast<int>(t.query_x.rows()) / ways;
+  for (int k = 0; k < ways; ++k)
+    for (int q = 0; q < std::min(queries, kYouQueriesPerClass); ++q) y.rows.push_back(k * queries + q);
+  // A fixed shuffle of the seed and episode (Fisher-Yates on the page's RNG).
+  Rng r(seed ^ 0x594F55ULL ^ (static_cast<std::uint64_t>(episode_index) * 0x9E3779B97F4A7C15ULL));
+  for (std::size_t i = y.rows.size(); i > 1; --i) std::swap(y.rows[i - 1], y.rows[static_cast<std::size_t>(r.next_u64() % i)]);
+  for (int row : y.rows) y.truth.push_back(static_cast<int>(t.query_y(row, 0)));
+  y.answers.assign(y.rows.size(), -1);
+  return y;
+}
+
 // --- checkpoints in and out -----------------------------------------------------
 
 std::string classification_checkpoint_bytes(const ClassificationLab& lab, std::string* file_name) {
@@ -424,6 +451,33 @@ std::string classification_receive_checkpoint(ClassificationLab& lab, AssetStore
 
 // --- status -----------------------------------------------------------------------
 
+namespace {
+// The student's score and the model's on the same queries (current_truth: the
+// answer to the query asked now, for the browser test; -1 when done).
+nlohmann::json you_status(const ClassificationLab& lab) {
+  const YouAnswers* y = lab.view.you.last();
+  const EpisodeAnalysis* a = lab.view.analysis.last();
+  nlohmann::json model_right = nullptr;
+  if (y && a && !a->predicted.empty()) {
+    int n = 0;
+    for (std::size_t i = 0; i < y->rows.size(); ++i) {
+      const auto row = static_cast<std::size_t>(y->rows[i]);
+      n += row < a->predicted.size() && a->predicted[row] == y->truth[i];
+    }
+    model_right = n;
+  }
+  const int current = y && !y->done() ? y->answered() : -1;
+  return {{"mode", lab.settings.you},
+          {"total", y ? static_cast<int>(y->rows.size()) : 0},
+          {"answered", y ? y->answered() : 0},
+          {"right", y ? y->right() : 0},
+          {"wrong", y ? y->wrong() : 0},
+          {"done", y && y->done()},
+          {"model_right", model_right},
+          {"current_truth", current >= 0 ? y->truth[static_cast<std::size_t>(current)] : -1}};
+}
+}  // namespace
+
 nlohmann::json classification_status(const ClassificationLab& lab) {
   const ClassificationSettings& s = lab.settings;
   const ClassificationJob* job = lab.job();
@@ -463,6 +517,7 @@ nlohmann::json classification_status(const ClassificationLab& lab) {
             {"message", lab.byo.message},
             {"uploads", lab.byo.uploads},
             {"version", lab.byo.version}}},
+          {"you", you_status(lab)},
           {"rects", rects_json(lab.view.rects)}};
 }
 

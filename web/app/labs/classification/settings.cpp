@@ -30,7 +30,13 @@ const SettingsTable<ClassificationSettings>& classification_settings() {
        Set::integer("shots", &S::shots, 1, kMaxShots, "shots", "Labelled examples per class (K-shot)").restarts(),
        Set::seed("seed", &S::seed, "seed %llu", "Seed: the class split, initialisation, training and test episodes")
            .restarts(),
-       Set::integer("episode", &S::episode, 0, 1000000, "episode %d", "The meta-test episode shown").view_only()});
+       Set::integer("episode", &S::episode, 0, 1000000, "episode %d", "The meta-test episode shown").view_only(),
+       Set::choice("you", &S::you,
+                   {{"off", "The model labels the queries"},
+                    {"label", "You label the queries"},
+                    {"compare", "Your labels beside the model's"}},
+                   "You are the learner")
+           .view_only()});
   return table;
 }
 

@@ -1,7 +1,10 @@
 // Settings of the classification lab: what a URL or a lesson can set.
 //   #view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1&episode=0
 // learner, dataset, ways, shots and seed rebuild the lab's job (another model
-// or other episodes); episode picks the meta-test episode shown.
+// or other episodes); episode picks the meta-test episode shown; you=label
+// makes the student the learner (they label the episode's queries by tapping,
+// the model's predictions stay hidden), you=compare shows their answers
+// beside the model's on the same queries.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +21,7 @@ struct ClassificationSettings {
   int ways = 5, shots = 1;
   std::uint64_t seed = 1;
   int episode = 0;  // the meta-test episode shown ("New episode" presses)
+  std::string you = "off";  // off, label (the student labels the queries), compare (with the model)
 };
 
 const SettingsTable<ClassificationSettings>& classification_settings();

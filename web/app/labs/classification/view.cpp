@@ -13,6 +13,7 @@
 #include "web/app/page/learners.h"
 #include "web/app/ui/plot.h"
 #include "web/app/ui/settings_controls.h"
+#include "web/app/ui/strings.h"
 #include "web/app/ui/widgets.h"
 
 namespace metalab::web {
@@ -163,13 +164,13 @@ void draw_episode(ClassificationLab& lab, const EpisodeAnalysis& c, const Classi
     y += img ? rh + fs * 1.0f : rh + fs * 0.3f;
   }
   const float h = y - o.y;
-  ImGui::InvisibleButton("episode_view", ImVec2(width, std::max(h, fs * 4.0f)));
+  ImGui::Dummy(ImVec2(width, std::max(h, fs * 4.0f)));  // not a widget: a finger dragging here scrolls
   lab.view.rects["episode"] = last_item_rect();
 }
 
 void draw_embedding(AppState& st, ClassificationLab& lab, const EpisodeAnalysis& c, ImVec2 size) {
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("embedding_plot", size);
+  ImGui::Dummy(size);
   lab.view.rects["embedding"] = last_item_rect();
   if (c.px.empty()) return;
   float xmin = 1e30f, xmax = -1e30f, ymin = 1e30f, ymax = -1e30f;
@@ -232,7 +233,7 @@ void draw_embedding(AppState& st, ClassificationLab& lab, const EpisodeAnalysis&
 
 void draw_curve(AppState& st, ClassificationLab& lab, ImVec2 size) {
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("shots_plot", size);
+  ImGui::Dummy(size);
   lab.view.rects["curve"] = last_item_rect();
   const LabColors col = LabColors::get(st.ui.dark_theme);
   const std::string title = learner_title(lab.settings.learner);
@@ -308,6 +309,108 @@ void draw_weights_line(const ClassificationJob& job) {
 }
 
 
+// "You are the learner": the support set as tap targets, the query asked now,
+// the score, and (you=compare) the model's answers on the same queries.
+void draw_you(AppState& st, ClassificationLab& lab, const EpisodeAnalysis& a, const ClassificationSource& src,
+              YouAnswers& you) {
+  const float fs = ImGui::GetFontSize();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  Rects& rects = lab.view.rects;
+  const Task& t = a.episode.task;
+  const int ways = t.num_classes;
+  const int shots = static_cast<int>(t.support_x.rows()) / std::max(1, ways);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImU32 good = IM_COL32(40, 170, 60, 255), bad = IM_COL32(220, 40, 40, 255);
+  const bool compare = lab.settings.you == "compare";
+  const int total = static_cast<int>(you.rows.size());
+  const int current = you.done() ? -1 : you.answered();
+
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(tr("ui.you.intro"));
+  ImGui::PopTextWrapPos();
+  // The support set: one example per class (the first shot), each a tap target.
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float cell = std::clamp((avail - style.ItemSpacing.x * static_cast<float>(ways)) / static_cast<float>(ways) - 4.0f,
+                                fs * 2.5f, fs * 5.5f);
+  for (int k = 0; k < ways; ++k) {
+    if (k > 0) same_line_if_fits(cell + 4.0f);
+    ImGui::PushID(k);
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const bool clicked = ImGui::InvisibleButton("you_class", ImVec2(cell + 4.0f, cell + fs * 1.6f));
+    const bool hovered = ImGui::IsItemHovered();
+    rects["you_class_" + std::to_string(k)] = last_item_rect();
+    ImGui::PopID();
+    draw_sample(dl, src, ImVec2(p.x + 2.0f, p.y + 2.0f), cell, cell, t.support_x, k * std::max(1, shots));
+    dl->AddRect(ImVec2(p.x, p.y), ImVec2(p.x + cell + 4.0f, p.y + cell + 4.0f), class_color(k), 0, 0,
+                hovered && current >= 0 ? 4.0f : 2.5f);
+    char name[16];
+    std::snprintf(name, sizeof name, "%d", k);
+    dl->AddRectFilled(ImVec2(p.x, p.y + cell + fs * 0.35f), ImVec2(p.x + fs * 0.6f, p.y + cell + fs * 1.35f), class_color(k));
+    dl->AddText(ImVec2(p.x + fs * 0.8f, p.y + cell + fs * 0.3f), ImGui::GetColorU32(ImGuiCol_Text), name);
+    if (clicked && current >= 0) you.answers[static_cast<std::size_t>(current)] = k;
+  }
+  const int now = you.done() ? -1 : you.answered();  // after this frame's tap
+  if (now >= 0) {
+    // The query asked now, large, with how far along the student is.
+    const float q = std::min(fs * 7.0f, avail * 0.4f);
+    ImGui::TextUnformatted(format_tr("ui.you.progress", {{"n", std::to_string(now + 1)}, {"total", std::to_string(total)}}).c_str());
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::Dummy(ImVec2(q + 6.0f, q + 6.0f));
+    rects["you_query"] = last_item_rect();
+    draw_sample(dl, src, ImVec2(p.x + 3.0f, p.y + 3.0f), q, q, t.query_x, you.rows[static_cast<std::size_t>(now)]);
+    dl->AddRect(p, ImVec2(p.x + q + 6.0f, p.y + q + 6.0f), IM_COL32(230, 160, 20, 255), 0, 0, 3.0f);
+    ImGui::SameLine();
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextUnformatted(tr("ui.you.ask"));
+    ImGui::PopTextWrapPos();
+  } else {
+    rects["you_query"] = Rect{};
+  }
+  // The answers so far: thumbnails with the label given (right and wrong once all are in).
+  const float thumb = fs * 2.2f;
+  for (int i = 0; i < total; ++i) {
+    const int answer = you.answers[static_cast<std::size_t>(i)];
+    if (answer < 0) break;
+    if (i > 0) same_line_if_fits(thumb + fs * 1.4f);
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::Dummy(ImVec2(thumb + fs * 1.2f, thumb + (compare ? fs * 1.2f : 4.0f)));
+    draw_sample(dl, src, ImVec2(p.x + 2.0f, p.y + 2.0f), thumb, thumb, t.query_x, you.rows[static_cast<std::size_t>(i)]);
+    const bool ok = answer == you.truth[static_cast<std::size_t>(i)];
+    dl->AddRect(p, ImVec2(p.x + thumb + 4.0f, p.y + thumb + 4.0f), you.done() ? (ok ? good : bad) : class_color(answer),
+                0, 0, 2.5f);
+    dl->AddRectFilled(ImVec2(p.x + thumb + 6.0f, p.y + 2.0f), ImVec2(p.x + thumb + fs * 0.5f + 6.0f, p.y + fs * 0.9f),
+                      class_color(answer));
+    if (compare) {  // the model's label of the same query under it
+      const auto row = static_cast<std::size_t>(you.rows[static_cast<std::size_t>(i)]);
+      if (row < a.predicted.size()) {
+        const int pred = a.predicted[row];
+        char b[24];
+        std::snprintf(b, sizeof b, "%s %d", tr("ui.you.model_short"), pred);
+        dl->AddText(ImGui::GetFont(), fs * 0.8f, ImVec2(p.x, p.y + thumb + 5.0f),
+                    pred == you.truth[static_cast<std::size_t>(i)] ? good : bad, b);
+      }
+    }
+  }
+  if (you.done()) {
+    ImGui::TextUnformatted(format_tr("ui.you.score", {{"right", std::to_string(you.right())}, {"total", std::to_string(total)}}).c_str());
+    if (compare) {
+      int model = 0;
+      for (int i = 0; i < total; ++i) {
+        const auto row = static_cast<std::size_t>(you.rows[static_cast<std::size_t>(i)]);
+        model += row < a.predicted.size() && a.predicted[row] == you.truth[static_cast<std::size_t>(i)];
+      }
+      ImGui::TextUnformatted(format_tr("ui.you.model_score", {{"model", learner_title(lab.settings.learner)},
+                                                              {"right", std::to_string(model)},
+                                                              {"total", std::to_string(total)}})
+                                 .c_str());
+    } else {
+      ImGui::TextDisabled("%s", tr("ui.you.hidden"));
+    }
+    if (ImGui::Button(tr("ui.you.again"))) std::fill(you.answers.begin(), you.answers.end(), -1);
+    rects["you_again"] = last_item_rect();
+  }
+}
+
 }  // namespace
 
 void draw_classification_lab(AppState& st) {
@@ -315,35 +418,41 @@ void draw_classification_lab(AppState& st) {
   ClassificationSettings& s = lab.settings;
   const SettingsTable<ClassificationSettings>& table = classification_settings();
   const float fs = ImGui::GetFontSize();
+  const ImGuiStyle& style = ImGui::GetStyle();
   Rects& rects = lab.view.rects;
   ClassificationJob* job = lab.job();
+  // Phones and narrow windows: one column, each control on the row where it fits.
+  const bool narrow = ImGui::GetContentRegionAvail().x < fs * 44.0f;
+  const auto button_w = [&](const char* label) { return ImGui::CalcTextSize(label).x + style.FramePadding.x * 2; };
 
   draw_heading(st, "Classification lab");
   // Controls.
-  ImGui::SetNextItemWidth(fs * 9);
+  const float combo_w = std::min(fs * 13, ImGui::GetContentRegionAvail().x);
+  ImGui::SetNextItemWidth(std::min(fs * 9, combo_w));
   draw_setting_control(s, table, "learner");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(fs * 13);
+  rects["learner"] = last_item_rect();
+  same_line_if_fits(combo_w);
+  ImGui::SetNextItemWidth(combo_w);
   draw_setting_control(s, table, "dataset");
-  ImGui::SameLine();
+  same_line_if_fits(fs * 5 + ImGui::CalcTextSize("ways").x + style.ItemInnerSpacing.x);
   ImGui::SetNextItemWidth(fs * 5);
   draw_setting_control(s, table, "ways");
-  ImGui::SameLine();
+  same_line_if_fits(fs * 5 + ImGui::CalcTextSize("shots").x + style.ItemInnerSpacing.x);
   ImGui::SetNextItemWidth(fs * 5);
   draw_setting_control(s, table, "shots");
   // On the same row only if it fits (narrow windows, large text).
   const char* new_episode = "New episode (E)";
-  same_line_if_fits(ImGui::CalcTextSize(new_episode).x + ImGui::GetStyle().FramePadding.x * 2);
+  same_line_if_fits(button_w(new_episode));
   if (ImGui::Button(new_episode) || st.shortcuts.new_sample) ++s.episode;
   rects["new_episode"] = last_item_rect();
 
-  if ((ImGui::Button(job && job->playing ? "Pause (Space)" : "Train (Space)") || st.shortcuts.play_pause) && job)
-    job->playing = !job->playing;
+  const char* train_label = job && job->playing ? "Pause (Space)" : "Train (Space)";
+  if ((ImGui::Button(train_label) || st.shortcuts.play_pause) && job) job->playing = !job->playing;
   rects["play"] = last_item_rect();
-  ImGui::SameLine();
+  same_line_if_fits(button_w("Step (S)"));
   if ((ImGui::Button("Step (S)") || st.shortcuts.step) && job) job->request_step();
   rects["step"] = last_item_rect();
-  ImGui::SameLine();
+  same_line_if_fits(button_w("Reset (R)"));
   const std::string shipped = shipped_classification_checkpoint(s);
   const bool shipped_there = !shipped.empty() && st.assets.has(shipped);
   // Reset: random weights, trained here (the shipped ones are a button away;
@@ -352,37 +461,39 @@ void draw_classification_lab(AppState& st) {
   rects["reset"] = last_item_rect();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start again from random weights and train here.");
   if (shipped_there && job && job->weights_file.empty() && !lab.want_shipped) {  // after Reset
-    ImGui::SameLine();
+    same_line_if_fits(button_w("Use shipped weights"));
     if (ImGui::Button("Use shipped weights")) lab.want_shipped = true;
     rects["use_shipped"] = last_item_rect();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s, trained natively (scripts/make-web-checkpoints.sh)", shipped.c_str());
   } else {
     rects["use_shipped"] = Rect{};
   }
-  ImGui::SameLine();
+  same_line_if_fits(button_w("Upload data..."));
   if (ImGui::Button("Upload data...")) st.page.open_file_dialog = true;
   rects["upload"] = last_item_rect();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("A CSV (a label column + numeric features) or images named <class>_<anything>.png\n"
                       "(several at once; 14 x 14 gray in the page). Or drop the files on the page.");
   if (!lab.byo.images.empty()) {
-    ImGui::SameLine();
+    same_line_if_fits(button_w("Clear images"));
     if (ImGui::Button("Clear images")) byo_clear(lab.byo);
   }
-  ImGui::SameLine();
+  same_line_if_fits(button_w("Download model"));
   ImGui::BeginDisabled(!job);
   if (ImGui::Button("Download model"))
     offer_download(st, [&lab](std::string* name) { return classification_checkpoint_bytes(lab, name); });
   ImGui::EndDisabled();
   rects["download"] = last_item_rect();
-  ImGui::SameLine();
   if (job) {
     const double recent = job->recent_accuracy(50);
+    char line[128];
     if (std::isfinite(recent))  // no training curve yet (e.g. shipped weights): no train accuracy to show
-      ImGui::Text("iteration %ld   train acc %.0f%%   %.0f it/s", job->iteration(), 100.0 * recent,
-                  job->playing ? job->timing.steps_per_s : 0.0);
+      std::snprintf(line, sizeof line, "iteration %ld   train acc %.0f%%   %.0f it/s", job->iteration(), 100.0 * recent,
+                    job->playing ? job->timing.steps_per_s : 0.0);
     else
-      ImGui::Text("iteration %ld", job->iteration());
+      std::snprintf(line, sizeof line, "iteration %ld", job->iteration());
+    same_line_if_fits(ImGui::CalcTextSize(line).x);
+    ImGui::TextUnformatted(line);
     draw_weights_line(*job);
   }
   if (!lab.byo.error.empty() && draw_banner(st, BannerKind::Error, lab.byo.error, "byo_error", true)) lab.byo.error.clear();
@@ -398,25 +509,41 @@ void draw_classification_lab(AppState& st) {
                                                    [&] { return analyse_episode(*job, s.seed, s.episode); });
   if (!a.error.empty()) draw_banner(st, BannerKind::Warning, a.error, "cl_episode_error", false);
 
+  // You are the learner: the student labels the queries; the model's answers
+  // (and everything that shows them) stay hidden until you=compare.
+  if (s.you != "off" && a.error.empty()) {
+    YouAnswers& you = lab.view.you.edit({s.dataset, s.ways, s.shots, s.seed, s.episode},
+                                        [&] { return you_questions(a.episode, s.seed, s.episode); });
+    draw_you(st, lab, a, job->source(), you);
+    if (s.you == "label") return;
+    ImGui::Spacing();
+  }
+
   const float avail = ImGui::GetContentRegionAvail().x;
-  const float left_w = std::max(fs * 20.0f, avail * 0.56f);
-  ImGui::BeginChild("cl_left", ImVec2(left_w, 0), false);
-  ImGui::Text("Meta-test episode %d: %d-way %d-shot, %s classes never trained on.  Accuracy %.0f%%", s.episode,
-              a.episode.task.num_classes, s.shots, s.dataset.c_str(), 100.0 * a.accuracy);
+  const float left_w = narrow ? avail : std::max(fs * 20.0f, avail * 0.56f);
+  if (!narrow) ImGui::BeginChild("cl_left", ImVec2(left_w, 0), false);
+  ImGui::TextWrapped("Meta-test episode %d: %d-way %d-shot, %s classes never trained on.  Accuracy %.0f%%", s.episode,
+                     a.episode.task.num_classes, s.shots, s.dataset.c_str(), 100.0 * a.accuracy);
   if (a.error.empty()) draw_episode(lab, a, job->source(), left_w - fs);
-  if (ImGui::CollapsingHeader("What am I looking at?", lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+  if (!narrow && !st.ui.presenter &&
+      ImGui::CollapsingHeader("What am I looking at?", lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     draw_help(s);
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("cl_right", ImVec2(0, 0), false);
+  if (!narrow) {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("cl_right", ImVec2(0, 0), false);
+  }
   const float rw = ImGui::GetContentRegionAvail().x;
-  const float ph = std::max(fs * 10.0f, (ImGui::GetContentRegionAvail().y - fs * 3.0f) * 0.55f);
-  ImGui::TextUnformatted("Embedding (PCA of support + query embeddings)");
+  const float ph = narrow ? rw * 0.85f : std::max(fs * 10.0f, (ImGui::GetContentRegionAvail().y - fs * 3.0f) * 0.55f);
+  ImGui::TextWrapped("Embedding (PCA of support + query embeddings)");
   draw_embedding(st, lab, a, ImVec2(rw, ph));
-  ImGui::Text("Accuracy vs shots (%d test episodes each, iteration %ld)", ShotCurveJob::kEpisodes,
-              lab.curve.shown_iteration);
-  draw_curve(st, lab, ImVec2(rw, std::max(fs * 8.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f)));
-  ImGui::EndChild();
+  ImGui::TextWrapped("Accuracy vs shots (%d test episodes each, iteration %ld)", ShotCurveJob::kEpisodes,
+                     lab.curve.shown_iteration);
+  draw_curve(st, lab, ImVec2(rw, narrow ? rw * 0.7f : std::max(fs * 8.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f)));
+  if (narrow && !st.ui.presenter &&
+      ImGui::CollapsingHeader("What am I looking at?", lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+    draw_help(s);
+  if (!narrow) ImGui::EndChild();
 }
 
 }  // namespace metalab::web

@@ -32,8 +32,25 @@ struct EpisodeAnalysis {
 };
 EpisodeAnalysis analyse_episode(const ClassificationJob& job, std::uint64_t seed, int episode_index);
 
+// "You are the learner" (you=label / you=compare): the queries the student
+// labels, two per class of the episode in a shuffled order (so that their
+// order gives nothing away), and the answers so far.
+struct YouAnswers {
+  std::vector<int> rows;     // query rows of the episode, in the order asked
+  std::vector<int> truth;    // their true labels
+  std::vector<int> answers;  // the student's labels (-1: not yet)
+  int answered() const;
+  int right() const;
+  int wrong() const { return answered() - right(); }
+  bool done() const { return !rows.empty() && answered() == static_cast<int>(rows.size()); }
+};
+constexpr int kYouQueriesPerClass = 2;
+YouAnswers you_questions(const Episode& episode, std::uint64_t seed, int episode_index);
+
 struct ClassificationViewState {
   bool show_help = true;
+  // (dataset, ways, shots, seed, episode) -> the student's answers (kept across learners).
+  Memo<std::tuple<std::string, int, int, std::uint64_t, int>, YouAnswers> you;
   Throttle clock{300};
   // (job, weights, seed, episode) -> the analysis shown.
   Memo<std::tuple<long long, long long, std::uint64_t, int>, EpisodeAnalysis> analysis;

@@ -96,7 +96,7 @@ void draw_scatter(AppState& st, GeneLab& g, const AdaptedModels& c, const std::s
     hi = 1;
   }
   const float pad = (hi - lo) * 0.08f;
-  ImGui::InvisibleButton("scatter", size);
+  ImGui::Dummy(size);  // not a widget: a finger dragging here scrolls
   *rect = last_item_rect();
   const PlotRange range{lo - pad, hi + pad, lo - pad, hi + pad};
   Plot plot(ImGui::GetWindowDrawList(), ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), range,
@@ -125,14 +125,16 @@ const AdaptedModels& predictions(Memo<std::tuple<long long, long long, std::uint
 
 void draw_adapt_controls(AppState& st, GeneLab& g, const std::string& meta_name) {
   const float fs = ImGui::GetFontSize();
-  ImGui::SetNextItemWidth(fs * 11.0f);
+  ImGui::SetNextItemWidth(std::min(fs * 11.0f, ImGui::GetContentRegionAvail().x));
   draw_setting_control(g.settings, gene_settings(), "adapt");
   g.view.rects["adapt_slider"] = last_item_rect();
-  ImGui::SameLine();
-  ImGui::Checkbox(learner_title(meta_name).c_str(), &g.view.show_meta);
-  ImGui::SameLine();
+  const std::string title = learner_title(meta_name);
+  const float box = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x;
+  same_line_if_fits(box + ImGui::CalcTextSize(title.c_str()).x);
+  ImGui::Checkbox(title.c_str(), &g.view.show_meta);
+  same_line_if_fits(box + ImGui::CalcTextSize("pretrain").x);
   ImGui::Checkbox("pretrain", &g.view.show_pretrain);
-  ImGui::SameLine();
+  same_line_if_fits(box + ImGui::CalcTextSize("scratch").x);
   ImGui::Checkbox("scratch", &g.view.show_scratch);
   (void)st;
 }
@@ -141,12 +143,15 @@ void draw_adapt_controls(AppState& st, GeneLab& g, const std::string& meta_name)
 void draw_training_toggle(AppState& st, RegressionJob& job) {
   if (st.shortcuts.play_pause) job.playing = !job.playing;
   if (st.shortcuts.step) job.request_step();
-  ImGui::SameLine();
-  if (ImGui::Button(job.playing ? "Pause (Space)" : "Train (Space)")) job.playing = !job.playing;
+  const char* label = job.playing ? "Pause (Space)" : "Train (Space)";
+  same_line_if_fits(ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2);
+  if (ImGui::Button(label)) job.playing = !job.playing;
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Meta-train this model here (the Regression lab shows its loss curves and settings)");
-  ImGui::SameLine();
-  ImGui::TextDisabled("%s, iteration %ld", learner_title(job.settings().learner).c_str(), job.iteration());
+  char line[96];
+  std::snprintf(line, sizeof line, "%s, iteration %ld", learner_title(job.settings().learner).c_str(), job.iteration());
+  same_line_if_fits(ImGui::CalcTextSize(line).x);
+  ImGui::TextDisabled("%s", line);
 }
 
 // Checksum of what is shown (for the browser test).
@@ -305,23 +310,26 @@ void draw_promoter_tab(AppState& st, GeneLab& g) {
   const AdaptedModels& p = predictions(g.view.promoter_predictions, g, *job, draw.task.task);
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  ImGui::Text("Held-out %s: K = %d promoters with measured expression (support), the first %d drawn below.",
-              pd.cell_type(draw.task.cell_type).name.c_str(), static_cast<int>(draw.task.support.size()), kSequencesShown);
+  ImGui::TextWrapped("Held-out %s: K = %d promoters with measured expression (support), the first %d drawn below.",
+                     pd.cell_type(draw.task.cell_type).name.c_str(), static_cast<int>(draw.task.support.size()),
+                     kSequencesShown);
   ImGui::BeginGroup();
   draw_sequences(st, pd, draw.task, avail.x);
   ImGui::EndGroup();
   g.view.rects["sequences"] = last_item_rect();
 
   const ImVec2 rest = ImGui::GetContentRegionAvail();
-  const float left_w = std::floor(rest.x * 0.5f);
-  ImGui::BeginChild("weights_col", ImVec2(left_w, rest.y), false);
+  // Phones and narrow windows: one column, the view scrolls.
+  const bool narrow = rest.x < fs * 44.0f;
+  const float left_w = narrow ? rest.x : std::floor(rest.x * 0.5f);
+  if (!narrow) ImGui::BeginChild("weights_col", ImVec2(left_w, rest.y), false);
   draw_heading(st, "Cell types: motif weights");
   draw_weight_strip(st, g, draw, pd, ImGui::GetContentRegionAvail().x);
   if (ImGui::Button("New cell type (N)")) ++g.settings.cell;
   g.view.rects["new_cell_type"] = last_item_rect();
   draw_training_toggle(st, *job);
   ImGui::Spacing();
-  if (ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
+  if (!st.ui.presenter && ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::TextWrapped(
         "Each promoter is 100 random bases with transcription-factor motifs planted in it (boxed; '?' marks a match "
         "that arose by chance). A cell type turns each motif into expression with its own weights (the rows above), "
@@ -338,16 +346,18 @@ void draw_promoter_tab(AppState& st, GeneLab& g) {
     ImGui::TextWrapped("Its loss curves and settings: Regression lab, task Promoter -> expression.");
     ImGui::PopStyleColor();
   }
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("promoter_scatter_col", ImVec2(0, rest.y), false, ImGuiWindowFlags_NoScrollbar);
+  if (!narrow) {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("promoter_scatter_col", ImVec2(0, rest.y), false, ImGuiWindowFlags_NoScrollbar);
+  }
   draw_heading(st, "Unseen cell type: predicted vs true");
   const ImVec2 a = ImGui::GetContentRegionAvail();
   draw_scatter(st, g, p, job->settings().learner,
-               ImVec2(a.x, std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)),
+               ImVec2(a.x, narrow ? a.x * 0.85f : std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)),
                "true expression (up: predicted)", 1.0f, 0.0f, &g.view.rects["promoter_scatter"]);
   draw_adapt_controls(st, g, job->settings().learner);
-  ImGui::EndChild();
+  if (!narrow) ImGui::EndChild();
   g.view.checksum = checksum_of(p);
 }
 
@@ -367,8 +377,9 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
   const AdaptedModels& p = predictions(g.view.gene_predictions, g, *job, task.task);
 
   const ImVec2 rest = ImGui::GetContentRegionAvail();
-  const float left_w = std::floor(rest.x * 0.36f);
-  ImGui::BeginChild("genes_info", ImVec2(left_w, rest.y), false);
+  const bool narrow = rest.x < fs * 44.0f;  // phones: one column, the view scrolls
+  const float left_w = narrow ? rest.x : std::floor(rest.x * 0.36f);
+  if (!narrow) ImGui::BeginChild("genes_info", ImVec2(left_w, rest.y), false);
   ImGui::TextUnformatted("Held-out gene");
   draw_heading(st, task.gene_name.c_str());
   ImGui::TextWrapped("A meta-test gene: never a target during meta-training. K = %d tissue samples to adapt on, "
@@ -390,7 +401,7 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
     for (const std::string& n : gd.landmark_names()) names += (names.empty() ? "" : ", ") + n;
     ImGui::TextWrapped("%s", names.c_str());
   }
-  if (ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
+  if (!st.ui.presenter && ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::TextWrapped(
         "Real data: expression of %d genes in %d human tissue samples (assets/data/tissue_gene_expression.csv). "
         "The inputs are %d landmark genes (the most variable ones); each task asks for one other gene. "
@@ -404,19 +415,21 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
     ImGui::TextWrapped("Its loss curves and settings: Regression lab, task Tissue gene expression.");
     ImGui::PopStyleColor();
   }
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("genes_scatter_col", ImVec2(0, rest.y), false, ImGuiWindowFlags_NoScrollbar);
+  if (!narrow) {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("genes_scatter_col", ImVec2(0, rest.y), false, ImGuiWindowFlags_NoScrollbar);
+  }
   char title[128];
   std::snprintf(title, sizeof title, "%s: predicted vs measured", task.gene_name.c_str());
   draw_heading(st, title);
   const ImVec2 a = ImGui::GetContentRegionAvail();
   draw_scatter(st, g, p, job->settings().learner,
-               ImVec2(a.x, std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)),
+               ImVec2(a.x, narrow ? a.x * 0.85f : std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)),
                "measured (up: predicted)", gd.target_scale(task.gene), gd.target_offset(task.gene),
                &g.view.rects["gene_scatter"]);
   draw_adapt_controls(st, g, job->settings().learner);
-  ImGui::EndChild();
+  if (!narrow) ImGui::EndChild();
   g.view.checksum = checksum_of(p);
 }
 

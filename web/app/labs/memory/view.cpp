@@ -39,7 +39,7 @@ void draw_heatmap(ImDrawList* dl, ImVec2 p, ImVec2 size, int rows, int cols, F c
 // time x slots heatmap of one per-step quantity (rows: slots, columns: steps), with a cursor at `step`.
 void draw_over_time(int step, const char* title, const std::vector<Matrix>& per_step, ImVec2 size) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  ImGui::TextUnformatted(title);
+  ImGui::TextWrapped("%s", title);
   const ImVec2 p = ImGui::GetCursorScreenPos();
   ImGui::Dummy(size);
   const int T = static_cast<int>(per_step.size());
@@ -115,25 +115,29 @@ void draw_memory_lab(AppState& st) {
   draw_heading(st, "Memory lab");
   const bool training = job && job->playing;
   const char* train_label = training ? "Pause training (Space)" : job && job->from_shipped() ? "Train further here (Space)" : "Train (Space)";
+  const auto button_w = [](const char* label) {
+    return ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
+  };
   if ((ImGui::Button(train_label) || st.shortcuts.play_pause) && job) job->playing = !job->playing;
   rects["train"] = last_item_rect();
-  ImGui::SameLine();
+  same_line_if_fits(button_w("New episode (E)"));
   if (ImGui::Button("New episode (E)") || st.shortcuts.new_sample) ++lab.settings.episode;
   rects["new_episode"] = last_item_rect();
-  ImGui::SameLine();
-  if (ImGui::Button(job && job->from_shipped() ? "Reset (train tiny models here)" : "Reset") || st.shortcuts.reset)
+  const char* reset_label = job && job->from_shipped() ? "Reset (train tiny models here)" : "Reset";
+  same_line_if_fits(button_w(reset_label));
+  if (ImGui::Button(reset_label) || st.shortcuts.reset)
     reset_memory(lab);
   rects["reset"] = last_item_rect();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Start over with three tiny networks (3-way x 6 episodes) trained live in the page.");
   if (shipped_memory_available(lab, st.assets)) {
-    ImGui::SameLine();
+    same_line_if_fits(button_w("Shipped networks"));
     if (ImGui::Button("Shipped networks")) use_shipped_memory(lab);  // back to the natively trained ones
     rects["use_shipped"] = last_item_rect();
   } else {
     rects["use_shipped"] = Rect{};
   }
-  ImGui::SameLine();
+  same_line_if_fits(button_w("Download MANN"));
   ImGui::BeginDisabled(!job);
   if (ImGui::Button("Download MANN"))
     offer_download(st, [&lab](std::string* name) { return memory_checkpoint_bytes(lab, name); });
@@ -189,8 +193,8 @@ void draw_memory_lab(AppState& st) {
   ImGui::SameLine();
   if (ImGui::Button(">##next") && v.step + 1 < T) ++v.step;
   rects["next"] = last_item_rect();
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::min(fs * 20.0f, ImGui::GetContentRegionAvail().x));
+  same_line_if_fits(fs * 8.0f);
+  ImGui::SetNextItemWidth(std::min(fs * 20.0f, ImGui::GetContentRegionAvail().x - fs * 3.0f));
   ImGui::SliderInt("step", &v.step, 0, T - 1, "step %d", ImGuiSliderFlags_AlwaysClamp);
   rects["step_slider"] = last_item_rect();
   v.step = std::clamp(v.step, 0, T - 1);
@@ -198,7 +202,9 @@ void draw_memory_lab(AppState& st) {
   const auto ts = static_cast<std::size_t>(v.step);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float avail = ImGui::GetContentRegionAvail().x;
-  ImGui::BeginChild("mem_left", ImVec2(std::max(fs * 16.0f, avail * 0.36f), 0), false);
+  // Phones and narrow windows: one column (the view scrolls).
+  const bool narrow = avail < fs * 44.0f;
+  if (!narrow) ImGui::BeginChild("mem_left", ImVec2(std::max(fs * 16.0f, avail * 0.36f), 0), false);
   {
     // The input and its delayed label.
     const ImVec2 p = ImGui::GetCursorScreenPos();
@@ -239,15 +245,19 @@ void draw_memory_lab(AppState& st) {
       draw_heatmap(dl, q, msz, static_cast<int>(mem.rows()), static_cast<int>(mem.cols()),
                    [&](int r, int c) { return diverging(mem(r, c), sc); });
     }
-    if (ImGui::CollapsingHeader("What am I looking at?", v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0)) draw_help(*job);
+    if (!narrow && !st.ui.presenter &&
+        ImGui::CollapsingHeader("What am I looking at?", v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+      draw_help(*job);
   }
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("mem_right", ImVec2(0, 0), false);
+  if (!narrow) {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("mem_right", ImVec2(0, 0), false);
+  }
   {
     const float w = ImGui::GetContentRegionAvail().x;
     // The three heatmaps share about half the height; the accuracy plot gets the rest.
-    const float h = std::max(fs * 3.0f, (ImGui::GetContentRegionAvail().y * 0.52f - fs * 4.5f) / 3.0f);
+    const float h = narrow ? fs * 4.0f : std::max(fs * 3.0f, (ImGui::GetContentRegionAvail().y * 0.52f - fs * 4.5f) / 3.0f);
     const ImVec2 wp = ImGui::GetCursorScreenPos();
     draw_over_time(v.step, "Read weights (rows: slots, columns: steps)", trace.read_weights, ImVec2(w, h));
     draw_over_time(v.step, "Write weights", trace.write_weights, ImVec2(w, h));
@@ -256,13 +266,13 @@ void draw_memory_lab(AppState& st) {
     // Accuracy by presentation.
     const PresentationAccuracyJob& acc = lab.accuracy;
     if (acc.done == 0)
-      ImGui::Text("Accuracy by presentation (%d meta-test episodes)", PresentationAccuracyJob::kEpisodes);
+      ImGui::TextWrapped("Accuracy by presentation (%d meta-test episodes)", PresentationAccuracyJob::kEpisodes);
     else
-      ImGui::Text("Accuracy by presentation (%d meta-test episodes; evaluating %s: %d)", PresentationAccuracyJob::kEpisodes,
+      ImGui::TextWrapped("Accuracy by presentation (%d meta-test episodes; evaluating %s: %d)", PresentationAccuracyJob::kEpisodes,
                   kMemoryModelTitles[acc.evaluating], acc.done);
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
-    const ImVec2 sz(w, std::max(fs * 9.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f));
-    ImGui::InvisibleButton("accuracy_plot", sz);
+    const ImVec2 sz(w, narrow ? std::max(fs * 10.0f, w * 0.7f) : std::max(fs * 9.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f));
+    ImGui::Dummy(sz);  // not a widget: a finger dragging here scrolls
     rects["accuracy"] = last_item_rect();
     const LabColors col = LabColors::get(st.ui.dark_theme);
     const ImU32 colors[3] = {col.meta, col.pretrain, col.scratch};
@@ -291,7 +301,10 @@ void draw_memory_lab(AppState& st) {
       for (std::size_t k = 0; k < values.size(); ++k) dl->AddCircleFilled(plot.to_screen(xs[k], ys[k]), 3.5f, colors[a]);
     }
   }
-  ImGui::EndChild();
+  if (!narrow) ImGui::EndChild();
+  if (narrow && !st.ui.presenter &&
+      ImGui::CollapsingHeader("What am I looking at?", v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+    draw_help(*job);
 }
 
 }  // namespace metalab::web

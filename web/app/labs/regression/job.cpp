@@ -167,6 +167,8 @@ bool RegressionJob::reset(AssetStore& assets, bool from_shipped, std::string* er
     origin = shipped ? "shipped checkpoint, trained natively for " + std::to_string(it) + " iterations"
                      : "fresh random initialisation";
     untouched_ = true;
+    // A fresh start that was asked for (Reset, a lesson) stays fresh when the shipped file arrives later.
+    if (!from_shipped) shipped_tried_ = shipped_checkpoint_name(task_, s.learner);
     timing.credit_ms = 0;
     weights_changed();
     return true;

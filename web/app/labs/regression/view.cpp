@@ -253,7 +253,7 @@ void draw_loss_plot(AppState& st, const RegressionJob& s, ImVec2 size) {
   const float fs = ImGui::GetFontSize();
   const LabColors col = LabColors::get(st.ui.dark_theme);
   const LossCurves& c = s.curves();
-  ImGui::InvisibleButton("loss_plot", size);
+  ImGui::Dummy(size);  // not a widget: a finger dragging here scrolls
   const ImVec2 pmin = ImGui::GetItemRectMin(), pmax = ImGui::GetItemRectMax();
   const float thin = std::max(1.0f, fs * 0.08f), thick = std::max(1.5f, fs * 0.15f);
   const ImU32 meta_faint = (col.meta & 0x00FFFFFF) | (90u << 24), pre_faint = (col.pretrain & 0x00FFFFFF) | (90u << 24);
@@ -490,51 +490,70 @@ void draw_regression_lab(AppState& st) {
   const MetaGradientCompare& grad = v.gradient.get({s->id(), grad_weights, task_key},
                                                    [&] { return compare_meta_gradients(s->meta_learner(), held.task); });
 
-  ImGui::Text("Iteration %ld", s->iteration());
-  ImGui::SameLine(0, fs * 1.2f);
-  if (s->playing) ImGui::Text("%.0f it/s   %.1f ms per iteration", s->timing.steps_per_s, s->timing.step_ms);
-  else ImGui::TextDisabled("paused");
-  ImGui::SameLine(0, fs * 1.2f);
-  ImGui::TextDisabled("held-out task: %s", held.info.c_str());
+  char line[160];
+  std::snprintf(line, sizeof line, "Iteration %ld", s->iteration());
+  ImGui::TextUnformatted(line);
+  if (s->playing) std::snprintf(line, sizeof line, "%.0f it/s   %.1f ms per iteration", s->timing.steps_per_s, s->timing.step_ms);
+  else std::snprintf(line, sizeof line, "paused");
+  same_line_if_fits(ImGui::CalcTextSize(line).x + fs * 1.2f);
+  ImGui::TextDisabled("%s", line);
+  std::snprintf(line, sizeof line, "held-out task: %s", held.info.c_str());
+  same_line_if_fits(ImGui::CalcTextSize(line).x + fs * 1.2f);
+  ImGui::TextDisabled("%s", line);
 
-  // --- body: adaptation on the left, training on the right ---
+  // --- body: adaptation on the left, training on the right; one column (the
+  // view scrolls) on phones and narrow windows ---
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const bool two_columns = avail.x >= fs * 44.0f;
   const float left_w = two_columns ? std::floor(avail.x * 0.58f) : avail.x;
   const float controls_h = ImGui::GetFrameHeightWithSpacing() * 2 + style.ItemSpacing.y;
-  ImGui::BeginChild("adapt_col", ImVec2(left_w, two_columns ? avail.y : avail.y * 0.65f), false,
-                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  if (two_columns)
+    ImGui::BeginChild("adapt_col", ImVec2(left_w, avail.y), false,
+                      ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   {
     const ImVec2 a = ImGui::GetContentRegionAvail();
-    draw_adaptation_plot(st, *s, held, predictions, ImVec2(a.x, std::max(fs * 10.0f, a.y - controls_h)));
-    ImGui::SetNextItemWidth(fs * 11.0f);
+    const float plot_h = two_columns ? std::max(fs * 10.0f, a.y - controls_h) : std::max(fs * 10.0f, a.x * 0.8f);
+    draw_adaptation_plot(st, *s, held, predictions, ImVec2(a.x, plot_h));
+    ImGui::SetNextItemWidth(std::min(fs * 11.0f, a.x));
     draw_setting_control(h, table, "adapt");
     rects["adapt_slider"] = last_item_rect();
-    ImGui::SameLine(0, fs);
-    ImGui::Checkbox(learner_title(s->settings().learner).c_str(), &v.show_meta);
-    ImGui::SameLine();
+    const std::string meta_title = learner_title(s->settings().learner);
+    const float box = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x;
+    same_line_if_fits(box + ImGui::CalcTextSize(meta_title.c_str()).x + fs);
+    ImGui::Checkbox(meta_title.c_str(), &v.show_meta);
+    same_line_if_fits(box + ImGui::CalcTextSize("pretrain").x);
     ImGui::Checkbox("pretrain", &v.show_pretrain);
-    ImGui::SameLine();
+    same_line_if_fits(box + ImGui::CalcTextSize("scratch").x);
     ImGui::Checkbox("scratch", &v.show_scratch);
     if (ImGui::Button("New held-out task (N)")) ++v.task_index;
     rects["new_task"] = last_item_rect();
-    ImGui::SameLine(0, fs);
-    if (h.task == "sinusoid") ImGui::TextDisabled("click: add point   drag: move   right-click: remove");
-    else ImGui::TextDisabled("K = %d support samples, %d query samples shown", static_cast<int>(held.task.support_x.rows()),
-                             static_cast<int>(held.task.query_x.rows()));
+    if (h.task == "sinusoid")
+      std::snprintf(line, sizeof line, "click: add point   drag: move   right-click: remove");
+    else
+      std::snprintf(line, sizeof line, "K = %d support samples, %d query samples shown",
+                    static_cast<int>(held.task.support_x.rows()), static_cast<int>(held.task.query_x.rows()));
+    same_line_if_fits(ImGui::CalcTextSize(line).x + fs);
+    ImGui::TextDisabled("%s", line);
   }
-  ImGui::EndChild();
-  if (two_columns) ImGui::SameLine();
-  ImGui::BeginChild("train_col", ImVec2(0, 0), false);
+  if (two_columns) {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("train_col", ImVec2(0, 0), false);
+  }
   {
     const ImVec2 a = ImGui::GetContentRegionAvail();
-    draw_loss_plot(st, *s, ImVec2(a.x, std::clamp(a.y * 0.33f, fs * 9.0f, fs * 15.0f)));
+    draw_loss_plot(st, *s, ImVec2(a.x, two_columns ? std::clamp(a.y * 0.33f, fs * 9.0f, fs * 15.0f) : std::max(fs * 9.0f, a.x * 0.6f)));
+    ImGui::BeginGroup();
     draw_gradient_panel(st, grad, *s);
+    ImGui::EndGroup();
+    rects["gradient"] = last_item_rect();
     if (ImGui::CollapsingHeader("Hyper-parameters", ImGuiTreeNodeFlags_DefaultOpen)) draw_hyper_controls(h, rects);
     if (ImGui::CollapsingHeader("Checkpoints", ImGuiTreeNodeFlags_DefaultOpen)) draw_checkpoint_controls(st, *s);
-    if (ImGui::CollapsingHeader("What am I looking at?", v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0)) draw_help(st, *s);
+    if (!st.ui.presenter &&
+        ImGui::CollapsingHeader("What am I looking at?", v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+      draw_help(st, *s);
   }
-  ImGui::EndChild();
+  if (two_columns) ImGui::EndChild();
 }
 
 }  // namespace metalab::web
