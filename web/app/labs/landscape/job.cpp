@@ -30,7 +30,7 @@ std::shared_ptr<const LandscapeProblem> make_landscape_problem(std::uint64_t see
 ad::Tensor<double> landscape_sin(const ad::Tensor<double>& x) {
   ad::Mat<double> v = x.value().array().sin();
   return ad::make_result<double>(std::move(v), "sin", {x},
-                                 [](const std::vector<ad::Tensor<double>>& in, const ad::Tensor<double>&,
+                                 [](const ad::Inputs<double>& in, const ad::Tensor<double>&,
                                     const ad::Tensor<double>& g, std::vector<ad::Tensor<double>>& gi) {
                                    gi.push_back(ad::mul(g, landscape_cos(in[0])));
                                  });
@@ -39,7 +39,7 @@ ad::Tensor<double> landscape_sin(const ad::Tensor<double>& x) {
 ad::Tensor<double> landscape_cos(const ad::Tensor<double>& x) {
   ad::Mat<double> v = x.value().array().cos();
   return ad::make_result<double>(std::move(v), "cos", {x},
-                                 [](const std::vector<ad::Tensor<double>>& in, const ad::Tensor<double>&,
+                                 [](const ad::Inputs<double>& in, const ad::Tensor<double>&,
                                     const ad::Tensor<double>& g, std::vector<ad::Tensor<double>>& gi) {
                                    gi.push_back(ad::neg(ad::mul(g, landscape_sin(in[0]))));
                                  });
