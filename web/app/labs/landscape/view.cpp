@@ -258,7 +258,9 @@ void draw_landscape_lab(AppState& st) {
   if (side_by_side) ImGui::SameLine();
   draw_objective(st, lab, 0, tr("ui.landscape.pretrain_title"), "pretrain_plot", ImVec2(w, h), scale,
                  {Walker::Pretrain});
+  ImGui::PushTextWrapPos(0);  // the legend is a sentence: wrap it at the window's edge
   ImGui::TextDisabled("%s", tr("ui.landscape.legend"));
+  ImGui::PopTextWrapPos();
   draw_vector_table(st, lab);
   if (!st.ui.presenter &&
       ImGui::CollapsingHeader(tr("ui.what_am_i_looking_at"), lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0)) {
