@@ -121,14 +121,17 @@ void draw_sidebar(AppState& st) {
 // With a lesson open, the left column is the lesson; the views, the other
 // lessons and the display settings fold away below it.
 void draw_lesson_column(AppState& st) {
+  if (st.ui.presenter) {
+    // On top: with presenter mode's large text a step may be taller than the
+    // screen, and the way out must stay in sight.
+    if (ImGui::SmallButton(tr("ui.presenter.exit"))) st.ui.presenter = false;
+    st.lessons.rects["presenter"] = last_item_rect();
+    draw_lesson_panel(st);
+    return;
+  }
   draw_lesson_panel(st);
   ImGui::Spacing();
   ImGui::Separator();
-  if (st.ui.presenter) {
-    if (ImGui::SmallButton(tr("ui.presenter.exit"))) st.ui.presenter = false;
-    st.lessons.rects["presenter"] = last_item_rect();
-    return;
-  }
   if (ImGui::CollapsingHeader(tr("ui.lesson.more"))) {
     draw_view_list(st, false);
     ImGui::Separator();
