@@ -69,7 +69,7 @@ declare -A PID=()
 failed=()
 running=0
 finish_one() {  # waits for any target, records a failure
-  local done_pid rc=0
+  local done_pid rc=0 t  # t: local, or it would overwrite the caller's loop variable
   wait -n -p done_pid || rc=$?
   for t in "${!PID[@]}"; do
     if [[ ${PID[$t]} == "$done_pid" ]]; then
@@ -92,6 +92,7 @@ total=0
 printf '%-16s %12s %9s %8s %8s  %s\n' target executions exec/s corpus rss_mb result >&2
 for t in "${TARGETS[@]}"; do
   f="$BUILD/logs/$t.log"
+  if [[ ! -f $f ]]; then failed+=("$t"); printf '%-16s  no log: it did not run\n' "$t" >&2; continue; fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$f" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$f" | tail -1)
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$f" | tail -1)
