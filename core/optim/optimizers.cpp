@@ -112,7 +112,11 @@ State<T> Adam<T>::state() const {
 
 template <typename T>
 void Adam<T>::load_state(const State<T>& state, const Params<T>& params) {
-  t_ = static_cast<long>(find_state(state, "step")(0, 0));
+  // A file's step count: converting a float beyond long's range is undefined.
+  const double step = static_cast<double>(find_state(state, "step")(0, 0));
+  if (!(step >= 0.0 && step <= 9.0e15 && step == std::floor(step)))
+    throw std::invalid_argument("optimizer state: entry 'step' is not a step count (" + std::to_string(step) + ")");
+  t_ = static_cast<long>(step);
   if (t_ == 0) {
     m_.clear();
     v_.clear();
