@@ -250,4 +250,11 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
+std::string join_first(const std::vector<std::string>& items, std::size_t max_items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < max_items; ++i) out += (i ? ", " : "") + items[i];
+  if (items.size() > max_items) out += ", ... (" + std::to_string(items.size()) + " in all)";
+  return out;
+}
+
 }  // namespace metalab

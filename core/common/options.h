@@ -124,5 +124,7 @@ bool same_option_value(std::string_view a, std::string_view b);
 
 // {"a", "b"} -> "a,b" (with sep ", ": "a, b"); option values and lists in messages.
 std::string join(const std::vector<std::string>& items, const char* sep = ",");
+// The first max_items joined with ", ", then ", ... (N in all)" if there are more.
+std::string join_first(const std::vector<std::string>& items, std::size_t max_items);
 
 }  // namespace metalab

@@ -1,5 +1,7 @@
 #include "core/tasks/episodes.h"
 
+#include "core/common/options.h"  // join_first
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -15,13 +17,6 @@ std::string fmt(double v) {
   s.precision(6);
   s << v;
   return s.str();
-}
-
-std::string first_names(const std::vector<std::string>& v, std::size_t max_items = 8) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size() && i < max_items; ++i) out += (i ? ", " : "") + v[i];
-  if (v.size() > max_items) out += ", ... (" + std::to_string(v.size()) + " in all)";
-  return out;
 }
 
 const char* split_word(Split s) {
@@ -161,7 +156,7 @@ ClassSplit make_class_split(const LabeledDataset& d, const ClassSplitConfig& cfg
       for (const std::string& name : *lists[s]) {
         auto it = std::find(d.class_names.begin(), d.class_names.end(), name);
         if (it == d.class_names.end())
-          throw DataError(d.source + ": no class named '" + name + "' (classes: " + first_names(d.class_names) + ")");
+          throw DataError(d.source + ": no class named '" + name + "' (classes: " + join_first(d.class_names, 8) + ")");
         const int c = static_cast<int>(it - d.class_names.begin());
         if (owner[static_cast<std::size_t>(c)] >= 0)
           throw DataError(d.source + ": class '" + name + "' is named in two splits (or twice)");
@@ -435,7 +430,7 @@ Episode ClassificationSource::episode_for_classes(Split split, const std::vector
   info << n << "-way " << k << "-shot (" << split_word(split) << "): ";
   std::vector<std::string> names;
   for (int c : classes) names.push_back(bank_->class_name(c));
-  info << first_names(names, 10);
+  info << join_first(names, 10);
   t.info = info.str();
   return e;
 }

@@ -184,12 +184,6 @@ std::string get_or(const std::map<std::string, std::string>& m, const std::strin
   return it == m.end() ? fallback : it->second;
 }
 
-// "A, B, C, ... (26 in all)".
-std::string first_items(const std::vector<std::string>& names, std::size_t n) {
-  std::vector<std::string> first(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(std::min(n, names.size())));
-  return join(first, ", ") + (names.size() > n ? ", ... (" + std::to_string(names.size()) + " in all)" : "");
-}
-
 Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 int run_train(CLI::App& app, TrainFlags& f) {
@@ -359,7 +353,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
       const std::vector<std::string> names = cls->class_names(split);
       extra[std::string("data.classes.") + key] = Json(names).dump();  // for inspect
       std::printf("  %s classes (%zu): %s\n", key, names.size(),
-                  names.empty() ? "none" : first_items(names, 20).c_str());
+                  names.empty() ? "none" : join_first(names, 20).c_str());
     }
     for (const std::string& n : cls->notices()) std::printf("note: %s\n", n.c_str());
   }
