@@ -10,7 +10,7 @@
 #   SECONDS  per target (default 1800: the long run of tests/fuzz/README.md;
 #            scripts/test.sh runs a short pass)
 #   TARGET   csv structure_table idx image image_folder fasta stockholm nifti
-#            safetensors json_config url_hash upload (default: all)
+#            safetensors json_config url_hash upload lesson (default: all)
 # Environment:
 #   METALAB_FUZZ_JOBS=N  targets fuzzed at once (default: number of cores)
 #   METALAB_JOBS=N       build jobs (default: number of cores)
@@ -25,7 +25,7 @@ log() { printf '[fuzz] %s\n' "$*" >&2; }
 
 SECONDS_PER_TARGET="${1:-1800}"
 [[ $# -gt 0 ]] && shift
-ALL=(csv structure_table idx image image_folder fasta stockholm nifti safetensors json_config url_hash upload)
+ALL=(csv structure_table idx image image_folder fasta stockholm nifti safetensors json_config url_hash upload lesson)
 TARGETS=("$@")
 [[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=("${ALL[@]}")
 JOBS="${METALAB_FUZZ_JOBS:-$(nproc)}"
@@ -33,10 +33,10 @@ JOBS="${METALAB_FUZZ_JOBS:-$(nproc)}"
 # Per target: dictionary, largest input, timeout (s).
 declare -A DICT=([csv]=csv [structure_table]=structure [idx]=idx [image]=image [image_folder]=image
                  [fasta]=fasta [stockholm]=stockholm [nifti]=nifti [safetensors]=safetensors [json_config]=json
-                 [url_hash]=url_hash [upload]=upload)
+                 [url_hash]=url_hash [upload]=upload [lesson]=lesson)
 declare -A MAX_LEN=([csv]=4096 [structure_table]=4096 [idx]=4096 [image]=16384 [image_folder]=32768
                     [fasta]=4096 [stockholm]=8192 [nifti]=8192 [safetensors]=16384 [json_config]=4096
-                    [url_hash]=1024 [upload]=16384)
+                    [url_hash]=1024 [upload]=16384 [lesson]=8192)
 declare -A TIMEOUT=([upload]=4)
 
 for t in "${TARGETS[@]}"; do

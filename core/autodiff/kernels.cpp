@@ -615,7 +615,7 @@ void conv_weight_grad(const ConvGeometry& g, const T* x, const T* gy, Index cout
   // Row groups of dw: per tap when direct (a group never spans two taps).
   const Index groups_per_tap = (c + MR - 1) / MR;
   const Index row_groups = direct ? taps * groups_per_tap : (k + MR - 1) / MR;
-  const int threads = worker_threads(row_groups >= 8 ? 2 : 1);
+  [[maybe_unused]] const int threads = worker_threads(row_groups >= 8 ? 2 : 1);
   constexpr Index kPixels = 2 * kRowBlock;  // pixels per block: the depth of one pass
   if (pixels == 0) std::fill(dw, dw + k * cout, T(0));
   if (bias_grad) std::fill(bias_grad, bias_grad + cout, T(0));

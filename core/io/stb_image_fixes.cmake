@@ -5,6 +5,15 @@
 #   dht_sizes   a JPEG Huffman table (DHT) whose 16 code counts sum past 256
 #               wrote past the table's 257 sizes and 256 values (UBSan: index
 #               257 out of bounds in stbi__build_huffman).
+#   idat_length a PNG IDAT chunk whose length field claims more bytes than
+#               the file has left: stb grew its buffer to the claimed size
+#               (2 GiB) before reading a byte (libFuzzer: out-of-memory in
+#               stbi__parse_png_file). Only memory input is used here, so the
+#               bytes left are known.
+#   jpeg_zeroed a JPEG that uses a Huffman or quantisation table it never
+#               defined read the decoder's uninitialised heap memory, so the
+#               same file decoded on one call and failed on the next (stb 2.28
+#               zeroes the decoder the same way).
 # Each fix replaces one exact piece of the header; a header that already
 # reads the fixed way is left alone, and one that reads neither way stops
 # the configuration (a new stb_image: check whether the bug is still there).
@@ -12,7 +21,7 @@
 #   metalab_fix_stb_image(<input header> <output header>)
 function(metalab_fix_stb_image input output)
   file(READ "${input}" text)
-  set(names dht_sizes)
+  set(names dht_sizes idat_length jpeg_zeroed)
   set(old_dht_sizes [=[            for (i=0; i < 16; ++i) {
                sizes[i] = stbi__get8(z->s);
                n += sizes[i];
@@ -24,6 +33,18 @@ function(metalab_fix_stb_image input output)
             }
             if (n > 256) return stbi__err("bad DHT header","Corrupt JPEG"); /* MetaLab: at most 256 codes */
             L -= 17;]=])
+  set(old_idat_length [=[            if ((int)(ioff + c.length) < (int)ioff) return 0;
+            if (ioff + c.length > idata_limit) {]=])
+  set(new_idat_length [=[            if ((int)(ioff + c.length) < (int)ioff) return 0;
+            if (c.length > (stbi__uint32)(s->img_buffer_end - s->img_buffer)) return stbi__err("outofdata","Corrupt PNG"); /* MetaLab: no more than the file holds */
+            if (ioff + c.length > idata_limit) {]=])
+  set(old_jpeg_zeroed [=[   if (!j) return stbi__errpuc("outofmem", "Out of memory");
+   STBI_NOTUSED(ri);
+   j->s = s;]=])
+  set(new_jpeg_zeroed [=[   if (!j) return stbi__errpuc("outofmem", "Out of memory");
+   memset(j, 0, sizeof(stbi__jpeg)); /* MetaLab: no uninitialised tables */
+   STBI_NOTUSED(ri);
+   j->s = s;]=])
   foreach(name ${names})
     string(FIND "${text}" "${new_${name}}" fixed)
     if(fixed GREATER -1)

@@ -1,5 +1,7 @@
 #include "core/io/strict_json.h"
 
+#include "core/io/csv.h"  // printable_text
+
 #include <iterator>
 #include <unordered_set>
 #include <vector>
@@ -34,7 +36,9 @@ struct TrackingIterator {
 };
 
 // nlohmann's message without its "[json.exception.parse_error.101] parse
-// error at line 1, column 6: syntax error while parsing value - " prefix.
+// error at line 1, column 6: syntax error while parsing value - " prefix,
+// printable: nlohmann quotes the offending token, and shows control bytes
+// below 0x20 as <U+001F> but a DEL (0x7f) as it is (a fuzzed finding).
 std::string reason_of(const nlohmann::json::exception& e) {
   std::string what = e.what();
   if (const auto bracket = what.find("] "); bracket != std::string::npos) what.erase(0, bracket + 2);
@@ -45,7 +49,7 @@ std::string reason_of(const nlohmann::json::exception& e) {
                              "syntax error while parsing object separator - "}) {
     if (what.rfind(prefix, 0) == 0) what.erase(0, std::string(prefix).size());
   }
-  return what;
+  return printable_text(what);
 }
 
 bool number_char(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; }

@@ -533,6 +533,39 @@ def json_seeds():
         put("json_config", f"edge{i:02d}.json", e)
 
 
+# ---------------------------------------------------------------- lessons
+
+def lesson_seeds():
+    """The shipped lessons, and small ones at the edges of the format (web/app/page/lessons.h)."""
+    lessons_dir = os.path.join(ASSETS, "lessons")
+    for name in sorted(os.listdir(lessons_dir)):
+        with open(os.path.join(lessons_dir, name), "rb") as f:
+            put("lesson", name, f.read())
+    step = {"id": "s", "title": "lesson.maml.title", "text": "lesson.maml.summary", "view": "regression"}
+    def lesson(steps, **extra):
+        d = {"id": "t", "order": 99, "title": "lesson.maml.title", "summary": "lesson.maml.summary", "steps": steps}
+        d.update(extra)
+        return json.dumps(d, ensure_ascii=False)
+    edge = [
+        lesson([step]),
+        lesson([dict(step, settings="K=500")]),
+        lesson([dict(step, run={"settings": "K=5", "train_to": 20}, weights="shipped",
+                     question={"prompt": "lesson.maml.title", "choices": ["lesson.maml.title", "lesson.maml.summary"],
+                               "answer": 1, "explain": "lesson.maml.summary"},
+                     checks=[{"status": "regression.iteration", "min": 1, "max": 100}])]),
+        lesson([dict(step, view="classification", settings="dataset=tissue&ways=3"),
+                dict(step, id="b", view="classification", settings="ways=5")]),
+        lesson([dict(step, cover=["plot"])]),
+        lesson([dict(step, run={}, checks=[{"status": "classification.curve.3", "above": "classification.curve_nn.3"}])]),
+        lesson([step] * 31),
+        lesson([]),
+        '{"id": "Big Lesson"}',
+        '[]',
+    ]
+    for i, e in enumerate(edge):
+        put("lesson", f"edge{i:02d}.json", e)
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -549,6 +582,7 @@ def main():
     url_seeds()
     safetensors_seeds()
     json_seeds()
+    lesson_seeds()
     total = 0
     for d in sorted(os.listdir(OUT)):
         names = os.listdir(os.path.join(OUT, d))

@@ -155,6 +155,16 @@ TEST(ImageBounds, HeadersClaimingMoreThanTheCapOrTheirBytesAreRefusedBeforeDecod
   EXPECT_EQ(decode_image(jpg, "uniform.jpg").height, 512);
 }
 
+TEST(ImageBounds, AChunkLongerThanTheFileIsCorruptNotAnAllocation) {
+  // A 4x4 PNG whose second IDAT chunk claims 2 GiB - 64 KiB: stb_image 2.27 grew its buffer to 2 GiB
+  // before reading a byte (core/io/stb_image_fixes.cmake, idat_length).
+  const std::string full = png_file(4, 4, 8, 0, "");
+  const std::string head = full.substr(0, full.size() - 12);  // without IEND
+  const std::string bad = head + png_chunk("IDAT", "\x78\x9c\x63") + be32(0x7fff0000u) + "IDAT" + std::string(16, '\0');
+  const std::string e = error_of([&] { decode_image(bad, "long_chunk.png"); });
+  EXPECT_NE(e.find("long_chunk.png: cannot decode image (Corrupt PNG)"), std::string::npos) << e;
+}
+
 TEST(Images, RgbAndJpeg) {
   const std::string rgb = png(2, 2, 3, [](int, int, int c) { return static_cast<unsigned char>(c == 0 ? 255 : 0); });
   const ImageSet s = load_images_from_memory({{"red/1.png", rgb}}, size(2));

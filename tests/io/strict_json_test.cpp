@@ -131,6 +131,7 @@ TEST(StrictJson, RejectsMalformedInputWithOffsetAndReason) {
       {"[1,\0]"s, 3, "unexpected byte 0x00"},
       {"[1 \0]"s, 3, "unexpected byte 0x00"},
       {"[1 x\0]"s, 3, "invalid literal"},  // the earlier error wins
+      {"{\"a\": \x7f" "1}", 6, "last read: '\"a\": \\x7f'"},  // a DEL in nlohmann's quoted token, shown printable
   };
   for (const Malformed& c : cases) {
     const JsonError e = parse_error(c.text);

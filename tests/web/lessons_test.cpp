@@ -76,6 +76,9 @@ TEST(Lessons, MalformedFilesAreNamedWithTheFileAndTheStep) {
             std::string::npos);
   EXPECT_NE(err(R"("view": "regression", "run": {}, "checks": [{"status": "regression.iteration"}])").find("has no min, max"),
             std::string::npos);
+  EXPECT_NE(err(R"("view": "regression", "run": {}, "checks": [{"status": "regression.iteration", "min": 5, "max": 1}])")
+                .find("min is above max"),
+            std::string::npos);
   EXPECT_NE(err(R"("view": "memory", "cover": ["accuracy"])").find("\"cover\" hides widgets until the step has run"),
             std::string::npos);
   // A value that is only invalid after an earlier step: checked in order, as the player applies them.

@@ -107,6 +107,7 @@ LessonCheck check(const json& j, const Where& w, const json& status) {
       if (!j[bound].is_number()) w.fail(std::string("check: \"") + bound + "\" must be a number");
       (std::string(bound) == "min" ? c.min : c.max) = j[bound].get<double>();
     }
+  if (c.min > c.max) w.fail("check on \"" + c.status + "\": min is above max (it could never hold)");
   c.below = text_field(j, "below", w, false);
   c.above = text_field(j, "above", w, false);
   if (!c.below.empty()) known(c.below);
