@@ -111,7 +111,9 @@ TEST(Settings, RestartAndJobComparisons) {
   b.learner = "reptile";
   EXPECT_TRUE(demo().restart_differs(a, b));
   EXPECT_FALSE(demo().same_for_job(a, b));
-  EXPECT_EQ(demo().translation_key(*demo().find("alpha")), "demo.alpha");
+  EXPECT_EQ(demo().label_key(*demo().find("K")), "settings.demo.k");
+  EXPECT_EQ(demo().tooltip_key(*demo().find("alpha")), "settings.demo.alpha.tip");
+  EXPECT_EQ(demo().choice_key(*demo().find("learner"), "fo-MAML"), "settings.demo.learner.fo-maml");
 }
 
 }  // namespace

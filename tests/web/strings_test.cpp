@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "web/app/page/lessons.h"
+#include "web/app/page/settings_text.h"
 
 namespace metalab::web {
 namespace {
@@ -70,7 +71,8 @@ TEST(Strings, PlaceholdersAreNamedAndMayMove) {
 
 // The list a translator works from: keys of English that a language lacks.
 TEST(Strings, TheShippedTablesLackNoKeyOfEnglish) {
-  const Strings s = load_strings(embedded_content());
+  Strings s = load_strings(embedded_content());
+  add_settings_text(s);  // the labs' labels, tooltips and choices, as the page has them
   const std::vector<std::string> langs = s.languages();
   ASSERT_NE(std::find(langs.begin(), langs.end(), "en"), langs.end()) << "assets/i18n/en.json is compiled in";
   for (const std::string& lang : langs) {
@@ -80,7 +82,24 @@ TEST(Strings, TheShippedTablesLackNoKeyOfEnglish) {
     EXPECT_TRUE(s.missing(lang).empty()) << "assets/i18n/" << lang << ".json lacks" << list;
     EXPECT_TRUE(s.extra(lang).empty()) << lang << " has keys English does not";
     EXPECT_TRUE(s.placeholder_mismatches(lang).empty()) << lang << ": other placeholders than English";
+    // A slider's label is its format: a translation keeps the conversions ("seed %llu": "种子 %llu").
+    for (const auto& [key, text] : s.table_entries(lang))
+      if (key.rfind("settings.", 0) == 0)
+        EXPECT_EQ(printf_conversions(text), printf_conversions(s.english(key))) << lang << ": " << key << " = " << text;
   }
+}
+
+TEST(Strings, SettingsTextsHaveKeysAndFormatsKeepTheirConversions) {
+  Strings s;
+  add_settings_text(s);
+  EXPECT_EQ(s.get("settings.classification.ways"), "ways");
+  EXPECT_EQ(s.get("settings.classification.ways.tip"), "Classes per episode (N-way)");
+  EXPECT_EQ(s.get("settings.classification.dataset.tissue"), "Tissue expression");
+  EXPECT_EQ(s.get("settings.classification.seed"), "seed %llu");
+  EXPECT_TRUE(s.has("settings.classification.learner.protonet")) << "choices that depend on other settings are there too";
+  EXPECT_EQ(printf_conversions("alpha %.4f, 100%% of %d"), (std::vector<std::string>{"%.4f", "%d"}));
+  EXPECT_EQ(printf_conversions("seed %llu"), (std::vector<std::string>{"%llu"}));
+  EXPECT_TRUE(printf_conversions("no format").empty());
 }
 
 // Every key the page's code asks for by a literal (tr("..."), format_tr("..."),

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "web/app/page/content.h"
+#include "web/app/page/settings_text.h"
 #include "web/app/page/status.h"
 
 namespace metalab::web {
@@ -38,6 +39,7 @@ float effective_text_scale(const UiSettings& ui) { return ui.text_scale * (ui.pr
 void load_page_content(AppState& st) {
   try {
     st.strings = load_strings(embedded_content());
+    add_settings_text(st.strings);
   } catch (const ContentError& e) {
     st.page.last_error = e.what();
   }

@@ -61,4 +61,10 @@ std::string format_range(double lo, double hi, bool integer) {
   return format_real(lo) + " to " + format_real(hi);
 }
 
+std::string lower(std::string text) {
+  for (char& c : text)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return text;
+}
+
 }  // namespace metalab::web::settings_detail

@@ -16,8 +16,9 @@
 //   table.set(d, "K", "500", &why);   // false: why == "K=500 (1 to 50)"; d unchanged
 //   table.print(d);                   // "K=5&alpha=0.01&learner=maml"
 //
-// Labels and tooltips are English here; each setting also has a translation
-// key ("<table>.<key>") for the page's string tables.
+// Labels, tooltips and choice titles are English here; the page shows them
+// through the string tables, by the keys label_key, tooltip_key and
+// choice_key (web/app/page/settings_text.h puts the English in).
 #pragma once
 
 #include <algorithm>
@@ -44,6 +45,7 @@ bool parse_seed(const std::string& text, std::uint64_t* out);
 bool parse_bool(const std::string& text, bool* out);
 std::string format_real(double v);  // shortest text that reads back as the same float
 std::string format_range(double lo, double hi, bool integer);
+std::string lower(std::string text);  // ASCII
 }  // namespace settings_detail
 
 template <class S>
@@ -252,8 +254,15 @@ class SettingsTable {
       if (s.answers_to(key)) return &s;
     return nullptr;
   }
-  // The translation key of a setting's label: "<table>.<key>".
-  std::string translation_key(const Setting<S>& s) const { return name_ + "." + s.key(); }
+  // The string-table keys of a setting's texts (strings.h): its label
+  // "settings.<table>.<key>", tooltip "settings.<table>.<key>.tip" and each
+  // choice's title "settings.<table>.<key>.<value>" (keys and values lower case).
+  // The English texts are the ones written in the table (settings_text.h).
+  std::string label_key(const Setting<S>& s) const { return "settings." + name_ + "." + settings_detail::lower(s.key()); }
+  std::string tooltip_key(const Setting<S>& s) const { return label_key(s) + ".tip"; }
+  std::string choice_key(const Setting<S>& s, const std::string& value) const {
+    return label_key(s) + "." + settings_detail::lower(value);
+  }
 
   // false with *why when the key is unknown or the value invalid (s unchanged).
   bool set(S& s, const std::string& key, const std::string& value, std::string* why) const {

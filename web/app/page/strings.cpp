@@ -1,5 +1,7 @@
 #include "web/app/page/strings.h"
 
+#include <stdexcept>
+
 #include <algorithm>
 
 #include "web/app/page/content.h"
@@ -82,6 +84,19 @@ std::set<std::string> placeholder_names(const std::string& text) {
   return names;
 }
 
+void StringTable::set(const std::string& key, std::string text) {
+  if (!valid_key(key) || text.empty()) throw std::invalid_argument("string table: bad entry \"" + key + "\"");
+  entries_[key] = std::move(text);
+}
+
+void Strings::add_text(const std::string& language, const std::string& key, std::string text) {
+  auto it = tables_.find(language);
+  if (it == tables_.end()) {
+    it = tables_.emplace(language, StringTable::parse("assets/i18n/" + language + ".json", "{}")).first;
+  }
+  it->second.set(key, std::move(text));
+}
+
 void Strings::add(StringTable table) {
   const std::string lang = table.language();
   tables_[lang] = std::move(table);
@@ -119,6 +134,18 @@ std::string Strings::format(const std::string& key, const Placeholders& values) 
 bool Strings::has(const std::string& key) const {
   const StringTable* en = table(kFallback);
   return en && en->find(key);
+}
+
+const std::string& Strings::english(const std::string& key) const {
+  const StringTable* en = table(kFallback);
+  const std::string* text = en ? en->find(key) : nullptr;
+  return text ? *text : key;
+}
+
+const std::map<std::string, std::string>& Strings::table_entries(const std::string& language) const {
+  static const std::map<std::string, std::string> none;
+  const StringTable* t = table(language);
+  return t ? t->entries() : none;
 }
 
 std::string Strings::all_text() const {

@@ -41,6 +41,9 @@ class StringTable {
   const std::string& file() const { return file_; }
   const std::string* find(const std::string& key) const;
   const std::map<std::string, std::string>& entries() const { return entries_; }
+  // One more entry (or a new text for a key); a key not of the form above is
+  // a programming error (std::invalid_argument).
+  void set(const std::string& key, std::string text);
 
  private:
   std::string language_, file_;
@@ -60,6 +63,9 @@ class Strings {
 
   // Adds (or replaces) the table of its language.
   void add(StringTable table);
+  // One entry of a language's table (the table is made when there is none):
+  // the settings tables' English labels come in this way (settings_text.h).
+  void add_text(const std::string& language, const std::string& key, std::string text);
   // false (and the language unchanged) when there is no table for it.
   bool set_language(const std::string& language);
   const std::string& language() const { return language_; }
@@ -74,6 +80,10 @@ class Strings {
   std::string format(const std::string& key, const Placeholders& values) const;
   // Whether the English table has the key (lesson files are checked against it).
   bool has(const std::string& key) const;
+  // The English text of a key (the key itself when there is none).
+  const std::string& english(const std::string& key) const;
+  // Every entry of one language's table (empty when there is none).
+  const std::map<std::string, std::string>& table_entries(const std::string& language) const;
   // Every string of every table, for building the font's glyph ranges.
   std::string all_text() const;
 

@@ -16,6 +16,8 @@
 #include <imgui.h>
 
 #include "web/app/page/settings.h"
+#include "web/app/page/settings_text.h"
+#include "web/app/ui/strings.h"
 
 namespace metalab::web {
 
@@ -24,7 +26,10 @@ bool draw_setting_control(S& s, const SettingsTable<S>& table, const char* key) 
   const Setting<S>* setting = table.find(key);
   if (!setting) return false;
   using Kind = typename Setting<S>::Kind;
-  const std::string& label = setting->label();
+  // The texts in the page's language (settings_text.h); a translated format
+  // with other conversions than the English one would misread the value.
+  std::string label = tr(table.label_key(*setting));
+  if (printf_conversions(label) != printf_conversions(setting->label())) label = setting->label();
   const bool inside = label.find('%') != std::string::npos;
   const std::string id = (inside ? "##" : label + "##") + table.name() + "." + setting->key();
   const char* format = inside ? label.c_str() : nullptr;
@@ -52,9 +57,9 @@ bool draw_setting_control(S& s, const SettingsTable<S>& table, const char* key) 
     case Kind::Choice: {
       const std::vector<Choice> choices = setting->choices(s);
       std::string& value = *setting->text_field(s);
-      if (ImGui::BeginCombo(id.c_str(), setting->value_title(s).c_str())) {
+      if (ImGui::BeginCombo(id.c_str(), tr(table.choice_key(*setting, value)))) {
         for (const Choice& c : choices)
-          if (ImGui::Selectable(c.title.c_str(), c.value == value) && c.value != value) {
+          if (ImGui::Selectable(tr(table.choice_key(*setting, c.value)), c.value == value) && c.value != value) {
             value = c.value;
             changed = true;
           }
@@ -63,7 +68,7 @@ bool draw_setting_control(S& s, const SettingsTable<S>& table, const char* key) 
       break;
     }
   }
-  if (!setting->tooltip().empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", setting->tooltip().c_str());
+  if (!setting->tooltip().empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(table.tooltip_key(*setting)));
   return changed;
 }
 
