@@ -28,7 +28,9 @@ NATIVE_PKGS=(cmake make g++ pkg-config libeigen3-dev libsdl2-dev libgl-dev googl
              libgmock-dev libcli11-dev nlohmann-json3-dev libstb-dev libbenchmark-dev zlib1g-dev
              dpkg-dev ca-certificates python3-torch clang libclang-rt-14-dev)
 # dataset-fashion-mnist: the page ships 100 images a class of its test set.
-WEB_PKGS=(emscripten nodejs npm chromium fonts-dejavu-core dataset-fashion-mnist)
+# fonts-droid-fallback + python3-fonttools: the page's Chinese glyphs, subset at build time (web/CMakeLists.txt).
+WEB_PKGS=(emscripten nodejs npm chromium fonts-dejavu-core dataset-fashion-mnist fonts-droid-fallback
+          python3-fonttools)
 PKGS=("${NATIVE_PKGS[@]}")
 [[ $NATIVE_ONLY -eq 0 ]] && PKGS+=("${WEB_PKGS[@]}")
 

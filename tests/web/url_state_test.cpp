@@ -48,6 +48,7 @@ TEST(UrlState, WhatALinkDoesNotNameTakesItsDefault) {
 
 TEST(UrlState, BadValuesFallBackToDefaultsWithANoticeNamingThem) {
   AppState st;
+  load_page_content(st);  // the notice's text
   apply_url_hash(st, "#view=regression&alpha=abc&K=7&colour=red");
   EXPECT_FLOAT_EQ(st.regression.settings.alpha, RegressionSettings{}.alpha);
   EXPECT_EQ(st.regression.settings.k, 7);
@@ -113,6 +114,51 @@ TEST(UrlState, LinksOfEarlierVersionsOpenWhatTheyOpened) {
   EXPECT_EQ(st.classification.settings.ways, 4);
   EXPECT_EQ(st.classification.settings.seed, 6u);
   EXPECT_EQ(st.page.url_notice, "");
+}
+
+TEST(UrlState, TheLanguageIsTheBrowsersUnlessTheLinkNamesOne) {
+  AppState st;
+  load_page_content(st);
+  set_browser_language(st, "en-GB,en");
+  apply_url_hash(st, "view=regression");
+  EXPECT_EQ(st.strings.language(), "en");
+  EXPECT_EQ(make_url_hash(st).find("lang="), std::string::npos) << "the default is not printed";
+  apply_url_hash(st, "view=regression&lang=zh");
+  EXPECT_EQ(st.strings.language(), "zh");
+  EXPECT_NE(make_url_hash(st).find("&lang=zh"), std::string::npos) << "a reload keeps the choice: " << make_url_hash(st);
+  EXPECT_TRUE(st.page.url_notice.empty()) << st.page.url_notice;
+
+  for (const char* chinese : {"zh-CN,en", "zh", "zh-Hans-CN", "zh_TW", "ZH-cn"}) {
+    AppState zh;
+    load_page_content(zh);
+    set_browser_language(zh, chinese);
+    apply_url_hash(zh, "");
+    EXPECT_EQ(zh.strings.language(), "zh") << chinese;
+    EXPECT_EQ(make_url_hash(zh).find("lang="), std::string::npos) << chinese;
+    apply_url_hash(zh, "view=memory&lang=en");
+    EXPECT_EQ(zh.strings.language(), "en");
+    EXPECT_NE(make_url_hash(zh).find("&lang=en"), std::string::npos) << "English in a Chinese browser is a choice to keep";
+  }
+  for (const char* other : {"", "en-US", "zhx", "de,zh-CN", "z"}) {
+    AppState en;
+    load_page_content(en);
+    set_browser_language(en, other);
+    EXPECT_EQ(en.ui.default_language, "en") << other;
+  }
+
+  // A language the page does not have: named in the notice (in the default language), and left out.
+  apply_url_hash(st, "view=regression&lang=fr");
+  EXPECT_EQ(st.strings.language(), "en");
+  EXPECT_NE(st.page.url_notice.find("lang=fr (en or zh)"), std::string::npos) << st.page.url_notice;
+  // The notice is in the link's language.
+  apply_url_hash(st, "view=regression&lang=zh&K=500");
+  EXPECT_NE(st.page.url_notice.find("K=500"), std::string::npos);
+  EXPECT_EQ(st.page.url_notice.rfind(st.strings.text_in("zh", "ui.notice.url_values").substr(0, 6), 0), 0u)
+      << st.page.url_notice;
+  // A lesson link keeps its language too.
+  apply_url_hash(st, "lesson=maml&step=2&lang=zh");
+  EXPECT_EQ(st.strings.language(), "zh");
+  EXPECT_EQ(make_url_hash(st), "lesson=maml&step=2&lang=zh");
 }
 
 }  // namespace

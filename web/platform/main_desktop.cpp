@@ -164,7 +164,10 @@ int main(int argc, char** argv) {
   }
 
   load_assets(state);
-  if (hash) metalab::web::apply_url_hash(state, hash);
+  // The desktop's language (LANG=zh_CN.UTF-8: Chinese), as a browser's would be.
+  const char* lang = std::getenv("LANGUAGE") && *std::getenv("LANGUAGE") ? std::getenv("LANGUAGE") : std::getenv("LANG");
+  metalab::web::set_browser_language(state, lang ? lang : "");
+  metalab::web::apply_url_hash(state, hash ? hash : "");
 
   bool running = true;
   int exit_code = 0;

@@ -110,6 +110,10 @@ EMSCRIPTEN_KEEPALIVE void metalab_asset(const char* name, const char* data, int 
 EMSCRIPTEN_KEEPALIVE void metalab_upload(const char* name, const char* data, int size) {
   if (g_ctx && name && data && size >= 0) metalab::web::receive_upload(g_ctx->state, name, std::string(data, static_cast<std::size_t>(size)));
 }
+// The browser's preferred languages (navigator.languages joined by ","), once, before the first hash.
+EMSCRIPTEN_KEEPALIVE void metalab_languages(const char* languages) {
+  if (g_ctx && languages) metalab::web::set_browser_language(g_ctx->state, languages);
+}
 // The URL hash at start-up and after the user edits it (hashchange).
 EMSCRIPTEN_KEEPALIVE void metalab_hash(const char* hash) {
   if (!g_ctx || !hash) return;

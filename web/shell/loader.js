@@ -189,6 +189,8 @@
   }
   Module.metalabStart = function () {
     metalab.mainMs = Math.round(performance.now());  // wasm compiled and instantiated, main() running
+    var langs = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || '']);
+    withHeapString(Array.prototype.join.call(langs, ','), function (p) { Module._metalab_languages(p); });
     passHash();
     window.addEventListener('hashchange', passHash);
     var input = document.getElementById('upload');

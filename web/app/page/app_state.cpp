@@ -10,19 +10,18 @@ namespace metalab::web {
 
 const std::vector<ViewInfo>& views() {
   static const std::vector<ViewInfo> v{
-      {ViewId::SinusoidExplorer, "sinusoid", "sinusoid_explorer", "Sinusoid tasks",
-       "Explore the task distribution: one sine wave per task"},
-      {ViewId::RegressionLab, "regression", "regression_lab", "Regression lab",
-       "Meta-train MAML, Reptile and friends; watch them adapt"},
-      {ViewId::ClassificationLab, "classification", "classification_lab", "Classification lab",
-       "Prototypical networks on few-shot image tasks"},
-      {ViewId::MemoryLab, "memory", "memory_lab", "Memory lab", "A memory-augmented network reading and writing"},
-      {ViewId::GeneLab, "gene", "gene_lab", "Gene lab", "Promoter motifs and real tissue expression, few-shot"},
-      {ViewId::LandscapeLab, "landscape", "landscape_lab", "Landscape lab",
-       "The meta-loss landscape of a two-parameter model; MAML, first-order MAML and Reptile updates"},
+      {ViewId::SinusoidExplorer, "sinusoid", "sinusoid_explorer"},
+      {ViewId::RegressionLab, "regression", "regression_lab"},
+      {ViewId::ClassificationLab, "classification", "classification_lab"},
+      {ViewId::MemoryLab, "memory", "memory_lab"},
+      {ViewId::GeneLab, "gene", "gene_lab"},
+      {ViewId::LandscapeLab, "landscape", "landscape_lab"},
   };
   return v;
 }
+
+std::string view_title_key(ViewId id) { return std::string("ui.view.") + view_info(id).key; }
+std::string view_summary_key(ViewId id) { return view_title_key(id) + ".summary"; }
 
 bool view_from_key(const std::string& key, ViewId* out) {
   const std::string wanted = key == "genes" ? "gene" : key;  // "genes": the CLI's task name
@@ -105,6 +104,9 @@ std::string status_json(AppState& st) {
       {"text_scale", float_json(st.ui.text_scale)},
       {"dark_theme", st.ui.dark_theme},
       {"unicode_font", st.fonts.unicode},
+      {"lang", st.strings.language()},
+      {"missing_glyphs", st.fonts.missing_glyphs},
+      {"font_atlas", {st.fonts.atlas_width, st.fonts.atlas_height}},
       {"display",
        {{"width", float_json(st.display.width)},
         {"height", float_json(st.display.height)},

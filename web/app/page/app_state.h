@@ -40,6 +40,9 @@ struct UiSettings {
   // Presenter mode (present=1 in the URL): larger text, no sidebar or frame
   // statistics, views leave out their secondary panels.
   bool presenter = false;
+  // The language a link without lang= opens in: Chinese when the browser's
+  // preferred language is Chinese (set_browser_language), else English.
+  std::string default_language = "en";
 };
 // Presenter mode enlarges the chosen text size by this factor.
 constexpr float kPresenterTextScale = 1.5f;
@@ -83,6 +86,8 @@ struct FontsBuilt {
   float text_scale = 0;
   bool dark_theme = false;
   bool unicode = false;  // false: ImGui's built-in ASCII font (no Greek letters)
+  int atlas_width = 0, atlas_height = 0;  // the font texture, in pixels
+  int missing_glyphs = 0;  // characters drawn (or in the page's texts) that the atlas lacks, since start-up
 };
 
 struct AppState {

@@ -103,7 +103,7 @@ void Strings::add(StringTable table) {
 }
 
 bool Strings::set_language(const std::string& language) {
-  if (!tables_.count(language)) return false;
+  if (!tables_.count(language) && language != kFallback) return false;  // English: the fallback, always there
   language_ = language;
   return true;
 }
@@ -128,12 +128,23 @@ const std::string& Strings::get(const std::string& key) const {
 }
 
 std::string Strings::format(const std::string& key, const Placeholders& values) const {
-  return fill_placeholders(get(key), values);
+  const std::string& text = get(key);
+  if (&text != &key && text != key) return fill_placeholders(text, values);
+  // No text anywhere: the key, and the values, so that a notice still says what it is about.
+  std::string out = key;
+  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : ": ") + values[i].second;
+  return out;
 }
 
 bool Strings::has(const std::string& key) const {
   const StringTable* en = table(kFallback);
   return en && en->find(key);
+}
+
+const std::string& Strings::text_in(const std::string& language, const std::string& key) const {
+  const StringTable* t = table(language);
+  const std::string* text = t ? t->find(key) : nullptr;
+  return text ? *text : english(key);
 }
 
 const std::string& Strings::english(const std::string& key) const {

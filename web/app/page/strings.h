@@ -77,9 +77,13 @@ class Strings {
   // long as the Strings.
   const std::string& get(const std::string& key) const;
   const std::set<std::string>& missing_asked() const { return missing_asked_; }
+  // get(key) with its placeholders filled; a key with no text anywhere gives
+  // "key: value, value" (the values are what a notice is about).
   std::string format(const std::string& key, const Placeholders& values) const;
   // Whether the English table has the key (lesson files are checked against it).
   bool has(const std::string& key) const;
+  // The text of a key in a given language, else English, else the key.
+  const std::string& text_in(const std::string& language, const std::string& key) const;
   // The English text of a key (the key itself when there is none).
   const std::string& english(const std::string& key) const;
   // Every entry of one language's table (empty when there is none).

@@ -161,6 +161,14 @@ void apply_view_hash(AppState& st, const Pairs& pairs, std::vector<std::string>&
 
 }  // namespace
 
+void set_browser_language(AppState& st, const std::string& languages) {
+  const std::string first = languages.substr(0, languages.find(','));
+  const bool chinese = first.size() >= 2 && (first[0] == 'z' || first[0] == 'Z') && (first[1] == 'h' || first[1] == 'H') &&
+                       (first.size() == 2 || first[2] == '-' || first[2] == '_');
+  st.ui.default_language = chinese && st.strings.set_language("zh") ? "zh" : Strings::kFallback;
+  st.strings.set_language(st.ui.default_language);
+}
+
 void apply_url_hash(AppState& st, const std::string& hash) {
   std::vector<std::string> bad;
   // Page-level keys first: presenter mode, and a lesson step (whose view and
@@ -168,6 +176,7 @@ void apply_url_hash(AppState& st, const std::string& hash) {
   Pairs view_pairs;
   std::string lesson, step;
   bool step_named = false, present = false;
+  std::string language = st.ui.default_language;
   for (const auto& [key, value] : split_pairs(hash)) {
     if (key == "lesson") {
       lesson = value;
@@ -176,11 +185,20 @@ void apply_url_hash(AppState& st, const std::string& hash) {
       step_named = true;
     } else if (key == "present") {
       if (!settings_detail::parse_bool(value, &present)) bad.push_back("present=" + value + " (true or false)");
+    } else if (key == "lang") {
+      language = value;
     } else {
       view_pairs.emplace_back(key, value);
     }
   }
   st.ui.presenter = present;
+  // First, so that the notices below are in the link's language.
+  if (!st.strings.set_language(language)) {
+    std::string known;
+    for (const std::string& l : st.strings.languages()) known += (known.empty() ? "" : " or ") + l;
+    bad.push_back("lang=" + language + " (" + known + ")");
+    st.strings.set_language(st.ui.default_language);
+  }
   bool opened = false;
   if (!lesson.empty()) {
     long long n = 1;
@@ -199,12 +217,13 @@ void apply_url_hash(AppState& st, const std::string& hash) {
   } else {
     std::string list;
     for (const std::string& b : bad) list += (list.empty() ? "" : ", ") + b;
-    st.page.url_notice = "The link had values this page cannot use, so defaults were used instead: " + list;
+    st.page.url_notice = st.strings.format("ui.notice.url_values", {{"values", list}});
   }
 }
 
 std::string make_url_hash(const AppState& st) {
-  const std::string present = st.ui.presenter ? "&present=1" : "";
+  std::string present = st.ui.presenter ? "&present=1" : "";
+  if (st.strings.language() != st.ui.default_language) present += "&lang=" + st.strings.language();
   if (const Lesson* l = open_lesson_of(st)) return "lesson=" + l->id + "&step=" + std::to_string(st.lessons.step + 1) + present;
   return make_view_hash(st) + present;
 }

@@ -14,8 +14,11 @@
 //
 // Page-level keys beside `view`: `lesson=ID&step=N` opens step N (from 1) of
 // a lesson (lesson_player.h; the view and settings are the step's, so the
-// link needs nothing else), and `present=1` turns on presenter mode (large
-// text, fewer panels) for any link.
+// link needs nothing else), `present=1` turns on presenter mode (large
+// text, fewer panels) for any link, and `lang=zh` / `lang=en` the page's
+// language (without it: the browser's, set_browser_language; the hash the
+// page prints names the language whenever it is not that one, so a reload or
+// a shared link keeps it).
 #pragma once
 
 #include <string>
@@ -26,6 +29,11 @@
 namespace metalab::web {
 
 struct AppState;
+
+// The browser's preferred languages (navigator.languages, "zh-CN,en-US"):
+// Chinese ("zh", "zh-CN", "zh-Hans", "zh-TW" ...) first makes Chinese the
+// default language, else English. Called before the first hash.
+void set_browser_language(AppState& state, const std::string& languages);
 
 // Applies a hash ("#a=1&b=2" or "a=1&b=2"; empty: defaults) to the state.
 void apply_url_hash(AppState& state, const std::string& hash);

@@ -13,9 +13,11 @@ struct ViewInfo {
   ViewId id;
   const char* key;      // in the URL: view=<key>
   const char* status;   // in the status JSON: "view": "<status>"
-  const char* title;    // sidebar label
-  const char* summary;  // one line, shown as tooltip
 };
+// The string-table keys of a view's sidebar label and one-line summary
+// ("ui.view.regression", "ui.view.regression.summary").
+std::string view_title_key(ViewId id);
+std::string view_summary_key(ViewId id);
 const std::vector<ViewInfo>& views();
 const ViewInfo& view_info(ViewId id);
 // The view of a URL key ("genes" is an alias of gene); false if there is none.

@@ -15,6 +15,7 @@
 #include "web/app/labs/regression/view.h"
 #include "web/app/labs/sinusoid/view.h"
 #include "web/app/page/url_state.h"
+#include "web/app/ui/fonts.h"
 #include "web/app/ui/lesson_panel.h"
 #include "web/app/ui/strings.h"
 #include "web/app/ui/widgets.h"
@@ -40,12 +41,12 @@ constexpr float kMinTextScale = 0.75f, kMaxTextScale = 3.0f;
 
 void draw_text_size_control(AppState& st) {
   const float fs = ImGui::GetFontSize();
-  ImGui::TextUnformatted("Text size");
+  ImGui::TextUnformatted(tr("ui.display.text_size"));
   const auto step = [&](float d) {
     st.ui.text_scale = std::clamp(std::round((st.ui.text_scale + d) * 4.0f) / 4.0f, kMinTextScale, kMaxTextScale);
   };
   if (ImGui::Button(" - ##smaller")) step(-0.25f);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Smaller text");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.display.smaller"));
   ImGui::SameLine();
   const float plus_w = ImGui::CalcTextSize(" + ").x + ImGui::GetStyle().FramePadding.x * 2;
   ImGui::SetNextItemWidth(std::max(fs * 3.0f, ImGui::GetContentRegionAvail().x - plus_w - ImGui::GetStyle().ItemSpacing.x));
@@ -53,7 +54,7 @@ void draw_text_size_control(AppState& st) {
                      ImGuiSliderFlags_AlwaysClamp);
   ImGui::SameLine();
   if (ImGui::Button(" + ##larger")) step(+0.25f);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Larger text (for projectors)");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.display.larger"));
 }
 
 // Whether a view's lab has a job training now (shown by the view list, also when hidden).
@@ -75,36 +76,51 @@ bool view_trains(const AppState& st, ViewId id) {
 void draw_view_list(AppState& st, bool compact) {
   const auto label_of = [&](const ViewInfo& v) {
     // A lab that trains while hidden says so: training continues in the background.
-    return std::string(v.title) + (view_trains(st, v.id) && v.id != st.view ? "  (training)" : "");
+    const std::string title = tr(view_title_key(v.id));
+    return view_trains(st, v.id) && v.id != st.view ? format_tr("ui.view.training", {{"view", title}}) : title;
   };
   if (compact) {
     // Narrow screens: a drop-down instead of the sidebar list.
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
-    if (ImGui::BeginCombo("##view", view_info(st.view).title)) {
+    if (ImGui::BeginCombo("##view", tr(view_title_key(st.view)))) {
       for (const ViewInfo& v : views())
-        if (ImGui::Selectable(label_of(v).c_str(), v.id == st.view)) st.view = v.id;
+        if (ImGui::Selectable((label_of(v) + "##" + v.key).c_str(), v.id == st.view)) st.view = v.id;
       ImGui::EndCombo();
     }
     return;
   }
   for (const ViewInfo& v : views()) {
-    if (ImGui::Selectable(label_of(v).c_str(), v.id == st.view)) st.view = v.id;
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", v.summary);
+    if (ImGui::Selectable((label_of(v) + "##" + v.key).c_str(), v.id == st.view)) st.view = v.id;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(view_summary_key(v.id)));
+  }
+}
+
+// English / 简体中文, each named in its own language.
+void draw_language_switch(AppState& st) {
+  ImGui::TextUnformatted(tr("ui.display.language"));
+  const std::vector<std::string> langs = st.strings.languages();
+  for (std::size_t i = 0; i < langs.size(); ++i) {
+    if (i > 0) ImGui::SameLine();
+    const std::string& name = st.strings.text_in(langs[i], "ui.language." + langs[i]);
+    if (ImGui::RadioButton((name + "##lang_" + langs[i]).c_str(), st.strings.language() == langs[i]))
+      st.strings.set_language(langs[i]);
+    st.lessons.rects["lang_" + langs[i]] = last_item_rect();
   }
 }
 
 void draw_display_controls(AppState& st) {
+  draw_language_switch(st);
   draw_text_size_control(st);
-  ImGui::Checkbox("Dark theme", &st.ui.dark_theme);
-  ImGui::Checkbox("Frame time", &st.ui.show_frame_stats);
-  ImGui::Checkbox(tr("ui.presenter.toggle"), &st.ui.presenter);
+  ImGui::Checkbox((std::string(tr("ui.display.dark")) + "##dark").c_str(), &st.ui.dark_theme);
+  ImGui::Checkbox((std::string(tr("ui.display.frame_time")) + "##frame_time").c_str(), &st.ui.show_frame_stats);
+  ImGui::Checkbox((std::string(tr("ui.presenter.toggle")) + "##presenter").c_str(), &st.ui.presenter);
   st.lessons.rects["presenter"] = last_item_rect();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.presenter.tip"));
 }
 
 void draw_sidebar(AppState& st) {
   draw_heading(st, "MetaLab");
-  ImGui::TextDisabled("learning to learn");
+  ImGui::TextDisabled("%s", tr("ui.app.tagline"));
   ImGui::Separator();
   ImGui::Spacing();
   draw_view_list(st, false);
@@ -176,15 +192,15 @@ void scroll_to_pointed(AppState& st) {
 
 void draw_frame_stats(const AppState& st) {
   if (!st.ui.show_frame_stats) return;
-  char buf[160];
   // "work": our code (jobs, UI); "GL": time inside WebGL calls (large only with software rendering).
-  int n = std::snprintf(buf, sizeof buf, "%.1f ms  %.0f fps  (work %.1f ms, GL %.1f ms)", st.stats.frame_ms,
-                        st.stats.frame_ms > 0 ? 1000.0f / st.stats.frame_ms : 0.0f,
-                        std::max(0.0f, st.stats.cpu_ms - st.stats.gl_ms), st.stats.gl_ms);
+  std::string text = format_tr("ui.stats.frame", {{"ms", fixed(st.stats.frame_ms, 1)},
+                                                  {"fps", fixed(st.stats.frame_ms > 0 ? 1000.0f / st.stats.frame_ms : 0.0f, 0)},
+                                                  {"work", fixed(std::max(0.0f, st.stats.cpu_ms - st.stats.gl_ms), 1)},
+                                                  {"gl", fixed(st.stats.gl_ms, 1)}});
   // Steps per second of every job running now, whichever lab it belongs to.
   const double its = st.scheduler.steps_per_s();
-  if (its > 0 && n > 0 && n < static_cast<int>(sizeof buf))
-    std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "  %.0f it/s", its);
+  if (its > 0) text += "  " + format_tr("ui.stats.its", {{"its", fixed(its, 0)}});
+  const char* buf = text.c_str();
   const float fs = ImGui::GetFontSize();
   const ImVec2 ts = ImGui::CalcTextSize(buf);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
@@ -196,12 +212,33 @@ void draw_frame_stats(const AppState& st) {
   dl->AddText(pos, dark ? IM_COL32(200, 230, 200, 255) : IM_COL32(20, 110, 40, 255), buf);
 }
 
+// "U+1F600 U+2603" (the characters themselves would show as boxes too).
+std::string code_points(const std::vector<unsigned int>& cs, std::size_t most) {
+  std::string out;
+  char b[16];
+  for (std::size_t i = 0; i < cs.size() && i < most; ++i) {
+    std::snprintf(b, sizeof b, "%sU+%04X", i ? " " : "", cs[i]);
+    out += b;
+  }
+  if (cs.size() > most) out += " ...";
+  return out;
+}
+
 void draw_page_notices(AppState& st) {
-  if (st.page.url_notice.empty()) return;
   // Leave the top-right corner to the frame-time overlay.
   const float overlay = st.ui.show_frame_stats ? ImGui::GetFontSize() * 24.0f : 0.0f;
   const float w = ImGui::GetContentRegionAvail().x - overlay;
-  if (draw_banner(st, BannerKind::Warning, st.page.url_notice, "url_notice", true, w)) st.page.url_notice.clear();
+  if (!st.page.url_notice.empty() &&
+      draw_banner(st, BannerKind::Warning, st.page.url_notice, "url_notice", true, w))
+    st.page.url_notice.clear();
+  // Characters the font lacks: said once, until closed (a new one says it again).
+  static int dismissed = 0;
+  if (st.fonts.missing_glyphs > dismissed) {
+    const std::vector<unsigned int> cs = missing_glyphs();
+    const std::string text = format_tr("ui.notice.missing_glyphs", {{"count", std::to_string(cs.size())},
+                                                                    {"codes", code_points(cs, 8)}});
+    if (draw_banner(st, BannerKind::Info, text, "missing_glyphs", true, w)) dismissed = st.fonts.missing_glyphs;
+  }
 }
 
 }  // namespace
@@ -270,6 +307,7 @@ void draw_app(AppState& st) {
 
   draw_lesson_pointer(st);
   if (!st.ui.presenter) draw_frame_stats(st);
+  st.fonts.missing_glyphs = static_cast<int>(missing_glyphs().size());
   st.page.hash = make_url_hash(st);
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <unordered_set>
 
 #include <imgui.h>
 
@@ -9,6 +11,10 @@
 // size 0 when no font was available, then ImGui's built-in font is used.
 extern const unsigned char metalab_ui_font_data[];
 extern const unsigned int metalab_ui_font_size;
+// The Chinese glyphs: a subset of a Debian font to the characters of the
+// Chinese table (web/CMakeLists.txt), merged into the UI font; size 0 without.
+extern const unsigned char metalab_cjk_font_data[];
+extern const unsigned int metalab_cjk_font_size;
 
 namespace metalab::web {
 
@@ -28,6 +34,25 @@ bool fonts_need_rebuild(const AppState& state, float pixel_ratio) {
 }
 
 namespace {
+
+// Characters asked to be drawn that the atlas lacks, since start-up, and the
+// texts already checked against the current atlas.
+std::set<unsigned int> g_missing;
+std::unordered_set<std::string> g_checked;
+
+void check_text(const char* text, const char* end) {
+  const ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  if (atlas->Fonts.Size == 0) return;
+  const ImFont* font = atlas->Fonts[0];
+  while (text < end) {
+    unsigned int c = 0;
+    const int n = ImTextCharFromUtf8(&c, text, end);
+    if (n <= 0) break;
+    text += n;
+    if (c < 0x20 || c == 0x7f) continue;
+    if (!font->FindGlyphNoFallback(static_cast<ImWchar>(c))) g_missing.insert(c);
+  }
+}
 
 // Every string of the tables and every lesson equation.
 std::string page_text(const AppState& state) {
@@ -68,8 +93,11 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
   ImGuiIO& io = ImGui::GetIO();
   const float px = wanted_font_pixels(state, pixel_ratio);
   const float ratio = std::max(0.5f, pixel_ratio);
+  float raster = 1.0f;  // glyphs rasterised at px * raster (below 1 only when the atlas would not fit)
 
   io.Fonts->Clear();
+  // WebGL2 guarantees textures of 2048 x 2048; wider than that the atlas grows down instead.
+  io.Fonts->TexDesiredWidth = kMaxAtlasSide;
   bool unicode = false;
   if (metalab_ui_font_size > 0) {
     // Latin, Greek (for phi, pi, ...), a few symbols used in the views' texts,
@@ -86,14 +114,36 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
       builder.AddText(text.c_str(), text.c_str() + text.size());
       builder.BuildRanges(&ranges);
     }
-    ImFontConfig config;
-    config.FontDataOwnedByAtlas = false;  // static data, never freed
-    config.OversampleH = 2;
-    config.OversampleV = 1;
-    auto* data = const_cast<unsigned char*>(metalab_ui_font_data);
-    const int size = static_cast<int>(metalab_ui_font_size);
-    io.Fonts->AddFontFromMemoryTTF(data, size, px, &config, ranges.Data);
-    io.Fonts->AddFontFromMemoryTTF(data, size, std::round(px * kHeadingScale), &config, ranges.Data);
+    // Each size is the UI font with the Chinese glyphs merged in (the first
+    // font wins where both have a character). CJK glyphs are many and dense:
+    // no horizontal oversampling for them, which halves their atlas area.
+    const auto add_font = [&](float pixels) {
+      ImFontConfig config;
+      config.FontDataOwnedByAtlas = false;  // static data, never freed
+      config.OversampleH = 2;
+      config.OversampleV = 1;
+      io.Fonts->AddFontFromMemoryTTF(const_cast<unsigned char*>(metalab_ui_font_data),
+                                     static_cast<int>(metalab_ui_font_size), pixels, &config, ranges.Data);
+      if (metalab_cjk_font_size == 0) return;
+      ImFontConfig cjk;
+      cjk.FontDataOwnedByAtlas = false;
+      cjk.MergeMode = true;
+      cjk.OversampleH = 1;
+      cjk.OversampleV = 1;
+      io.Fonts->AddFontFromMemoryTTF(const_cast<unsigned char*>(metalab_cjk_font_data),
+                                     static_cast<int>(metalab_cjk_font_size), pixels, &cjk, ranges.Data);
+    };
+    // Very large text (presenter mode on a high-DPI screen) would need an atlas
+    // past the limit: the glyphs are then rasterised smaller and scaled up.
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      io.Fonts->Clear();
+      io.Fonts->TexDesiredWidth = kMaxAtlasSide;
+      add_font(std::round(px * raster));
+      add_font(std::round(px * raster * kHeadingScale));
+      io.Fonts->Build();
+      if (io.Fonts->TexHeight <= kMaxAtlasSide) break;
+      raster *= 0.85f * std::sqrt(static_cast<float>(kMaxAtlasSide) / static_cast<float>(io.Fonts->TexHeight));
+    }
     unicode = true;
   } else {
     ImFontConfig config;
@@ -102,8 +152,11 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
     config.SizePixels = std::round(px * kHeadingScale);
     io.Fonts->AddFontDefault(&config);
   }
-  io.Fonts->Build();
-  io.FontGlobalScale = 1.0f / ratio;
+  if (!unicode) io.Fonts->Build();
+  io.FontGlobalScale = 1.0f / (ratio * raster);
+  g_checked.clear();
+  const std::string text = page_text(state);
+  check_text(text.data(), text.data() + text.size());
 
   apply_style(state.ui.dark_theme, effective_text_scale(state.ui));
 
@@ -111,6 +164,17 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
   state.fonts.text_scale = effective_text_scale(state.ui);
   state.fonts.dark_theme = state.ui.dark_theme;
   state.fonts.unicode = unicode;
+  state.fonts.atlas_width = io.Fonts->TexWidth;
+  state.fonts.atlas_height = io.Fonts->TexHeight;
+  state.fonts.missing_glyphs = static_cast<int>(g_missing.size());
 }
+
+const char* checked_text(const std::string& text) {
+  if (g_checked.size() > 10000) g_checked.clear();  // texts that change every frame: bounded, checked again
+  if (g_checked.insert(text).second) check_text(text.data(), text.data() + text.size());
+  return text.c_str();
+}
+
+std::vector<unsigned int> missing_glyphs() { return {g_missing.begin(), g_missing.end()}; }
 
 }  // namespace metalab::web

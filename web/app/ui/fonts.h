@@ -4,7 +4,17 @@
 // (logical size x devicePixelRatio) and drawn with FontGlobalScale =
 // 1/devicePixelRatio, so ImGui lays out in logical (CSS) pixels while the GPU
 // samples a texture that matches the screen's pixels one to one.
+//
+// Chinese: the UI font (DejaVu Sans) with a subset of a Chinese font merged
+// in, and an atlas of exactly the characters the page's texts use (every
+// string table and lesson equation), within kMaxAtlasSide. Text from outside
+// (a class name in an uploaded CSV, a file name) goes through checked_text,
+// which counts the characters the atlas lacks: they show as boxes, and the
+// page says so (status missing_glyphs, a notice).
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include <imgui.h>
 
@@ -18,6 +28,9 @@ constexpr float kBaseFontPixels = 16.0f;
 // Headings are drawn with a second, larger copy of the font.
 constexpr float kHeadingScale = 1.4f;
 
+// The largest font texture side WebGL2 guarantees (MAX_TEXTURE_SIZE >= 2048).
+constexpr int kMaxAtlasSide = 2048;
+
 // The heading font, or null before the first build (then use the default font).
 ImFont* heading_font();
 
@@ -30,5 +43,12 @@ bool fonts_need_rebuild(const AppState& state, float pixel_ratio);
 // Rebuilds ImGui's font atlas (CPU side only) and style, and records what was
 // built in state.built. The caller re-uploads the font texture to the GPU.
 void rebuild_fonts_and_style(AppState& state, float pixel_ratio);
+
+// Text from the user or from files, to be drawn: returns text.c_str() after
+// noting which of its characters the atlas lacks (draw_app copies the count
+// into state.fonts.missing_glyphs every frame).
+const char* checked_text(const std::string& text);
+// Those characters (code points), sorted.
+std::vector<unsigned int> missing_glyphs();
 
 }  // namespace metalab::web

@@ -90,7 +90,7 @@ bool draw_banner(const AppState& st, BannerKind kind, const std::string& text, c
   const float w = width > 0 ? std::min(width, ImGui::GetContentRegionAvail().x) : ImGui::GetContentRegionAvail().x;
   const float close_w = closable ? fs * 1.6f : 0.0f;
   const float wrap = w - fs * 0.8f - close_w;
-  const ImVec2 ts = ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap);
+  const ImVec2 ts = ImGui::CalcTextSize(checked_text(text), nullptr, false, wrap);  // notices name files: user text
   const ImVec2 p = ImGui::GetCursorScreenPos();
   const float h = ts.y + fs * 0.5f;
   ImDrawList* dl = ImGui::GetWindowDrawList();
