@@ -30,6 +30,22 @@
   var overlay = document.getElementById('overlay');
   var message = document.getElementById('message');
   var detail = document.getElementById('detail');
+  // The language of these messages (shown before the app and its string
+  // tables exist): lang= in the link, else the browser's, as the app decides
+  // (web/app/page/url_state.h).
+  var zh = (function () {
+    var m = /(?:^#|&)lang=([a-z]+)/.exec(window.location.hash);
+    if (m) return m[1] === 'zh';
+    var first = (navigator.languages && navigator.languages[0]) || navigator.language || '';
+    return /^zh(?:$|[-_])/i.test(first);
+  })();
+  function T(en, chinese) { return zh ? chinese : en; }
+  if (zh) {
+    document.documentElement.lang = 'zh-CN';
+    document.title = 'MetaLab：学会学习';
+    message.textContent = '正在加载 MetaLab…';
+    detail.textContent = '正在下载并编译 WebAssembly 模块。';
+  }
   var metalab = (window.metalab = { frames: 0, firstFrameMs: null, status: null, error: null, workMs: [], glMs: [],
                                     assetsLoaded: [], lastDownload: null, lessons: [] });
   var WORK_RING = 300;
@@ -74,12 +90,13 @@
     console.error('MetaLab: ' + text);
     overlay.hidden = false;
     overlay.classList.add('error');
-    message.textContent = 'MetaLab could not start';
+    message.textContent = T('MetaLab could not start', 'MetaLab 无法启动');
     detail.textContent = text;
   }
 
   if (typeof WebAssembly !== 'object') {
-    showError('This browser does not support WebAssembly. Please use a current Firefox, Chrome, Edge or Safari.');
+    showError(T('This browser does not support WebAssembly. Please use a current Firefox, Chrome, Edge or Safari.',
+                '此浏览器不支持 WebAssembly。请使用新版 Firefox、Chrome、Edge 或 Safari。'));
     return;
   }
   var probe = document.createElement('canvas').getContext('webgl2');
@@ -87,8 +104,9 @@
     var lose = probe.getExtension('WEBGL_lose_context');
     if (lose) lose.loseContext();  // only a probe: give the context back at once
   } else {
-    showError('This browser cannot create a WebGL2 context. MetaLab draws with WebGL2: please use a current ' +
-              'browser and check that hardware acceleration (graphics acceleration) is enabled.');
+    showError(T('This browser cannot create a WebGL2 context. MetaLab draws with WebGL2: please use a current ' +
+                'browser and check that hardware acceleration (graphics acceleration) is enabled.',
+                '此浏览器无法创建 WebGL2 上下文。MetaLab 用 WebGL2 绘制界面：请使用新版浏览器，并确认已开启硬件加速（图形加速）。'));
     return;
   }
 
@@ -97,9 +115,11 @@
     print: function (text) { console.log(text); },
     printErr: function (text) { console.warn(text); },
     onAbort: function (what) {
-      showError('The WebAssembly module stopped: ' + what +
-                '\nIf app.wasm could not be downloaded, check that the page is served over http ' +
-                '(scripts/serve.sh), not opened as a file.');
+      showError(T('The WebAssembly module stopped: ' + what +
+                  '\nIf app.wasm could not be downloaded, check that the page is served over http ' +
+                  '(scripts/serve.sh), not opened as a file.',
+                  'WebAssembly 模块已停止：' + what +
+                  '\n如果无法下载 app.wasm，请确认页面是通过 http 提供的（scripts/serve.sh），而不是作为本地文件打开。'));
     },
     // Called from the C++ side (web/platform/main_emscripten.cpp).
     metalabShowError: showError,
@@ -231,7 +251,7 @@
     showError((e.message || 'script error') + (e.filename ? ' (' + e.filename + ':' + e.lineno + ')' : ''));
   }, true);
   window.addEventListener('unhandledrejection', function (e) {
-    showError('Unhandled error: ' + (e.reason && e.reason.message ? e.reason.message : e.reason));
+    showError(T('Unhandled error: ', '未处理的错误：') + (e.reason && e.reason.message ? e.reason.message : e.reason));
   });
 
   function loadApp() {
@@ -239,8 +259,9 @@
     script.src = 'app.js';
     script.async = true;
     script.onerror = function () {
-      showError('Could not load app.js. Build the page with scripts/build-web.sh and serve the build folder ' +
-                'with scripts/serve.sh (http://127.0.0.1:8080/).');
+      showError(T('Could not load app.js. Build the page with scripts/build-web.sh and serve the build folder ' +
+                  'with scripts/serve.sh (http://127.0.0.1:8080/).',
+                  '无法加载 app.js。请用 scripts/build-web.sh 构建页面，再用 scripts/serve.sh 提供构建目录（http://127.0.0.1:8080/）。'));
     };
     document.body.appendChild(script);
   }
@@ -251,23 +272,28 @@
   // browser to validate a tiny module using each feature: no download, no CDN.
   var detect = window.wasmFeatureDetect;
   if (!detect) {
-    showError('Could not load wasm-feature-detect.js (it checks what this browser\'s WebAssembly supports). ' +
-              'Build the page with scripts/build-web.sh and serve the build folder with scripts/serve.sh.');
+    showError(T('Could not load wasm-feature-detect.js (it checks what this browser\'s WebAssembly supports). ' +
+                'Build the page with scripts/build-web.sh and serve the build folder with scripts/serve.sh.',
+                '无法加载 wasm-feature-detect.js（它检查此浏览器的 WebAssembly 支持哪些功能）。' +
+                '请用 scripts/build-web.sh 构建页面，再用 scripts/serve.sh 提供构建目录。'));
     return;
   }
   Promise.all([detect.simd(), detect.exceptions()]).then(function (has) {
     metalab.features = { simd: has[0], exceptions: has[1] };
     var missing = [];
-    if (!has[0]) missing.push('SIMD (128-bit vector instructions)');
-    if (!has[1]) missing.push('exception handling');
+    if (!has[0]) missing.push(T('SIMD (128-bit vector instructions)', 'SIMD（128 位向量指令）'));
+    if (!has[1]) missing.push(T('exception handling', '异常处理'));
     if (missing.length) {
-      showError('This browser\'s WebAssembly lacks ' + missing.join(' and ') + ', which MetaLab needs to train ' +
-                'its models at full speed. Please use a current browser: Chrome or Edge 95 or later, Firefox 100 ' +
-                'or later, or Safari 16.4 or later.');
+      showError(T('This browser\'s WebAssembly lacks ' + missing.join(' and ') + ', which MetaLab needs to train ' +
+                  'its models at full speed. Please use a current browser: Chrome or Edge 95 or later, Firefox 100 ' +
+                  'or later, or Safari 16.4 or later.',
+                  '此浏览器的 WebAssembly 缺少' + missing.join('和') + '，而 MetaLab 需要它们才能全速训练模型。' +
+                  '请使用新版浏览器：Chrome 或 Edge 95 及以上、Firefox 100 及以上，或 Safari 16.4 及以上。'));
       return;
     }
     loadApp();
   }, function (e) {
-    showError('Could not check this browser\'s WebAssembly features: ' + (e && e.message ? e.message : e));
+    showError(T('Could not check this browser\'s WebAssembly features: ', '无法检查此浏览器的 WebAssembly 功能：') +
+              (e && e.message ? e.message : e));
   });
 })();

@@ -107,6 +107,7 @@ std::string status_json(AppState& st) {
       {"lang", st.strings.language()},
       {"missing_glyphs", st.fonts.missing_glyphs},
       {"font_atlas", {st.fonts.atlas_width, st.fonts.atlas_height}},
+      {"page_rects", rects_json(st.lessons.rects)},  // page-wide controls: lang_en, lang_zh, presenter, display
       {"display",
        {{"width", float_json(st.display.width)},
         {"height", float_json(st.display.height)},

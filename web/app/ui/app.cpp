@@ -84,13 +84,13 @@ void draw_view_list(AppState& st, bool compact) {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
     if (ImGui::BeginCombo("##view", tr(view_title_key(st.view)))) {
       for (const ViewInfo& v : views())
-        if (ImGui::Selectable((label_of(v) + "##" + v.key).c_str(), v.id == st.view)) st.view = v.id;
+        if (ImGui::Selectable((label_of(v) + "###view_" + v.key).c_str(), v.id == st.view)) st.view = v.id;
       ImGui::EndCombo();
     }
     return;
   }
   for (const ViewInfo& v : views()) {
-    if (ImGui::Selectable((label_of(v) + "##" + v.key).c_str(), v.id == st.view)) st.view = v.id;
+    if (ImGui::Selectable((label_of(v) + "###view_" + v.key).c_str(), v.id == st.view)) st.view = v.id;
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(view_summary_key(v.id)));
   }
 }
@@ -102,7 +102,7 @@ void draw_language_switch(AppState& st) {
   for (std::size_t i = 0; i < langs.size(); ++i) {
     if (i > 0) ImGui::SameLine();
     const std::string& name = st.strings.text_in(langs[i], "ui.language." + langs[i]);
-    if (ImGui::RadioButton((name + "##lang_" + langs[i]).c_str(), st.strings.language() == langs[i]))
+    if (ImGui::RadioButton((name + "###lang_" + langs[i]).c_str(), st.strings.language() == langs[i]))
       st.strings.set_language(langs[i]);
     st.lessons.rects["lang_" + langs[i]] = last_item_rect();
   }
@@ -111,9 +111,9 @@ void draw_language_switch(AppState& st) {
 void draw_display_controls(AppState& st) {
   draw_language_switch(st);
   draw_text_size_control(st);
-  ImGui::Checkbox((std::string(tr("ui.display.dark")) + "##dark").c_str(), &st.ui.dark_theme);
-  ImGui::Checkbox((std::string(tr("ui.display.frame_time")) + "##frame_time").c_str(), &st.ui.show_frame_stats);
-  ImGui::Checkbox((std::string(tr("ui.presenter.toggle")) + "##presenter").c_str(), &st.ui.presenter);
+  ImGui::Checkbox((std::string(tr("ui.display.dark")) + "###dark").c_str(), &st.ui.dark_theme);
+  ImGui::Checkbox((std::string(tr("ui.display.frame_time")) + "###frame_time").c_str(), &st.ui.show_frame_stats);
+  ImGui::Checkbox((std::string(tr("ui.presenter.toggle")) + "###presenter").c_str(), &st.ui.presenter);
   st.lessons.rects["presenter"] = last_item_rect();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.presenter.tip"));
 }

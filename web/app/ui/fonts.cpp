@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include <imgui.h>
+#include <imgui_internal.h>  // ImTextCharFromUtf8
 
 // Generated at build time from a TrueType file (web/cmake/embed_file.cmake);
 // size 0 when no font was available, then ImGui's built-in font is used.

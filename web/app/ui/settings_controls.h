@@ -31,7 +31,8 @@ bool draw_setting_control(S& s, const SettingsTable<S>& table, const char* key) 
   std::string label = tr(table.label_key(*setting));
   if (printf_conversions(label) != printf_conversions(setting->label())) label = setting->label();
   const bool inside = label.find('%') != std::string::npos;
-  const std::string id = (inside ? "##" : label + "##") + table.name() + "." + setting->key();
+  // "###": the ID is what follows, the same in every language (a "##" ID would hash the label too).
+  const std::string id = (inside ? "###" : label + "###") + table.name() + "." + setting->key();
   const char* format = inside ? label.c_str() : nullptr;
   bool changed = false;
   switch (setting->kind()) {
@@ -51,7 +52,7 @@ bool draw_setting_control(S& s, const SettingsTable<S>& table, const char* key) 
       break;
     }
     case Kind::Boolean:
-      changed = ImGui::Checkbox((inside ? "##" + table.name() + "." + setting->key() : label).c_str(),
+      changed = ImGui::Checkbox((inside ? "###" + table.name() + "." + setting->key() : label + "###" + table.name() + "." + setting->key()).c_str(),
                                 setting->bool_field(s));
       break;
     case Kind::Choice: {
