@@ -8,11 +8,12 @@
 
 #include "core/tasks/regression_sources.h"
 #include "web/app/labs/gene/lab.h"
+#include "web/app/labs/regression/view.h"  // regression_learner_title, update_rule_text
 #include "web/app/page/app_state.h"
 #include "web/app/page/fingerprint.h"
-#include "web/app/page/learners.h"
 #include "web/app/ui/plot.h"
 #include "web/app/ui/settings_controls.h"
+#include "web/app/ui/strings.h"
 #include "web/app/ui/widgets.h"
 
 namespace metalab::web {
@@ -66,11 +67,11 @@ void draw_scatter(AppState& st, GeneLab& g, const AdaptedModels& c, const std::s
   const bool show[3] = {g.view.show_meta, g.view.show_pretrain, g.view.show_scratch};
   const ImU32 colors[3] = {col.meta, col.pretrain, col.scratch};
   const AdaptedPredictions* preds[3] = {&c.meta, &c.pre, &c.scratch};
-  const std::string meta_title = learner_title(meta_name);
-  const char* names[3] = {meta_title.c_str(), "Pretrain + fine-tune", "Scratch"};
-  char labels[3][96];
+  const std::string names[3] = {regression_learner_title(meta_name), tr("ui.regression.pretrain"),
+                                 tr("ui.regression.scratch")};
+  std::string labels[3];
   std::vector<LegendItem> legend;
-  legend.push_back({"prediction = truth", LegendItem::Kind::Line, col.diagonal, 1.0f});
+  legend.push_back({tr("ui.regression.diagonal"), LegendItem::Kind::Line, col.diagonal, 1.0f});
   float lo = 1e30f, hi = -1e30f;
   for (Eigen::Index i = 0; i < c.eval_y.rows(); ++i) {
     lo = std::min(lo, c.eval_y(i, 0) * scale + offset);
@@ -80,16 +81,17 @@ void draw_scatter(AppState& st, GeneLab& g, const AdaptedModels& c, const std::s
     if (!show[m]) continue;
     const AdaptedPredictions* p = preds[m];
     if (p->ok() && static_cast<int>(p->loss.size()) > step) {
-      std::snprintf(labels[m], sizeof labels[m], "%s (MSE %.3f)", names[m], p->loss[static_cast<std::size_t>(step)]);
+      labels[m] = format_tr("ui.gene.model_mse",
+                            {{"model", names[m]}, {"mse", fixed(p->loss[static_cast<std::size_t>(step)], 3)}});
       for (float v : p->by_step[static_cast<std::size_t>(step)])
         if (std::isfinite(v)) {
           lo = std::min(lo, v * scale + offset);
           hi = std::max(hi, v * scale + offset);
         }
     } else {
-      std::snprintf(labels[m], sizeof labels[m], "%s", names[m]);
+      labels[m] = names[m];
     }
-    legend.push_back({labels[m], LegendItem::Kind::Dot, colors[m], dot});
+    legend.push_back({labels[m].c_str(), LegendItem::Kind::Dot, colors[m], dot});
   }
   if (!(hi > lo)) {
     lo = -1;
@@ -128,14 +130,14 @@ void draw_adapt_controls(AppState& st, GeneLab& g, const std::string& meta_name)
   ImGui::SetNextItemWidth(std::min(fs * 11.0f, ImGui::GetContentRegionAvail().x));
   draw_setting_control(g.settings, gene_settings(), "adapt");
   g.view.rects["adapt_slider"] = last_item_rect();
-  const std::string title = learner_title(meta_name);
+  const std::string title = regression_learner_title(meta_name);
   const float box = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x;
   same_line_if_fits(box + ImGui::CalcTextSize(title.c_str()).x);
-  ImGui::Checkbox(title.c_str(), &g.view.show_meta);
-  same_line_if_fits(box + ImGui::CalcTextSize("pretrain").x);
-  ImGui::Checkbox("pretrain", &g.view.show_pretrain);
-  same_line_if_fits(box + ImGui::CalcTextSize("scratch").x);
-  ImGui::Checkbox("scratch", &g.view.show_scratch);
+  ImGui::Checkbox((title + "###show_meta").c_str(), &g.view.show_meta);
+  same_line_if_fits(box + ImGui::CalcTextSize(tr("ui.regression.show_pretrain")).x);
+  ImGui::Checkbox((std::string(tr("ui.regression.show_pretrain")) + "###show_pretrain").c_str(), &g.view.show_pretrain);
+  same_line_if_fits(box + ImGui::CalcTextSize(tr("ui.regression.show_scratch")).x);
+  ImGui::Checkbox((std::string(tr("ui.regression.show_scratch")) + "###show_scratch").c_str(), &g.view.show_scratch);
   (void)st;
 }
 
@@ -143,15 +145,14 @@ void draw_adapt_controls(AppState& st, GeneLab& g, const std::string& meta_name)
 void draw_training_toggle(AppState& st, RegressionJob& job) {
   if (st.shortcuts.play_pause) job.playing = !job.playing;
   if (st.shortcuts.step) job.request_step();
-  const char* label = job.playing ? "Pause (Space)" : "Train (Space)";
+  const char* label = tr(job.playing ? "ui.gene.pause" : "ui.gene.train");
   same_line_if_fits(ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2);
-  if (ImGui::Button(label)) job.playing = !job.playing;
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Meta-train this model here (the Regression lab shows its loss curves and settings)");
-  char line[96];
-  std::snprintf(line, sizeof line, "%s, iteration %ld", learner_title(job.settings().learner).c_str(), job.iteration());
-  same_line_if_fits(ImGui::CalcTextSize(line).x);
-  ImGui::TextDisabled("%s", line);
+  if (ImGui::Button((std::string(label) + "###train").c_str())) job.playing = !job.playing;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.gene.train.tip"));
+  const std::string line = format_tr("ui.gene.training", {{"learner", regression_learner_title(job.settings().learner)},
+                                                          {"it", std::to_string(job.iteration())}});
+  same_line_if_fits(ImGui::CalcTextSize(line.c_str()).x);
+  ImGui::TextDisabled("%s", line.c_str());
 }
 
 // Checksum of what is shown (for the browser test).
@@ -184,7 +185,8 @@ void draw_sequences(AppState& st, const PromoterDistribution& pd, const Promoter
     const PromoterSequence& seq = t.support[static_cast<std::size_t>(i)];
     const float y = origin.y + i * row_h + fs * 1.05f;  // strip top (labels above it)
     char label[64];
-    std::snprintf(label, sizeof label, "seq %d  y = %+.2f", i + 1, t.task.support_y(i, 0));
+    std::snprintf(label, sizeof label, "%s  y = %+.2f", format_tr("ui.gene.seq", {{"n", std::to_string(i + 1)}}).c_str(),
+                  t.task.support_y(i, 0));
     dl->AddText(ImVec2(origin.x, y + (strip_h - fs) * 0.5f), text, label);
     const float x0 = origin.x + label_w;
     for (int b = 0; b < len && b < static_cast<int>(seq.sequence.size()); ++b) {
@@ -226,7 +228,7 @@ void draw_sequences(AppState& st, const PromoterDistribution& pd, const Promoter
     dl->AddText(ImVec2(x + fs * 1.0f, k.y), text, s);
     x += fs * 2.2f;
   }
-  const char* key = "black box: planted motif (? = chance match)     flag: transcription start site";
+  const char* key = tr("ui.gene.sequence_key");
   dl->AddText(ImVec2(x + fs * 0.5f, k.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), key);
   ImGui::Dummy(ImVec2(width, fs * 1.2f));
 }
@@ -240,7 +242,7 @@ void draw_weight_strip(AppState& st, GeneLab& g, const PromoterDraw& draw, const
   std::vector<std::string> cols;
   for (const Motif& m : motifs) cols.push_back(short_motif_name(m.name));
   for (const MotifInteraction& x : inter) cols.push_back(short_motif_name(x.a) + "x" + short_motif_name(x.b));
-  cols.push_back("basal");
+  cols.push_back(tr("ui.gene.basal"));
   std::vector<int> rows{draw.task.cell_type};
   for (int c : draw.other_cell_types) rows.push_back(c);
   const float label_w = fs * 8.5f;
@@ -288,17 +290,16 @@ void draw_weight_strip(AppState& st, GeneLab& g, const PromoterDraw& draw, const
   g.view.rects["weights"] = Rect{o.x, o.y, width, h};
   // Colour key.
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("* the held-out (meta-test) cell type; the others are meta-training cell types. "
-                     "Red: raises expression, blue: lowers it (strongest |w| = %.2f).", maxabs);
+  ImGui::TextWrapped("%s", format_tr("ui.gene.weights_key", {{"max", fixed(maxabs, 2)}}).c_str());
   ImGui::PopStyleColor();
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Each row: one cell type's weights w_c (motifs), v_c (interactions), b_c (basal)");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.gene.weights_key.tip"));
 }
 
 void draw_promoter_tab(AppState& st, GeneLab& g) {
   const float fs = ImGui::GetFontSize();
   RegressionJob* job = st.regression.ready_job("promoter");
   if (!job) {
-    ImGui::TextWrapped("Preparing the promoter tasks... %s", g.job_error.c_str());
+    ImGui::TextWrapped("%s", format_tr("ui.gene.preparing_promoter", {{"error", shown_job_text(st, g.job_error)}}).c_str());
     return;
   }
   const auto* src = dynamic_cast<const PromoterSource*>(&job->source());
@@ -310,9 +311,10 @@ void draw_promoter_tab(AppState& st, GeneLab& g) {
   const AdaptedModels& p = predictions(g.view.promoter_predictions, g, *job, draw.task.task);
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  ImGui::TextWrapped("Held-out %s: K = %d promoters with measured expression (support), the first %d drawn below.",
-                     pd.cell_type(draw.task.cell_type).name.c_str(), static_cast<int>(draw.task.support.size()),
-                     kSequencesShown);
+  ImGui::TextWrapped("%s", format_tr("ui.gene.promoter_intro", {{"cell", pd.cell_type(draw.task.cell_type).name},
+                                                                 {"k", std::to_string(draw.task.support.size())},
+                                                                 {"shown", std::to_string(kSequencesShown)}})
+                               .c_str());
   ImGui::BeginGroup();
   draw_sequences(st, pd, draw.task, avail.x);
   ImGui::EndGroup();
@@ -323,27 +325,21 @@ void draw_promoter_tab(AppState& st, GeneLab& g) {
   const bool narrow = rest.x < fs * 44.0f;
   const float left_w = narrow ? rest.x : std::floor(rest.x * 0.5f);
   if (!narrow) ImGui::BeginChild("weights_col", ImVec2(left_w, rest.y), false);
-  draw_heading(st, "Cell types: motif weights");
+  draw_heading(st, tr("ui.gene.weights_title"));
   draw_weight_strip(st, g, draw, pd, ImGui::GetContentRegionAvail().x);
-  if (ImGui::Button("New cell type (N)")) ++g.settings.cell;
+  if (ImGui::Button((std::string(tr("ui.gene.new_cell_type")) + "###new_cell_type").c_str())) ++g.settings.cell;
   g.view.rects["new_cell_type"] = last_item_rect();
   draw_training_toggle(st, *job);
   ImGui::Spacing();
-  if (!st.ui.presenter && ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
-    ImGui::TextWrapped(
-        "Each promoter is 100 random bases with transcription-factor motifs planted in it (boxed; '?' marks a match "
-        "that arose by chance). A cell type turns each motif into expression with its own weights (the rows above), "
-        "stronger near the transcription start site (the flag); expression also has a basal level, two motif "
-        "interactions and noise.");
+  if (!st.ui.presenter && ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###what").c_str(),
+                                                  ImGuiTreeNodeFlags_DefaultOpen)) {
+    ImGui::TextWrapped("%s", tr("ui.gene.help.promoters"));
     ImGui::Spacing();
-    ImGui::TextWrapped(
-        "The network sees only k-mer counts of the sequence. Meta-training on many cell types teaches it which "
-        "features matter; for a new cell type it then adapts from K examples. The scatter compares its predictions "
-        "for unseen promoters of that cell type with the truth, after the chosen number of adaptation steps.");
+    ImGui::TextWrapped("%s", tr("ui.gene.help.network"));
     ImGui::Spacing();
     ImGui::TextWrapped("%s", update_rule_text(job->settings().learner));
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Its loss curves and settings: Regression lab, task Promoter -> expression.");
+    ImGui::TextWrapped("%s", tr("ui.gene.help.promoter_curves"));
     ImGui::PopStyleColor();
   }
   if (!narrow) {
@@ -351,11 +347,11 @@ void draw_promoter_tab(AppState& st, GeneLab& g) {
     ImGui::SameLine();
     ImGui::BeginChild("promoter_scatter_col", ImVec2(0, rest.y), false, ImGuiWindowFlags_NoScrollbar);
   }
-  draw_heading(st, "Unseen cell type: predicted vs true");
+  draw_heading(st, tr("ui.gene.promoter_scatter_title"));
   const ImVec2 a = ImGui::GetContentRegionAvail();
   draw_scatter(st, g, p, job->settings().learner,
                ImVec2(a.x, narrow ? a.x * 0.85f : std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)),
-               "true expression (up: predicted)", 1.0f, 0.0f, &g.view.rects["promoter_scatter"]);
+               tr("ui.gene.promoter_axis"), 1.0f, 0.0f, &g.view.rects["promoter_scatter"]);
   draw_adapt_controls(st, g, job->settings().learner);
   if (!narrow) ImGui::EndChild();
   g.view.checksum = checksum_of(p);
@@ -365,7 +361,7 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
   const float fs = ImGui::GetFontSize();
   RegressionJob* job = st.regression.ready_job("genes");
   if (!job) {
-    ImGui::TextWrapped("Preparing the tissue expression tasks: %s", g.job_error.c_str());
+    ImGui::TextWrapped("%s", format_tr("ui.gene.preparing_genes", {{"error", shown_job_text(st, g.job_error)}}).c_str());
     return;
   }
   const auto* src = dynamic_cast<const GeneExpressionSource*>(&job->source());
@@ -380,39 +376,40 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
   const bool narrow = rest.x < fs * 44.0f;  // phones: one column, the view scrolls
   const float left_w = narrow ? rest.x : std::floor(rest.x * 0.36f);
   if (!narrow) ImGui::BeginChild("genes_info", ImVec2(left_w, rest.y), false);
-  ImGui::TextUnformatted("Held-out gene");
+  ImGui::TextUnformatted(tr("ui.gene.heldout_gene"));
   draw_heading(st, task.gene_name.c_str());
-  ImGui::TextWrapped("A meta-test gene: never a target during meta-training. K = %d tissue samples to adapt on, "
-                     "%d more to test on.",
-                     static_cast<int>(task.support_rows.size()), static_cast<int>(task.query_rows.size()));
-  if (ImGui::Button("New gene (N)")) ++g.settings.gene;
+  ImGui::TextWrapped("%s", format_tr("ui.gene.gene_intro", {{"k", std::to_string(task.support_rows.size())},
+                                                             {"query", std::to_string(task.query_rows.size())}})
+                               .c_str());
+  if (ImGui::Button((std::string(tr("ui.gene.new_gene")) + "###new_gene").c_str())) ++g.settings.gene;
   g.view.rects["new_gene"] = last_item_rect();
   draw_training_toggle(st, *job);
   ImGui::Spacing();
-  if (ImGui::CollapsingHeader("Support samples", 0)) {
+  if (ImGui::CollapsingHeader((std::string(tr("ui.gene.support_samples")) + "###support_samples").c_str(), 0)) {
     for (std::size_t i = 0; i < task.support_rows.size(); ++i) {
       const int row = task.support_rows[i];
       const std::string tissue = row < static_cast<int>(gd.sample_labels().size()) ? gd.sample_labels()[static_cast<std::size_t>(row)] : "?";
-      ImGui::BulletText("sample %d (%s): %.2f", row + 1, tissue.c_str(), gd.raw_expression()(row, task.gene));
+      ImGui::BulletText("%s", format_tr("ui.gene.sample", {{"n", std::to_string(row + 1)},
+                                                           {"tissue", tissue},
+                                                           {"value", fixed(gd.raw_expression()(row, task.gene), 2)}})
+                                  .c_str());
     }
   }
-  if (ImGui::CollapsingHeader("Landmark genes (the inputs)", 0)) {
+  if (ImGui::CollapsingHeader((std::string(tr("ui.gene.landmarks")) + "###landmarks").c_str(), 0)) {
     std::string names;
     for (const std::string& n : gd.landmark_names()) names += (names.empty() ? "" : ", ") + n;
     ImGui::TextWrapped("%s", names.c_str());
   }
-  if (!st.ui.presenter && ImGui::CollapsingHeader("What am I looking at?", ImGuiTreeNodeFlags_DefaultOpen)) {
-    ImGui::TextWrapped(
-        "Real data: expression of %d genes in %d human tissue samples (assets/data/tissue_gene_expression.csv). "
-        "The inputs are %d landmark genes (the most variable ones); each task asks for one other gene. "
-        "Meta-training sees many target genes; this one is held out. From K samples, each model adapts to "
-        "predict the gene in the other samples: measured across, predicted up (log expression). The MSE in the "
-        "legend is in standardised units (one shared scale for all genes, from meta-training data).",
-        gd.num_genes(), gd.num_samples(), static_cast<int>(gd.landmarks().size()));
+  if (!st.ui.presenter && ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###what").c_str(),
+                                                  ImGuiTreeNodeFlags_DefaultOpen)) {
+    ImGui::TextWrapped("%s", format_tr("ui.gene.help.genes", {{"genes", std::to_string(gd.num_genes())},
+                                                             {"samples", std::to_string(gd.num_samples())},
+                                                             {"landmarks", std::to_string(gd.landmarks().size())}})
+                                 .c_str());
     ImGui::Spacing();
     ImGui::TextWrapped("%s", update_rule_text(job->settings().learner));
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Its loss curves and settings: Regression lab, task Tissue gene expression.");
+    ImGui::TextWrapped("%s", tr("ui.gene.help.genes_curves"));
     ImGui::PopStyleColor();
   }
   if (!narrow) {
@@ -420,13 +417,11 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
     ImGui::SameLine();
     ImGui::BeginChild("genes_scatter_col", ImVec2(0, rest.y), false, ImGuiWindowFlags_NoScrollbar);
   }
-  char title[128];
-  std::snprintf(title, sizeof title, "%s: predicted vs measured", task.gene_name.c_str());
-  draw_heading(st, title);
+  draw_heading(st, format_tr("ui.gene.genes_scatter_title", {{"gene", task.gene_name}}).c_str());
   const ImVec2 a = ImGui::GetContentRegionAvail();
   draw_scatter(st, g, p, job->settings().learner,
                ImVec2(a.x, narrow ? a.x * 0.85f : std::max(fs * 10.0f, a.y - ImGui::GetFrameHeightWithSpacing() - fs * 0.3f)),
-               "measured (up: predicted)", gd.target_scale(task.gene), gd.target_offset(task.gene),
+               tr("ui.gene.genes_axis"), gd.target_scale(task.gene), gd.target_offset(task.gene),
                &g.view.rects["gene_scatter"]);
   draw_adapt_controls(st, g, job->settings().learner);
   if (!narrow) ImGui::EndChild();
@@ -437,14 +432,17 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
 
 void draw_gene_lab(AppState& st) {
   GeneLab& g = st.gene;
-  draw_heading(st, "Gene lab: few-shot learning on gene regulation and expression");
+  draw_heading(st, tr("ui.gene.title"));
   if (st.shortcuts.new_sample) ++(g.settings.data == "promoter" ? g.settings.cell : g.settings.gene);
   if (ImGui::BeginTabBar("gene_tabs")) {
     // The settings choose the tab (a link, a lesson); a click on a tab changes them.
     const bool select = g.settings.data != g.view.tab_drawn;
-    const auto tab = [&](const char* value, const char* title, const char* rect, void (*draw)(AppState&, GeneLab&)) {
+    const SettingsTable<GeneSettings>& table = gene_settings();
+    const auto tab = [&](const char* value, const char* rect, void (*draw)(AppState&, GeneLab&)) {
       const bool want = select && g.settings.data == value;
-      const bool open = ImGui::BeginTabItem(title, nullptr, want ? ImGuiTabItemFlags_SetSelected : 0);
+      // The tab's title is the data setting's choice title; its ID stays the value.
+      const std::string title = std::string(tr(table.choice_key(*table.find("data"), value))) + "###" + value;
+      const bool open = ImGui::BeginTabItem(title.c_str(), nullptr, want ? ImGuiTabItemFlags_SetSelected : 0);
       g.view.rects[rect] = last_item_rect();
       if (!open) return;
       if (!select) g.settings.data = value;
@@ -452,8 +450,8 @@ void draw_gene_lab(AppState& st) {
       draw(st, g);
       ImGui::EndTabItem();
     };
-    tab("promoter", "Synthetic promoters", "tab_promoter", draw_promoter_tab);
-    tab("genes", "Tissue expression (real data)", "tab_genes", draw_genes_tab);
+    tab("promoter", "tab_promoter", draw_promoter_tab);
+    tab("genes", "tab_genes", draw_genes_tab);
     ImGui::EndTabBar();
   }
 }

@@ -15,6 +15,10 @@ namespace metalab::web {
 
 namespace {
 
+// The origins, notices and errors below are English state (the status and the
+// tests read them); each is the English of a ui.regression.origin/notice/error
+// key in assets/i18n/en.json, which the view matches to show it in the page's
+// language (shown_job_text in view.cpp): a change here goes there too.
 constexpr int kValEvery = 50;  // iterations between validations
 constexpr int kValTasks = 20;  // meta-validation tasks (drawn once from the seed)
 constexpr int kQuery = 10;     // query points per task

@@ -61,6 +61,7 @@ void sync_regression(RegressionLab& lab, AssetStore& assets, bool control_active
     std::string err;
     j.playing = false;
     if (!j.reset(assets, shipped, &err)) lab.apply_error = err;
+    // English of ui.regression.notice.model / .reset (view.cpp's shown_job_text translates it).
     else j.notice = shipped ? "Model: " + j.origin + "." : "Training reset: fresh random initialisation.";
   }
   lab.restart = RegressionLab::Restart::None;

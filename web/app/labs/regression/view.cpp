@@ -16,6 +16,7 @@
 #include "web/app/page/learners.h"
 #include "web/app/ui/plot.h"
 #include "web/app/ui/settings_controls.h"
+#include "web/app/ui/strings.h"
 #include "web/app/ui/widgets.h"
 
 namespace metalab::web {
@@ -24,6 +25,23 @@ namespace {
 
 constexpr int kGrid = 200;  // x samples of the sinusoid curves
 constexpr std::uint64_t kHeldOutStream = 0x48454C444F5554ULL;  // "HELDOUT"
+
+// The job's origins, notices and errors (job.cpp, lab.cpp) are English state
+// that the status and the tests read; shown, each is matched against the
+// English of these keys and drawn in the page's language (shown_job_text).
+// Longer templates first, where one could match another's text.
+constexpr const char* kJobTexts[] = {
+    "ui.regression.origin.fresh",          "ui.regression.origin.shipped",
+    "ui.regression.origin.uploaded",       "ui.regression.notice.reset",
+    "ui.regression.notice.model",          "ui.regression.notice.adopted",
+    "ui.regression.notice.learner",        "ui.regression.notice.network",
+    "ui.regression.notice.baseline",       "ui.regression.notice.loaded",
+    "ui.regression.error.downloading",     "ui.regression.error.not_loaded",
+    "ui.regression.error.not_checkpoint",  "ui.regression.error.other_learner",
+    "ui.regression.error.other_task",      "ui.regression.error.classifier",
+    "ui.regression.error.not_mlp",         "ui.regression.error.inputs",
+    "ui.regression.error.layers",          "ui.regression.error.relu",
+    "ui.regression.error.baseline",        "ui.regression.error.no_support"};
 
 // Task `index` of the held-out stream of the seed, for the job's source.
 HeldOutTask draw_heldout(const RegressionJob& job, std::uint64_t seed, int index, int k) {
@@ -40,20 +58,61 @@ HeldOutTask draw_heldout(const RegressionJob& job, std::uint64_t seed, int index
     h.task = dist.sample_points(h.truth, t);
     char b[96];
     std::snprintf(b, sizeof b, "A = %.2f, phase = %.2f", h.truth.amplitude, h.truth.phase);
-    h.info = b;
+    h.info = b;  // shown from h.truth (heldout_line)
   } else if (const auto* p = dynamic_cast<const PromoterSource*>(&job.source())) {
     const PromoterTask pt = p->distribution().sample_detailed(Split::MetaTest, t);
     h.task = pt.task;
-    h.info = p->distribution().cell_type(pt.cell_type).name + " (meta-test)";
+    h.info = p->distribution().cell_type(pt.cell_type).name;  // heldout_line words it
   } else if (const auto* g = dynamic_cast<const GeneExpressionSource*>(&job.source())) {
     const GeneExpressionTask gt = g->distribution().sample_detailed(Split::MetaTest, t);
     h.task = gt.task;
-    h.info = "gene " + gt.gene_name + " (meta-test)";
+    h.info = gt.gene_name;
   } else {
     h.task = job.source().sample(Split::MetaTest, t);
     h.info = h.task.info;
   }
   return h;
+}
+
+// "held-out task: ..." in the page's language.
+std::string heldout_line(const RegressionJob& job, const HeldOutTask& h) {
+  if (job.task() == "sinusoid")
+    return format_tr("ui.regression.heldout.sinusoid",
+                     {{"a", fixed(h.truth.amplitude, 2)}, {"phase", fixed(h.truth.phase, 2)}});
+  if (job.task() == "promoter") return format_tr("ui.regression.heldout.promoter", {{"cell", h.info}});
+  if (job.task() == "genes") return format_tr("ui.regression.heldout.genes", {{"gene", h.info}});
+  return format_tr("ui.regression.heldout.other", {{"info", h.info}});
+}
+
+// The placeholder values that fill the template `english` to give `text`, if
+// it does: each value ends at the first occurrence of the literal after it,
+// the last one at the literal that ends the text.
+bool match_template(const std::string& english, const std::string& text, Placeholders* values) {
+  std::vector<std::string> literals(1), names;
+  for (std::size_t i = 0; i < english.size(); ++i) {
+    const std::size_t close = english[i] == '{' ? english.find('}', i) : std::string::npos;
+    if (close == std::string::npos) {
+      literals.back() += english[i];
+      continue;
+    }
+    names.push_back(english.substr(i + 1, close - i - 1));
+    literals.emplace_back();
+    i = close;
+  }
+  if (names.empty()) return text == english;
+  if (text.compare(0, literals[0].size(), literals[0]) != 0) return false;
+  const std::string& tail = literals.back();
+  if (text.size() < literals[0].size() + tail.size() || text.compare(text.size() - tail.size(), tail.size(), tail) != 0)
+    return false;
+  std::size_t at = literals[0].size();
+  values->clear();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::size_t end = i + 1 == names.size() ? text.size() - tail.size() : text.find(literals[i + 1], at);
+    if (end == std::string::npos || end < at) return false;
+    values->push_back({names[i], text.substr(at, end - at)});
+    at = end + literals[i + 1].size();
+  }
+  return true;
 }
 
 // What the three models predict on the held-out task: on a grid under the true
@@ -158,27 +217,27 @@ void draw_adaptation_plot(AppState& st, const RegressionJob& s, HeldOutTask& hel
 
   const bool show[3] = {v.show_meta, v.show_pretrain, v.show_scratch};
   const ImU32 colors[3] = {col.meta, col.pretrain, col.scratch};
-  const std::string meta_title = learner_title(s.settings().learner);
-  const char* names[3] = {meta_title.c_str(), "Pretrain + fine-tune", "Scratch"};
-  char labels[3][96];
+  const std::string names[3] = {regression_learner_title(s.settings().learner), tr("ui.regression.pretrain"),
+                                 tr("ui.regression.scratch")};
+  std::string labels[3];
   std::vector<LegendItem> legend;
-  char support_label[64];
+  std::string support_label;
   if (sinus) {
-    legend.push_back({"ground truth", LegendItem::Kind::Line, col.truth, line});
-    std::snprintf(support_label, sizeof support_label, "%d support points", static_cast<int>(held.task.support_x.rows()));
+    legend.push_back({tr("ui.regression.ground_truth"), LegendItem::Kind::Line, col.truth, line});
+    support_label = format_tr("ui.regression.support_points",
+                              {{"n", std::to_string(held.task.support_x.rows())}});
+    legend.push_back({support_label.c_str(), LegendItem::Kind::Dot, col.support, dot, col.support_outline});
   } else {
-    std::snprintf(support_label, sizeof support_label, "prediction = truth");
-    legend.push_back({support_label, LegendItem::Kind::Line, col.diagonal, 1.0f});
+    legend.push_back({tr("ui.regression.diagonal"), LegendItem::Kind::Line, col.diagonal, 1.0f});
   }
-  if (sinus) legend.push_back({support_label, LegendItem::Kind::Dot, col.support, dot, col.support_outline});
   for (int m = 0; m < 3; ++m) {
     if (!show[m]) continue;
     const AdaptedPredictions* p = &c.of(m);
-    if (p->ok() && static_cast<int>(p->loss.size()) > step)
-      std::snprintf(labels[m], sizeof labels[m], "%s (loss %.3f)", names[m], p->loss[static_cast<std::size_t>(step)]);
-    else
-      std::snprintf(labels[m], sizeof labels[m], "%s", names[m]);
-    legend.push_back({labels[m], sinus ? LegendItem::Kind::Line : LegendItem::Kind::Dot, colors[m], sinus ? line : dot * 0.8f});
+    labels[m] = p->ok() && static_cast<int>(p->loss.size()) > step
+                    ? format_tr("ui.regression.model_loss",
+                                {{"model", names[m]}, {"loss", fixed(p->loss[static_cast<std::size_t>(step)], 3)}})
+                    : names[m];
+    legend.push_back({labels[m].c_str(), sinus ? LegendItem::Kind::Line : LegendItem::Kind::Dot, colors[m], sinus ? line : dot * 0.8f});
   }
 
   PlotRange range;
@@ -209,7 +268,7 @@ void draw_adaptation_plot(AppState& st, const RegressionJob& s, HeldOutTask& hel
     range = PlotRange{lo - pad, hi + pad, lo - pad, hi + pad};
   }
   Plot plot(ImGui::GetWindowDrawList(), pmin, pmax, range, PlotColors::from_style(st.ui.dark_theme),
-            sinus ? "x" : "true (up: predicted)", sinus ? "y" : nullptr, legend.data(), static_cast<int>(legend.size()));
+            sinus ? "x" : tr("ui.regression.true_axis"), sinus ? "y" : nullptr, legend.data(), static_cast<int>(legend.size()));
   if (sinus) {
     edit_support_points(v, held.task, plot, hovered, dot);
     plot.curve(held.truth, col.truth, line);
@@ -243,8 +302,8 @@ void draw_adaptation_plot(AppState& st, const RegressionJob& s, HeldOutTask& hel
     const ImVec2 a = plot.inner_min();
     ImGui::GetWindowDrawList()->AddText(ImVec2(a.x + fs * 0.5f, a.y + fs * 0.3f), col.meta,
                                         sinus && held.task.support_x.rows() == 0
-                                            ? "No support points: click in the plot to add some."
-                                            : c.meta.error.c_str());
+                                            ? tr("ui.regression.no_support")
+                                            : shown_job_text(st, c.meta.error).c_str());
   }
 }
 
@@ -258,10 +317,10 @@ void draw_loss_plot(AppState& st, const RegressionJob& s, ImVec2 size) {
   const float thin = std::max(1.0f, fs * 0.08f), thick = std::max(1.5f, fs * 0.15f);
   const ImU32 meta_faint = (col.meta & 0x00FFFFFF) | (90u << 24), pre_faint = (col.pretrain & 0x00FFFFFF) | (90u << 24);
   const LegendItem legend[] = {
-      {"meta-train", LegendItem::Kind::Line, meta_faint, thick},
-      {"meta-val", LegendItem::Kind::Line, col.meta, thick},
-      {"pretrain train", LegendItem::Kind::Line, pre_faint, thick},
-      {"pretrain val", LegendItem::Kind::Line, col.pretrain, thick},
+      {tr("ui.regression.meta_train"), LegendItem::Kind::Line, meta_faint, thick},
+      {tr("ui.regression.meta_val"), LegendItem::Kind::Line, col.meta, thick},
+      {tr("ui.regression.pretrain_train"), LegendItem::Kind::Line, pre_faint, thick},
+      {tr("ui.regression.pretrain_val"), LegendItem::Kind::Line, col.pretrain, thick},
   };
   double x0 = 0, x1 = 1, y0 = -2, y1 = 1;
   if (!c.it.empty()) {
@@ -285,13 +344,13 @@ void draw_loss_plot(AppState& st, const RegressionJob& s, ImVec2 size) {
     }
   }
   Plot plot(ImGui::GetWindowDrawList(), pmin, pmax, PlotRange{x0, x1, y0, y1}, PlotColors::from_style(st.ui.dark_theme),
-            "iteration (loss: log10 scale)", nullptr, legend, 4);
+            tr("ui.regression.loss_axis"), nullptr, legend, 4);
   plot_log_curve(plot, c.it, c.pre_train, pre_faint, thin);
   plot_log_curve(plot, c.it, c.train, meta_faint, thin);
   plot_log_curve(plot, c.val_it, c.pre_val, col.pretrain, thick, c.val_it.size() < 40);
   plot_log_curve(plot, c.val_it, c.val, col.meta, thick, c.val_it.size() < 40);
   if (c.it.empty()) {
-    const char* msg = s.iteration() > 0 ? "Play (Space) continues training" : "Play (Space) starts meta-training";
+    const char* msg = tr(s.iteration() > 0 ? "ui.regression.play_continues" : "ui.regression.play_starts");
     const ImVec2 a = plot.inner_min();
     ImGui::GetWindowDrawList()->AddText(ImVec2(a.x + fs * 0.5f, a.y + fs * 0.4f), PlotColors::from_style(st.ui.dark_theme).text, msg);
   }
@@ -301,29 +360,30 @@ void draw_loss_plot(AppState& st, const RegressionJob& s, ImVec2 size) {
 void draw_gradient_panel(AppState& st, const MetaGradientCompare& g, const RegressionJob& s) {
   const float fs = ImGui::GetFontSize();
   const LabColors col = LabColors::get(st.ui.dark_theme);
-  draw_heading(st, "Meta-gradient of this task");
+  draw_heading(st, tr("ui.regression.gradient.title"));
   if (!g.available) {
-    ImGui::TextWrapped("%s has no second-order meta-gradient to compare: its outer step moves the initialisation "
-                       "towards the adapted weights (first order by construction).",
-                       learner_title(s.settings().learner).c_str());
+    ImGui::TextWrapped("%s", format_tr("ui.regression.gradient.none", {{"learner", regression_learner_title(s.settings().learner)}}).c_str());
     return;
   }
   if (!g.error.empty()) {
-    ImGui::TextWrapped("Not available: %s", g.error.c_str());
+    ImGui::TextWrapped("%s", format_tr("ui.regression.gradient.error", {{"error", shown_job_text(st, g.error)}}).c_str());
     return;
   }
   const double mx = std::max(g.exact_norm, g.first_order_norm);
   const float bar_w = std::max(fs * 6.0f, ImGui::GetContentRegionAvail().x - fs * 12.5f);
-  char b[96];
-  std::snprintf(b, sizeof b, "exact (2nd order)  %.4g", g.exact_norm);
-  draw_value_bar(mx > 0 ? static_cast<float>(g.exact_norm / mx) : 0.0f, bar_w, col.meta, b);
-  std::snprintf(b, sizeof b, "first order  %.4g", g.first_order_norm);
-  draw_value_bar(mx > 0 ? static_cast<float>(g.first_order_norm / mx) : 0.0f, bar_w, col.scratch, b);
-  std::snprintf(b, sizeof b, "cosine  %.4f", g.cosine);
-  draw_value_bar(static_cast<float>(std::max(0.0, g.cosine)), bar_w, col.truth, b);
+  const auto g4 = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.4g", v);
+    return std::string(b);
+  };
+  draw_value_bar(mx > 0 ? static_cast<float>(g.exact_norm / mx) : 0.0f, bar_w, col.meta,
+                 format_tr("ui.regression.gradient.exact", {{"norm", g4(g.exact_norm)}}).c_str());
+  draw_value_bar(mx > 0 ? static_cast<float>(g.first_order_norm / mx) : 0.0f, bar_w, col.scratch,
+                 format_tr("ui.regression.gradient.first_order", {{"norm", g4(g.first_order_norm)}}).c_str());
+  draw_value_bar(static_cast<float>(std::max(0.0, g.cosine)), bar_w, col.truth,
+                 format_tr("ui.regression.gradient.cosine", {{"cosine", fixed(g.cosine, 4)}}).c_str());
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("Norms of the meta-gradient grad_theta L_query(theta') of the held-out task, exact and "
-                     "first-order, and the cosine between them (%.1f ms for both).", g.ms);
+  ImGui::TextWrapped("%s", format_tr("ui.regression.gradient.note", {{"ms", fixed(g.ms, 1)}}).c_str());
   ImGui::PopStyleColor();
 }
 
@@ -331,25 +391,12 @@ void draw_gradient_panel(AppState& st, const MetaGradientCompare& g, const Regre
 void draw_help(AppState& st, const RegressionJob& s) {
   ImGui::TextWrapped("%s", update_rule_text(s.settings().learner));
   ImGui::Spacing();
-  if (st.regression.settings.task == "sinusoid")
-    ImGui::TextWrapped(
-        "Adaptation panel: a held-out sine wave (blue) and its K support points (orange). Each model starts from its "
-        "own initialisation and takes the chosen number of gradient steps on the support points only; the legend "
-        "gives each model's mean squared error against the whole true curve. Click to add a point, drag to move one, "
-        "right-click to remove one.");
-  else
-    ImGui::TextWrapped(
-        "Adaptation panel: the held-out task's query samples, true value across, prediction up. Points on the grey "
-        "diagonal are predicted exactly. Each model adapts on the K support samples only.");
+  ImGui::TextWrapped("%s", tr(st.regression.settings.task == "sinusoid" ? "ui.regression.help.adapt_sinusoid"
+                                                                         : "ui.regression.help.adapt_samples"));
   ImGui::Spacing();
-  ImGui::TextWrapped(
-      "Baselines: 'Pretrain + fine-tune' is one network trained on all meta-training tasks pooled together, then "
-      "fine-tuned with the same alpha; 'Scratch' is a fresh network trained on the support set alone (Adam).");
+  ImGui::TextWrapped("%s", tr("ui.regression.help.baselines"));
   ImGui::Spacing();
-  ImGui::TextWrapped(
-      "Loss curves: the query loss after adaptation on meta-training batches (faint) and on %d fixed meta-validation "
-      "tasks (bold), for the meta-learner (red) and the pretrain baseline (green).",
-      20);
+  ImGui::TextWrapped("%s", format_tr("ui.regression.help.curves", {{"tasks", "20"}}).c_str());
 }
 
 
@@ -365,52 +412,60 @@ void draw_hyper_controls(RegressionSettings& h, Rects& rects) {
     }
     ImGui::EndTable();
   }
-  ImGui::TextDisabled("* changing the network restarts training");
+  ImGui::TextDisabled("%s", tr("ui.regression.restarts"));
 }
 
 void draw_checkpoint_controls(AppState& st, RegressionJob& s) {
   Rects& rects = st.regression.view.rects;
-  if (ImGui::Button("Download model"))
+  if (ImGui::Button((std::string(tr("ui.regression.download")) + "###download").c_str()))
     offer_download(st, [&s](std::string* name) { return s.checkpoint_bytes(name); });
   rects["download"] = last_item_rect();
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save the meta-learner as a .safetensors checkpoint");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.regression.download.tip"));
   ImGui::SameLine();
-  if (ImGui::Button("Upload model...")) st.page.open_file_dialog = true;
+  if (ImGui::Button((std::string(tr("ui.regression.upload")) + "###upload").c_str())) st.page.open_file_dialog = true;
   rects["upload"] = last_item_rect();
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Load a .safetensors checkpoint (trained here or with `metalab train`); or drop it on the page");
-  same_line_if_fits(ImGui::CalcTextSize("Shipped model").x + ImGui::GetFontSize());
-  if (ImGui::Button("Shipped model")) st.regression.restart = RegressionLab::Restart::Shipped;
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Go back to the checkpoint shipped with the page (if it fits this network)");
-  ImGui::TextWrapped("Weights: %s", s.origin.c_str());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.regression.upload.tip"));
+  same_line_if_fits(ImGui::CalcTextSize(tr("ui.regression.shipped")).x + ImGui::GetFontSize());
+  if (ImGui::Button((std::string(tr("ui.regression.shipped")) + "###shipped").c_str()))
+    st.regression.restart = RegressionLab::Restart::Shipped;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.regression.shipped.tip"));
+  ImGui::TextWrapped("%s", format_tr("ui.regression.weights", {{"origin", shown_job_text(st, s.origin)}}).c_str());
 }
 
 }  // namespace
 
 const char* update_rule_text(const std::string& learner) {
-  if (learner == "maml")
-    return "MAML learns an initialisation theta from which one or a few gradient steps fit any task. Inner step, per "
-           "task i, on its support set: theta_i' = theta - alpha * grad L_support_i(theta). Outer step, over a batch "
-           "of tasks: theta <- theta - beta * grad_theta sum_i L_query_i(theta_i'). The outer gradient goes through "
-           "the inner step (second derivatives): that is the 'exact' meta-gradient in the panel.";
-  if (learner == "fomaml")
-    return "First-order MAML: the same inner step theta_i' = theta - alpha * grad L_support_i(theta), but the outer "
-           "step uses the query gradient at the adapted weights as if theta_i' did not depend on theta: "
-           "theta <- theta - beta * sum_i grad L_query_i(theta_i'). No second derivatives: cheaper, usually almost as "
-           "good (compare the cosine in the meta-gradient panel).";
-  if (learner == "metasgd")
-    return "Meta-SGD learns the step size too: one alpha per weight. Inner step: theta_i' = theta - alpha (*) grad "
-           "L_support_i(theta), element-wise. Outer step: (theta, alpha) <- (theta, alpha) - beta * grad sum_i "
-           "L_query_i(theta_i'). The learned alphas decide which weights adapt, and how fast.";
-  if (learner == "anil")
-    return "ANIL (almost no inner loop): only the last layer (the head) adapts to a task; the body is a feature "
-           "extractor learned by the outer loop alone. Inner step on the head w: w_i' = w - alpha * grad_w "
-           "L_support_i. Outer step on everything: theta <- theta - beta * grad sum_i L_query_i.";
-  if (learner == "reptile")
-    return "Reptile: for each task, take the inner SGD steps on its support set from theta to reach phi_i, then move "
-           "theta towards the adapted weights: theta <- theta + epsilon * (mean_i phi_i - theta). No query set and "
-           "no second derivatives; more inner steps make it work better.";
+  static const std::pair<const char*, const char*> rules[] = {{"maml", "ui.regression.rule.maml"},
+                                                              {"fomaml", "ui.regression.rule.fomaml"},
+                                                              {"metasgd", "ui.regression.rule.metasgd"},
+                                                              {"anil", "ui.regression.rule.anil"},
+                                                              {"reptile", "ui.regression.rule.reptile"}};
+  for (const auto& [name, key] : rules)
+    if (learner == name) return tr(key);
   return "";
+}
+
+std::string regression_learner_title(const std::string& learner) {
+  const SettingsTable<RegressionSettings>& table = regression_settings();
+  const std::string key = table.choice_key(*table.find("learner"), learner);
+  const std::string text = tr(key);
+  return text != key ? text : learner_title(learner);
+}
+
+std::string shown_job_text(const AppState& st, const std::string& text) {
+  if (text.empty() || st.strings.language() == Strings::kFallback) return text;
+  for (const char* key : kJobTexts) {
+    Placeholders values;
+    if (!match_template(st.strings.english(key), text, &values)) continue;
+    for (auto& [name, value] : values) {
+      if (name == "origin") value = shown_job_text(st, value);
+      if (name == "learner")
+        for (const Choice& c : regression_learners())
+          if (c.title == value) value = regression_learner_title(c.value);
+    }
+    return format_tr(key, values);
+  }
+  return text;
 }
 
 void draw_regression_lab(AppState& st) {
@@ -430,12 +485,15 @@ void draw_regression_lab(AppState& st) {
     if (st.shortcuts.new_sample) ++v.task_index;
   }
 
-  const std::string title = "Regression lab: " + regression_task_title(h.task);
-  draw_heading(st, title.c_str());
-
   // --- controls ---
   const SettingsTable<RegressionSettings>& table = regression_settings();
-  ImGui::SetNextItemWidth(ImGui::CalcTextSize("Promoter -> expression").x + ImGui::GetFrameHeight() + fs);
+  const Setting<RegressionSettings>& task_setting = *table.find("task");
+  const auto task_title = [&](const std::string& t) { return std::string(tr(table.choice_key(task_setting, t))); };
+  draw_heading(st, format_tr("ui.regression.title", {{"task", task_title(h.task)}}).c_str());
+
+  float task_w = 0;  // the combo fits its longest title
+  for (const Choice& c : regression_tasks()) task_w = std::max(task_w, ImGui::CalcTextSize(task_title(c.value).c_str()).x);
+  ImGui::SetNextItemWidth(task_w + ImGui::GetFrameHeight() + fs);
   std::string task = h.task;
   if (draw_setting_control(h, table, "task")) {
     std::swap(task, h.task);  // switch_task keeps what each task family had
@@ -446,38 +504,48 @@ void draw_regression_lab(AppState& st) {
   ImGui::SetNextItemWidth(fs * 10.0f);
   draw_setting_control(h, table, "learner");
   rects["learner_combo"] = last_item_rect();
-  same_line_if_fits(ImGui::CalcTextSize("Pause (Space)").x + style.FramePadding.x * 2);
-  const char* play_label = s && s->playing ? "Pause (Space)" : " Play (Space)";
-  if (ImGui::Button(play_label, ImVec2(ImGui::CalcTextSize("Pause (Space)").x + style.FramePadding.x * 2, 0)) && s)
-    s->playing = !s->playing;
+  // Play and Pause share one width, so that the buttons after it do not jump.
+  const float play_w = std::max(ImGui::CalcTextSize(tr("ui.regression.pause")).x,
+                                ImGui::CalcTextSize(tr("ui.regression.play")).x) + style.FramePadding.x * 2;
+  same_line_if_fits(play_w);
+  const std::string play_label = std::string(tr(s && s->playing ? "ui.regression.pause" : "ui.regression.play")) + "###play";
+  if (ImGui::Button(play_label.c_str(), ImVec2(play_w, 0)) && s) s->playing = !s->playing;
   rects["play"] = last_item_rect();
-  same_line_if_fits(ImGui::CalcTextSize("Step (S)").x + style.FramePadding.x * 2);
-  if (ImGui::Button("Step (S)") && s) s->request_step();
+  same_line_if_fits(ImGui::CalcTextSize(tr("ui.regression.step")).x + style.FramePadding.x * 2);
+  if (ImGui::Button((std::string(tr("ui.regression.step")) + "###step").c_str()) && s) s->request_step();
   rects["step"] = last_item_rect();
-  same_line_if_fits(ImGui::CalcTextSize("Reset (R)").x + style.FramePadding.x * 2);
-  if (ImGui::Button("Reset (R)") && s) lab.restart = RegressionLab::Restart::Fresh;
+  same_line_if_fits(ImGui::CalcTextSize(tr("ui.regression.reset")).x + style.FramePadding.x * 2);
+  if (ImGui::Button((std::string(tr("ui.regression.reset")) + "###reset").c_str()) && s)
+    lab.restart = RegressionLab::Restart::Fresh;
   rects["reset"] = last_item_rect();
-  same_line_if_fits(ImGui::CalcTextSize("Speed").x + style.ItemSpacing.x + fs * 6.0f);
-  ImGui::TextUnformatted("Speed");
+  same_line_if_fits(ImGui::CalcTextSize(tr("ui.regression.speed")).x + style.ItemSpacing.x + fs * 6.0f);
+  ImGui::TextUnformatted(tr("ui.regression.speed"));
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 6.0f);
   const auto& levels = speed_levels();
-  if (s && ImGui::BeginCombo("##speed", levels[static_cast<std::size_t>(std::clamp<int>(s->speed, 0, static_cast<int>(levels.size()) - 1))].label)) {
-    for (int i = 0; i < static_cast<int>(levels.size()); ++i)
-      if (ImGui::Selectable(levels[static_cast<std::size_t>(i)].label, i == s->speed)) s->speed = i;
+  // "max" is a word; "20 it/s" a number and a unit.
+  const auto level_label = [&](std::size_t i) { return levels[i].per_second > 0 ? levels[i].label : tr("ui.regression.speed_max"); };
+  if (s && ImGui::BeginCombo("##speed", level_label(static_cast<std::size_t>(std::clamp<int>(s->speed, 0, static_cast<int>(levels.size()) - 1))))) {
+    for (int i = 0; i < static_cast<int>(levels.size()); ++i) {
+      ImGui::PushID(i);
+      if (ImGui::Selectable(level_label(static_cast<std::size_t>(i)), i == s->speed)) s->speed = i;
+      ImGui::PopID();
+    }
     ImGui::EndCombo();
   }
 
   // --- banners ---
-  if (!lab.apply_error.empty()) draw_banner(st, BannerKind::Warning, lab.apply_error, "reset_err", false);
+  if (!lab.apply_error.empty()) draw_banner(st, BannerKind::Warning, shown_job_text(st, lab.apply_error), "reset_err", false);
   if (!st.page.last_error.empty() && draw_banner(st, BannerKind::Error, st.page.last_error, "io_err", true))
     st.page.last_error.clear();
   if (!s) {  // just switched task: its job is built before the next frame
-    ImGui::TextWrapped("Preparing %s ...", regression_task_title(h.task).c_str());
+    ImGui::TextWrapped("%s", format_tr("ui.regression.preparing", {{"task", task_title(h.task)}}).c_str());
     return;
   }
-  if (!s->error.empty() && draw_banner(st, BannerKind::Error, s->error, "train_err", true)) s->error.clear();
-  if (!s->notice.empty() && draw_banner(st, BannerKind::Info, s->notice, "notice", true)) s->notice.clear();
+  if (!s->error.empty() && draw_banner(st, BannerKind::Error, shown_job_text(st, s->error), "train_err", true))
+    s->error.clear();
+  if (!s->notice.empty() && draw_banner(st, BannerKind::Info, shown_job_text(st, s->notice), "notice", true))
+    s->notice.clear();
 
   // --- derived data: the held-out task (which the user may edit), predictions, meta-gradients ---
   HeldOutTask& held = v.heldout.edit({h.task, s->settings().seed, v.task_index, s->settings().k},
@@ -490,16 +558,15 @@ void draw_regression_lab(AppState& st) {
   const MetaGradientCompare& grad = v.gradient.get({s->id(), grad_weights, task_key},
                                                    [&] { return compare_meta_gradients(s->meta_learner(), held.task); });
 
-  char line[160];
-  std::snprintf(line, sizeof line, "Iteration %ld", s->iteration());
-  ImGui::TextUnformatted(line);
-  if (s->playing) std::snprintf(line, sizeof line, "%.0f it/s   %.1f ms per iteration", s->timing.steps_per_s, s->timing.step_ms);
-  else std::snprintf(line, sizeof line, "paused");
-  same_line_if_fits(ImGui::CalcTextSize(line).x + fs * 1.2f);
-  ImGui::TextDisabled("%s", line);
-  std::snprintf(line, sizeof line, "held-out task: %s", held.info.c_str());
-  same_line_if_fits(ImGui::CalcTextSize(line).x + fs * 1.2f);
-  ImGui::TextDisabled("%s", line);
+  ImGui::TextUnformatted(format_tr("ui.regression.iteration", {{"it", std::to_string(s->iteration())}}).c_str());
+  std::string line = s->playing ? format_tr("ui.regression.rate", {{"rate", fixed(s->timing.steps_per_s, 0)},
+                                                                   {"ms", fixed(s->timing.step_ms, 1)}})
+                                : std::string(tr("ui.regression.paused"));
+  same_line_if_fits(ImGui::CalcTextSize(line.c_str()).x + fs * 1.2f);
+  ImGui::TextDisabled("%s", line.c_str());
+  line = heldout_line(*s, held);
+  same_line_if_fits(ImGui::CalcTextSize(line.c_str()).x + fs * 1.2f);
+  ImGui::TextDisabled("%s", line.c_str());
 
   // --- body: adaptation on the left, training on the right; one column (the
   // view scrolls) on phones and narrow windows ---
@@ -517,23 +584,22 @@ void draw_regression_lab(AppState& st) {
     ImGui::SetNextItemWidth(std::min(fs * 11.0f, a.x));
     draw_setting_control(h, table, "adapt");
     rects["adapt_slider"] = last_item_rect();
-    const std::string meta_title = learner_title(s->settings().learner);
+    const std::string meta_title = regression_learner_title(s->settings().learner);
     const float box = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x;
     same_line_if_fits(box + ImGui::CalcTextSize(meta_title.c_str()).x + fs);
-    ImGui::Checkbox(meta_title.c_str(), &v.show_meta);
-    same_line_if_fits(box + ImGui::CalcTextSize("pretrain").x);
-    ImGui::Checkbox("pretrain", &v.show_pretrain);
-    same_line_if_fits(box + ImGui::CalcTextSize("scratch").x);
-    ImGui::Checkbox("scratch", &v.show_scratch);
-    if (ImGui::Button("New held-out task (N)")) ++v.task_index;
+    ImGui::Checkbox((meta_title + "###show_meta").c_str(), &v.show_meta);
+    same_line_if_fits(box + ImGui::CalcTextSize(tr("ui.regression.show_pretrain")).x);
+    ImGui::Checkbox((std::string(tr("ui.regression.show_pretrain")) + "###show_pretrain").c_str(), &v.show_pretrain);
+    same_line_if_fits(box + ImGui::CalcTextSize(tr("ui.regression.show_scratch")).x);
+    ImGui::Checkbox((std::string(tr("ui.regression.show_scratch")) + "###show_scratch").c_str(), &v.show_scratch);
+    if (ImGui::Button((std::string(tr("ui.regression.new_heldout")) + "###new_heldout").c_str())) ++v.task_index;
     rects["new_task"] = last_item_rect();
-    if (h.task == "sinusoid")
-      std::snprintf(line, sizeof line, "click: add point   drag: move   right-click: remove");
-    else
-      std::snprintf(line, sizeof line, "K = %d support samples, %d query samples shown",
-                    static_cast<int>(held.task.support_x.rows()), static_cast<int>(held.task.query_x.rows()));
-    same_line_if_fits(ImGui::CalcTextSize(line).x + fs);
-    ImGui::TextDisabled("%s", line);
+    line = h.task == "sinusoid"
+               ? std::string(tr("ui.regression.edit_hint"))
+               : format_tr("ui.regression.samples_shown", {{"k", std::to_string(held.task.support_x.rows())},
+                                                           {"query", std::to_string(held.task.query_x.rows())}});
+    same_line_if_fits(ImGui::CalcTextSize(line.c_str()).x + fs);
+    ImGui::TextDisabled("%s", line.c_str());
   }
   if (two_columns) {
     ImGui::EndChild();
@@ -547,10 +613,13 @@ void draw_regression_lab(AppState& st) {
     draw_gradient_panel(st, grad, *s);
     ImGui::EndGroup();
     rects["gradient"] = last_item_rect();
-    if (ImGui::CollapsingHeader("Hyper-parameters", ImGuiTreeNodeFlags_DefaultOpen)) draw_hyper_controls(h, rects);
-    if (ImGui::CollapsingHeader("Checkpoints", ImGuiTreeNodeFlags_DefaultOpen)) draw_checkpoint_controls(st, *s);
-    if (!st.ui.presenter &&
-        ImGui::CollapsingHeader("What am I looking at?", v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+    if (ImGui::CollapsingHeader((std::string(tr("ui.regression.hyper")) + "###hyper").c_str(), ImGuiTreeNodeFlags_DefaultOpen))
+      draw_hyper_controls(h, rects);
+    if (ImGui::CollapsingHeader((std::string(tr("ui.regression.checkpoints")) + "###checkpoints").c_str(),
+                                ImGuiTreeNodeFlags_DefaultOpen))
+      draw_checkpoint_controls(st, *s);
+    if (!st.ui.presenter && ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###what").c_str(),
+                                                    v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
       draw_help(st, *s);
   }
   if (two_columns) ImGui::EndChild();

@@ -46,5 +46,11 @@ void draw_regression_lab(AppState& state);
 
 // The plain-words update rule of a learner (shared with the gene lab's help).
 const char* update_rule_text(const std::string& learner);
+// A learner's title in the page's language (the regression table's choice).
+std::string regression_learner_title(const std::string& learner);
+// A regression job's origin, notice or error (English state, read by the
+// status and the tests) in the page's language; as it is when no template of
+// the job's texts made it.
+std::string shown_job_text(const AppState& st, const std::string& text);
 
 }  // namespace metalab::web

@@ -10,6 +10,7 @@
 #include "web/app/page/app_state.h"
 #include "web/app/ui/plot.h"
 #include "web/app/ui/settings_controls.h"
+#include "web/app/ui/strings.h"
 #include "web/app/ui/widgets.h"
 
 namespace metalab::web {
@@ -18,29 +19,22 @@ namespace {
 
 void draw_help(const AppState& st) {
   const SinusoidConfig c;  // the distribution's defaults, as used by this view
-  const char* phi = phi_symbol(st);
-  ImGui::TextWrapped(
-      "Each task is one sine wave, y = A sin(x + %s). Its amplitude A is drawn uniformly from "
-      "[%.1f, %.0f] and its phase %s from [0, %s], with x in [%.0f, %.0f], as in the MAML paper "
-      "(Finn et al., 2017).",
-      phi, c.amplitude_min, c.amplitude_max, phi, st.fonts.unicode ? "\xCF\x80" : "pi", c.x_min, c.x_max);
+  const std::string phi = phi_symbol(st);
+  ImGui::TextWrapped("%s", format_tr("ui.sinusoid.help.task", {{"phi", phi},
+                                                               {"pi", st.fonts.unicode ? "\xCF\x80" : "pi"},
+                                                               {"a_min", fixed(c.amplitude_min, 1)},
+                                                               {"a_max", fixed(c.amplitude_max, 0)},
+                                                               {"x_min", fixed(c.x_min, 0)},
+                                                               {"x_max", fixed(c.x_max, 0)}})
+                               .c_str());
   ImGui::Spacing();
-  ImGui::TextWrapped(
-      "The dots are the K support points: all that a few-shot learner is shown of this task. "
-      "From them it must predict the whole blue curve.");
+  ImGui::TextWrapped("%s", tr("ui.sinusoid.help.support"));
   ImGui::Spacing();
-  ImGui::TextWrapped(
-      "From scratch, a handful of points says little about a curve. A meta-learner that has "
-      "already practised on thousands of such tasks knows that only A and %s change from task to "
-      "task, and needs just a few points to pin them down. That prior, learned across tasks, is "
-      "what \"learning to learn\" means.",
-      phi);
+  ImGui::TextWrapped("%s", format_tr("ui.sinusoid.help.prior", {{"phi", phi}}).c_str());
   ImGui::Spacing();
-  ImGui::TextWrapped("The grey curves are other tasks drawn from the same distribution.");
+  ImGui::TextWrapped("%s", tr("ui.sinusoid.help.others"));
   ImGui::Spacing();
-  ImGui::TextWrapped(
-      "New task (or the N key) draws the next task. The seed fixes the whole sequence: the same "
-      "seed gives the same tasks here and in the native tools.");
+  ImGui::TextWrapped("%s", tr("ui.sinusoid.help.seed"));
 }
 
 }  // namespace
@@ -53,35 +47,35 @@ void draw_sinusoid_explorer(AppState& st) {
   const ImGuiStyle& style = ImGui::GetStyle();
   const char* phi = phi_symbol(st);
 
-  char label[64];
-  std::snprintf(label, sizeof label, "Sinusoid tasks: y = A sin(x + %s)", phi);
-  draw_heading(st, label);
+  draw_heading(st, format_tr("ui.sinusoid.title", {{"phi", phi}}).c_str());
+  // A control's label in the page's language, for fitting it on the line.
+  const auto label_width = [&](const char* key) { return ImGui::CalcTextSize(tr(table.label_key(*table.find(key)))).x; };
 
   // --- controls ---
-  const bool pressed = ImGui::Button("New task (N)");
+  const bool pressed = ImGui::Button((std::string(tr("ui.sinusoid.new_task")) + "###new_task").c_str());
   lab.view.rects["new_task_button"] = last_item_rect();
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Draw the next task from the distribution (key N)");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.sinusoid.new_task.tip"));
   if (pressed || st.shortcuts.new_sample) s.n = std::min(s.n + 1, static_cast<int>(table.find("n")->hi(s)));
 
   const float seed_w = fs * 7.0f;
-  same_line_if_fits(seed_w + ImGui::CalcTextSize("Seed").x + style.ItemInnerSpacing.x + fs * 2.5f);
+  same_line_if_fits(seed_w + label_width("seed") + style.ItemInnerSpacing.x + fs * 2.5f);
   ImGui::SetNextItemWidth(seed_w + fs * 2.5f);
   if (draw_setting_control(s, table, "seed")) s.n = 1;
 
   const float k_w = fs * 10.0f;
-  same_line_if_fits(k_w + ImGui::CalcTextSize("K (support points)").x + style.ItemInnerSpacing.x);
+  same_line_if_fits(k_w + label_width("K") + style.ItemInnerSpacing.x);
   ImGui::SetNextItemWidth(k_w);
   draw_setting_control(s, table, "K");
 
-  same_line_if_fits(fs * 1.5f + ImGui::CalcTextSize("Other tasks").x);
+  same_line_if_fits(fs * 1.5f + label_width("others"));
   draw_setting_control(s, table, "others");
 
   const SinusoidDraw& d = lab.view.draw.get({s.seed, s.n, s.k}, [&] { return draw_sinusoid_task(s); });
 
   // --- the task ---
   const double deg = d.params.phase * 180.0 / 3.14159265358979323846;
-  std::snprintf(label, sizeof label, "Task #%d of seed %llu", s.n, static_cast<unsigned long long>(s.seed));
-  ImGui::TextUnformatted(label);
+  ImGui::TextUnformatted(
+      format_tr("ui.sinusoid.task", {{"n", std::to_string(s.n)}, {"seed", std::to_string(s.seed)}}).c_str());
   ImGui::SameLine(0, fs * 1.5f);
   ImGui::Text("A = %.3f", d.params.amplitude);
   ImGui::SameLine(0, fs * 1.5f);
@@ -117,12 +111,11 @@ void draw_sinusoid_explorer(AppState& st) {
     const ImU32 orange = IM_COL32(255, 140, 20, 255);
     const ImU32 outline = dark ? IM_COL32(255, 255, 255, 230) : IM_COL32(40, 30, 20, 255);
 
-    char k_label[48];
-    std::snprintf(k_label, sizeof k_label, "K = %d support points", s.k);
+    const std::string k_label = format_tr("ui.sinusoid.support_points", {{"k", std::to_string(s.k)}});
     const LegendItem legend[] = {
-        {"this task", LegendItem::Kind::Line, blue, line},
-        {k_label, LegendItem::Kind::Dot, orange, dot, outline},
-        {"other tasks", LegendItem::Kind::Line, ghost, ghost_line},
+        {tr("ui.sinusoid.this_task"), LegendItem::Kind::Line, blue, line},
+        {k_label.c_str(), LegendItem::Kind::Dot, orange, dot, outline},
+        {tr("ui.sinusoid.other_tasks"), LegendItem::Kind::Line, ghost, ghost_line},
     };
     const SinusoidConfig c;
     const double ymax = c.amplitude_max * 1.1;
@@ -138,13 +131,13 @@ void draw_sinusoid_explorer(AppState& st) {
   if (side_by_side) {
     ImGui::SameLine();
     ImGui::BeginChild("help", ImVec2(help_w, plot_size.y), false);
-    draw_heading(st, "What am I looking at?");
+    draw_heading(st, tr("ui.what_am_i_looking_at"));
     ImGui::Separator();
     draw_help(st);
     ImGui::EndChild();
   } else {
     ImGui::SetNextItemOpen(help_open, ImGuiCond_Always);
-    const bool open = ImGui::CollapsingHeader("What am I looking at?");
+    const bool open = ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###what").c_str());
     if (open != help_open) lab.view.help = open ? Help::Open : Help::Closed;
     if (open) {
       ImGui::BeginChild("help", ImVec2(help_w, 0), false);
