@@ -29,6 +29,18 @@ ImU32 class_color(int k, int alpha = 255) {
   return (c & 0x00FFFFFFu) | (static_cast<ImU32>(alpha) << 24);
 }
 
+// A choice of the settings table in the current language (the learner's or
+// the data set's title: the table's keys, settings_text.h).
+const char* choice_text(const char* setting, const std::string& value) {
+  const SettingsTable<ClassificationSettings>& table = classification_settings();
+  return tr(table.choice_key(*table.find(setting), value));
+}
+const char* learner_text(const std::string& learner) { return choice_text("learner", learner); }
+
+// A button whose ImGui ID stays the same in every language ("label###id":
+// only the part after ### is hashed; "##" would hash the label too).
+bool button(const char* key, const char* id) { return ImGui::Button((std::string(tr(key)) + "###" + id).c_str()); }
+
 // --- drawing -----------------------------------------------------------------
 
 void draw_gray_image(ImDrawList* dl, ImVec2 p, float size, const float* px, int h, int w) {
@@ -107,8 +119,8 @@ void draw_episode(ClassificationLab& lab, const EpisodeAnalysis& c, const Classi
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 o = ImGui::GetCursorScreenPos();
   const float qx = o.x + label_w + (item_w + 4.0f) * static_cast<float>(shown_shots) + fs * 1.5f;
-  dl->AddText(ImVec2(o.x, o.y), ImGui::GetColorU32(ImGuiCol_Text), "Support (by class)");
-  dl->AddText(ImVec2(qx, o.y), ImGui::GetColorU32(ImGuiCol_Text), "Queries: prediction, confidence");
+  dl->AddText(ImVec2(o.x, o.y), ImGui::GetColorU32(ImGuiCol_Text), tr("ui.classification.support_header"));
+  dl->AddText(ImVec2(qx, o.y), ImGui::GetColorU32(ImGuiCol_Text), tr("ui.classification.queries_header"));
   const float top = o.y + fs * 1.4f;
   float y = top;
   const ImU32 good = IM_COL32(40, 170, 60, 255), bad = IM_COL32(220, 40, 40, 255);
@@ -181,12 +193,13 @@ void draw_embedding(AppState& st, ClassificationLab& lab, const EpisodeAnalysis&
   const float padx = std::max(1e-3f, (xmax - xmin) * 0.08f), pady = std::max(1e-3f, (ymax - ymin) * 0.08f);
   PlotRange r{xmin - padx, xmax + padx, ymin - pady, ymax + pady};
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const LegendItem legend[] = {{"support", LegendItem::Kind::Dot, IM_COL32(120, 120, 120, 255), 4.0f},
-                               {"query (ring: wrong)", LegendItem::Kind::Dot, IM_COL32(120, 120, 120, 120), 4.0f,
-                                IM_COL32(0, 0, 0, 255)},
-                               {"class mean (prototype)", LegendItem::Kind::Dot, IM_COL32(20, 20, 20, 255), 6.0f}};
-  Plot plot(dl, p0, ImVec2(p0.x + size.x, p0.y + size.y), r, PlotColors::from_style(st.ui.dark_theme), "PC 1",
-            "PC 2", legend, 3);
+  const LegendItem legend[] = {
+      {tr("ui.classification.legend_support"), LegendItem::Kind::Dot, IM_COL32(120, 120, 120, 255), 4.0f},
+      {tr("ui.classification.legend_query"), LegendItem::Kind::Dot, IM_COL32(120, 120, 120, 120), 4.0f,
+       IM_COL32(0, 0, 0, 255)},
+      {tr("ui.classification.legend_prototype"), LegendItem::Kind::Dot, IM_COL32(20, 20, 20, 255), 6.0f}};
+  Plot plot(dl, p0, ImVec2(p0.x + size.x, p0.y + size.y), r, PlotColors::from_style(st.ui.dark_theme),
+            tr("ui.classification.pc1_axis"), tr("ui.classification.pc2_axis"), legend, 3);
   // Decision regions: nearest projected prototype on a grid.
   const int G = 36;
   const ImVec2 a = plot.inner_min(), b = plot.inner_max();
@@ -236,12 +249,11 @@ void draw_curve(AppState& st, ClassificationLab& lab, ImVec2 size) {
   ImGui::Dummy(size);
   lab.view.rects["curve"] = last_item_rect();
   const LabColors col = LabColors::get(st.ui.dark_theme);
-  const std::string title = learner_title(lab.settings.learner);
-  const LegendItem legend[] = {{title.c_str(), LegendItem::Kind::Line, col.meta, 2.5f},
-                               {"1-nearest neighbour (raw features)", LegendItem::Kind::Line, col.faint, 2.0f}};
+  const LegendItem legend[] = {{learner_text(lab.settings.learner), LegendItem::Kind::Line, col.meta, 2.5f},
+                               {tr("ui.classification.legend_nn"), LegendItem::Kind::Line, col.faint, 2.0f}};
   Plot plot(ImGui::GetWindowDrawList(), p0, ImVec2(p0.x + size.x, p0.y + size.y),
             PlotRange{0.5, kMaxShots + 0.5, 0, 1}, PlotColors::from_style(st.ui.dark_theme),
-            "shots per class (K)", "test accuracy", legend, 2);
+            tr("ui.classification.shots_axis"), tr("ui.classification.accuracy_axis"), legend, 2);
   if (const int ways = lab.settings.ways; ways > 0) {
     const ImVec2 a = plot.to_screen(0.5, 1.0 / ways), b = plot.to_screen(kMaxShots + 0.5, 1.0 / ways);
     ImGui::GetWindowDrawList()->AddLine(a, b, col.diagonal, 1.0f);
@@ -262,31 +274,15 @@ void draw_curve(AppState& st, ClassificationLab& lab, ImVec2 size) {
 
 void draw_help(const ClassificationSettings& s) {
   ImGui::PushTextWrapPos(0);
-  ImGui::TextUnformatted(
-      "Each episode is a tiny classification problem about classes the model never saw in training: a few labelled "
-      "examples per class (the support set, left) and new examples to label (the queries, right; green border = "
-      "right, red = wrong, with the model's confidence).");
+  ImGui::TextUnformatted(tr("ui.classification.help.episode"));
   if (s.learner == "protonet")
-    ImGui::TextUnformatted(
-        "Prototypical network: a network maps every example to a point (its embedding). The prototype of a class is "
-        "the mean embedding of its support examples; a query gets the class of the nearest prototype.");
+    ImGui::TextUnformatted(tr("ui.classification.help.protonet"));
   else if (s.learner == "matchingnet")
-    ImGui::TextUnformatted(
-        "Matching network: a query is compared with every support example (cosine similarity of embeddings, times "
-        "10 so that the softmax attention can focus on the closest ones); the prediction is an attention-weighted "
-        "vote of their labels.");
+    ImGui::TextUnformatted(tr("ui.classification.help.matchingnet"));
   else
-    ImGui::TextUnformatted(
-        "First-order MAML: a classifier whose starting weights are meta-learned so that 5 gradient steps on the "
-        "support set are enough. The embedding shown is its last hidden layer before adaptation.");
-  ImGui::TextUnformatted(
-      "Embedding: the support (dots) and query (squares) embeddings projected to 2-D with PCA; triangles are the class "
-      "means, the shading shows which class mean is nearest in this projection. Training pulls each class together "
-      "and the classes apart.");
-  ImGui::TextUnformatted(
-      "In the page, glyphs are 14 x 14 and the embedding is a small MLP (64-32), so that training fits in a frame; "
-      "the native CLI trains Conv4 on 28 x 28. Fashion-MNIST: 100 photos of each of 10 clothing classes; 5 classes "
-      "meta-train, the other 5 are the test episodes' classes.");
+    ImGui::TextUnformatted(tr("ui.classification.help.fomaml"));
+  ImGui::TextUnformatted(tr("ui.classification.help.embedding"));
+  ImGui::TextUnformatted(tr("ui.classification.help.page"));
   ImGui::PopTextWrapPos();
 }
 
@@ -295,15 +291,20 @@ void draw_weights_line(const ClassificationJob& job) {
   if (!job.weights_file.empty()) {
     const long more = job.iteration() - job.weights_iteration;
     const std::string file = job.weights_uploaded ? job.weights_file.substr(8) : job.weights_file;
-    ImGui::Text("Weights: %s checkpoint (%s), trained %sfor %ld iterations%s", job.weights_uploaded ? "uploaded" : "shipped",
-                file.c_str(), job.weights_uploaded ? "" : "natively ", job.weights_iteration,
-                more > 0 ? (", then " + std::to_string(more) + " here.").c_str() : ".");
+    const char* key = job.weights_uploaded ? (more > 0 ? "ui.classification.weights_uploaded_more"
+                                                       : "ui.classification.weights_uploaded")
+                                           : (more > 0 ? "ui.classification.weights_shipped_more"
+                                                       : "ui.classification.weights_shipped");
+    ImGui::TextUnformatted(format_tr(key, {{"file", file},
+                                           {"it", std::to_string(job.weights_iteration)},
+                                           {"more", std::to_string(more)}})
+                               .c_str());
     return;
   }
-  ImGui::Text("Weights: trained here from scratch, iteration %ld.", job.iteration());
+  ImGui::TextUnformatted(format_tr("ui.classification.weights_live", {{"it", std::to_string(job.iteration())}}).c_str());
   if (!job.mismatch.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Shipped checkpoint not used: %s.", job.mismatch.c_str());
+    ImGui::TextWrapped("%s", format_tr("ui.classification.shipped_unused", {{"why", job.mismatch}}).c_str());
     ImGui::PopStyleColor();
   }
 }
@@ -399,14 +400,14 @@ void draw_you(AppState& st, ClassificationLab& lab, const EpisodeAnalysis& a, co
         const auto row = static_cast<std::size_t>(you.rows[static_cast<std::size_t>(i)]);
         model += row < a.predicted.size() && a.predicted[row] == you.truth[static_cast<std::size_t>(i)];
       }
-      ImGui::TextUnformatted(format_tr("ui.you.model_score", {{"model", learner_title(lab.settings.learner)},
+      ImGui::TextUnformatted(format_tr("ui.you.model_score", {{"model", learner_text(lab.settings.learner)},
                                                               {"right", std::to_string(model)},
                                                               {"total", std::to_string(total)}})
                                  .c_str());
     } else {
       ImGui::TextDisabled("%s", tr("ui.you.hidden"));
     }
-    if (ImGui::Button(tr("ui.you.again"))) std::fill(you.answers.begin(), you.answers.end(), -1);
+    if (button("ui.you.again", "you_again")) std::fill(you.answers.begin(), you.answers.end(), -1);
     rects["you_again"] = last_item_rect();
   }
 }
@@ -425,7 +426,7 @@ void draw_classification_lab(AppState& st) {
   const bool narrow = ImGui::GetContentRegionAvail().x < fs * 44.0f;
   const auto button_w = [&](const char* label) { return ImGui::CalcTextSize(label).x + style.FramePadding.x * 2; };
 
-  draw_heading(st, "Classification lab");
+  draw_heading(st, tr("ui.classification.title"));
   // Controls.
   const float combo_w = std::min(fs * 13, ImGui::GetContentRegionAvail().x);
   ImGui::SetNextItemWidth(std::min(fs * 9, combo_w));
@@ -434,73 +435,76 @@ void draw_classification_lab(AppState& st) {
   same_line_if_fits(combo_w);
   ImGui::SetNextItemWidth(combo_w);
   draw_setting_control(s, table, "dataset");
-  same_line_if_fits(fs * 5 + ImGui::CalcTextSize("ways").x + style.ItemInnerSpacing.x);
+  same_line_if_fits(fs * 5 + ImGui::CalcTextSize(tr("settings.classification.ways")).x + style.ItemInnerSpacing.x);
   ImGui::SetNextItemWidth(fs * 5);
   draw_setting_control(s, table, "ways");
-  same_line_if_fits(fs * 5 + ImGui::CalcTextSize("shots").x + style.ItemInnerSpacing.x);
+  same_line_if_fits(fs * 5 + ImGui::CalcTextSize(tr("settings.classification.shots")).x + style.ItemInnerSpacing.x);
   ImGui::SetNextItemWidth(fs * 5);
   draw_setting_control(s, table, "shots");
   // On the same row only if it fits (narrow windows, large text).
-  const char* new_episode = "New episode (E)";
-  same_line_if_fits(button_w(new_episode));
-  if (ImGui::Button(new_episode) || st.shortcuts.new_sample) ++s.episode;
+  same_line_if_fits(button_w(tr("ui.classification.new_episode")));
+  if (button("ui.classification.new_episode", "new_episode") || st.shortcuts.new_sample) ++s.episode;
   rects["new_episode"] = last_item_rect();
 
-  const char* train_label = job && job->playing ? "Pause (Space)" : "Train (Space)";
-  if ((ImGui::Button(train_label) || st.shortcuts.play_pause) && job) job->playing = !job->playing;
+  const char* train_key = job && job->playing ? "ui.classification.pause" : "ui.classification.train";
+  if ((button(train_key, "train") || st.shortcuts.play_pause) && job) job->playing = !job->playing;
   rects["play"] = last_item_rect();
-  same_line_if_fits(button_w("Step (S)"));
-  if ((ImGui::Button("Step (S)") || st.shortcuts.step) && job) job->request_step();
+  same_line_if_fits(button_w(tr("ui.classification.step")));
+  if ((button("ui.classification.step", "step") || st.shortcuts.step) && job) job->request_step();
   rects["step"] = last_item_rect();
-  same_line_if_fits(button_w("Reset (R)"));
+  same_line_if_fits(button_w(tr("ui.classification.reset")));
   const std::string shipped = shipped_classification_checkpoint(s);
   const bool shipped_there = !shipped.empty() && st.assets.has(shipped);
   // Reset: random weights, trained here (the shipped ones are a button away;
   // an uploaded checkpoint is forgotten).
-  if (ImGui::Button("Reset (R)") || st.shortcuts.reset) reset_classification(lab);
+  if (button("ui.classification.reset", "reset") || st.shortcuts.reset) reset_classification(lab);
   rects["reset"] = last_item_rect();
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start again from random weights and train here.");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.classification.reset_tip"));
   if (shipped_there && job && job->weights_file.empty() && !lab.want_shipped) {  // after Reset
-    same_line_if_fits(button_w("Use shipped weights"));
-    if (ImGui::Button("Use shipped weights")) lab.want_shipped = true;
+    same_line_if_fits(button_w(tr("ui.classification.use_shipped")));
+    if (button("ui.classification.use_shipped", "use_shipped")) lab.want_shipped = true;
     rects["use_shipped"] = last_item_rect();
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s, trained natively (scripts/make-web-checkpoints.sh)", shipped.c_str());
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("%s", format_tr("ui.classification.use_shipped_tip", {{"file", shipped}}).c_str());
   } else {
     rects["use_shipped"] = Rect{};
   }
-  same_line_if_fits(button_w("Upload data..."));
-  if (ImGui::Button("Upload data...")) st.page.open_file_dialog = true;
+  same_line_if_fits(button_w(tr("ui.classification.upload")));
+  if (button("ui.classification.upload", "upload")) st.page.open_file_dialog = true;
   rects["upload"] = last_item_rect();
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("A CSV (a label column + numeric features) or images named <class>_<anything>.png\n"
-                      "(several at once; 14 x 14 gray in the page). Or drop the files on the page.");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.classification.upload_tip"));
   if (!lab.byo.images.empty()) {
-    same_line_if_fits(button_w("Clear images"));
-    if (ImGui::Button("Clear images")) byo_clear(lab.byo);
+    same_line_if_fits(button_w(tr("ui.classification.clear_images")));
+    if (button("ui.classification.clear_images", "clear_images")) byo_clear(lab.byo);
   }
-  same_line_if_fits(button_w("Download model"));
+  same_line_if_fits(button_w(tr("ui.classification.download")));
   ImGui::BeginDisabled(!job);
-  if (ImGui::Button("Download model"))
+  if (button("ui.classification.download", "download"))
     offer_download(st, [&lab](std::string* name) { return classification_checkpoint_bytes(lab, name); });
   ImGui::EndDisabled();
   rects["download"] = last_item_rect();
   if (job) {
     const double recent = job->recent_accuracy(50);
-    char line[128];
-    if (std::isfinite(recent))  // no training curve yet (e.g. shipped weights): no train accuracy to show
-      std::snprintf(line, sizeof line, "iteration %ld   train acc %.0f%%   %.0f it/s", job->iteration(), 100.0 * recent,
-                    job->playing ? job->timing.steps_per_s : 0.0);
-    else
-      std::snprintf(line, sizeof line, "iteration %ld", job->iteration());
-    same_line_if_fits(ImGui::CalcTextSize(line).x);
-    ImGui::TextUnformatted(line);
+    const std::string it = std::to_string(job->iteration());
+    // No training curve yet (e.g. shipped weights): no train accuracy to show.
+    const std::string line =
+        std::isfinite(recent)
+            ? format_tr("ui.classification.status_training",
+                        {{"it", it},
+                         {"acc", fixed(100.0 * recent, 0)},
+                         {"speed", fixed(job->playing ? job->timing.steps_per_s : 0.0, 0)}})
+            : format_tr("ui.classification.status", {{"it", it}});
+    same_line_if_fits(ImGui::CalcTextSize(line.c_str()).x);
+    ImGui::TextUnformatted(line.c_str());
     draw_weights_line(*job);
   }
   if (!lab.byo.error.empty() && draw_banner(st, BannerKind::Error, lab.byo.error, "byo_error", true)) lab.byo.error.clear();
   if (!lab.byo.message.empty() && draw_banner(st, BannerKind::Info, lab.byo.message, "byo_msg", true)) lab.byo.message.clear();
   if (!lab.notice.empty() && draw_banner(st, BannerKind::Info, lab.notice, "cl_notice", true)) lab.notice.clear();
   if (!lab.error().empty()) draw_banner(st, BannerKind::Warning, lab.error(), "cl_error", false);
-  if (job && !job->error.empty() && draw_banner(st, BannerKind::Error, "Training stopped: " + job->error, "cl_train_error", true))
+  if (job && !job->error.empty() &&
+      draw_banner(st, BannerKind::Error, format_tr("ui.classification.training_stopped", {{"error", job->error}}),
+                  "cl_train_error", true))
     job->error.clear();
   if (!job) return;
 
@@ -522,11 +526,16 @@ void draw_classification_lab(AppState& st) {
   const float avail = ImGui::GetContentRegionAvail().x;
   const float left_w = narrow ? avail : std::max(fs * 20.0f, avail * 0.56f);
   if (!narrow) ImGui::BeginChild("cl_left", ImVec2(left_w, 0), false);
-  ImGui::TextWrapped("Meta-test episode %d: %d-way %d-shot, %s classes never trained on.  Accuracy %.0f%%", s.episode,
-                     a.episode.task.num_classes, s.shots, s.dataset.c_str(), 100.0 * a.accuracy);
+  ImGui::TextWrapped("%s", format_tr("ui.classification.episode_line", {{"episode", std::to_string(s.episode)},
+                                                                       {"ways", std::to_string(a.episode.task.num_classes)},
+                                                                       {"shots", std::to_string(s.shots)},
+                                                                       {"dataset", choice_text("dataset", s.dataset)},
+                                                                       {"acc", fixed(100.0 * a.accuracy, 0)}})
+                               .c_str());
   if (a.error.empty()) draw_episode(lab, a, job->source(), left_w - fs);
   if (!narrow && !st.ui.presenter &&
-      ImGui::CollapsingHeader("What am I looking at?", lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+      ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###help").c_str(),
+                              lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     draw_help(s);
   if (!narrow) {
     ImGui::EndChild();
@@ -535,13 +544,16 @@ void draw_classification_lab(AppState& st) {
   }
   const float rw = ImGui::GetContentRegionAvail().x;
   const float ph = narrow ? rw * 0.85f : std::max(fs * 10.0f, (ImGui::GetContentRegionAvail().y - fs * 3.0f) * 0.55f);
-  ImGui::TextWrapped("Embedding (PCA of support + query embeddings)");
+  ImGui::TextWrapped("%s", tr("ui.classification.embedding_title"));
   draw_embedding(st, lab, a, ImVec2(rw, ph));
-  ImGui::TextWrapped("Accuracy vs shots (%d test episodes each, iteration %ld)", ShotCurveJob::kEpisodes,
-                     lab.curve.shown_iteration);
+  ImGui::TextWrapped("%s", format_tr("ui.classification.curve_title",
+                                     {{"episodes", std::to_string(ShotCurveJob::kEpisodes)},
+                                      {"it", std::to_string(lab.curve.shown_iteration)}})
+                               .c_str());
   draw_curve(st, lab, ImVec2(rw, narrow ? rw * 0.7f : std::max(fs * 8.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f)));
   if (narrow && !st.ui.presenter &&
-      ImGui::CollapsingHeader("What am I looking at?", lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+      ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###help").c_str(),
+                              lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     draw_help(s);
   if (!narrow) ImGui::EndChild();
 }

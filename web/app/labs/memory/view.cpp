@@ -10,11 +10,19 @@
 #include "web/app/page/app_state.h"
 #include "web/app/page/checkpoints.h"
 #include "web/app/ui/plot.h"
+#include "web/app/ui/strings.h"
 #include "web/app/ui/widgets.h"
 
 namespace metalab::web {
 
 namespace {
+
+// The three networks' names, in the order of MemoryJob::model().
+const char* const kModelKeys[kMemoryModels] = {"ui.memory.model_mann", "ui.memory.model_lstm", "ui.memory.model_ff"};
+
+// A button whose ImGui ID stays the same in every language ("label###id":
+// only the part after ### is hashed; "##" would hash the label too).
+bool button(const char* key, const char* id) { return ImGui::Button((std::string(tr(key)) + "###" + id).c_str()); }
 
 ImU32 heat(float v, float lo, float hi) {  // white -> dark blue
   const float t = hi > lo ? std::clamp((v - lo) / (hi - lo), 0.0f, 1.0f) : 0.0f;
@@ -58,50 +66,36 @@ void draw_over_time(int step, const char* title, const std::vector<Matrix>& per_
 
 void draw_help(const MemoryJob& job) {
   ImGui::PushTextWrapPos(0);
-  ImGui::Text(
-      "An episode is a sequence of images from %d classes never seen in training, %d of each, shuffled. With each "
-      "image the network receives the label of the PREVIOUS image: the label arrives one step late. The labels are "
-      "shuffled in every episode, so the first time a class appears the network can only guess; after that, to be "
-      "right it must have stored the (image, label) binding in memory and retrieve it when a similar image comes back.",
-      job.ways(), job.instances());
+  const std::string ways = std::to_string(job.ways());
   ImGui::TextUnformatted(
-      "MANN: an LSTM controller writes to an external memory (rows = slots) and reads from it by content: the read "
-      "weights are a softmax over the cosine similarity of a key with every slot. Writes go to the last-read slot or "
-      "to the least-used one (usage decays over time). The heatmaps show, for every step (columns), how much each slot "
-      "(rows) was read, written and used (summed over the read heads).");
-  ImGui::Text(
-      "Accuracy by presentation: at the 1st presentation every model is at chance (1/%d); a model that learned to use "
-      "memory gets better from the 2nd on. The LSTM can only keep a few bindings in its hidden state; the "
-      "feed-forward network has no memory at all and stays near chance.",
-      job.ways());
-  if (job.from_shipped())
-    ImGui::TextUnformatted(
-        "These networks were trained natively (scripts/make-web-checkpoints.sh) and shipped with the page. "
-        "Reset switches to tiny networks trained here from scratch, in a few minutes: expect modest numbers.");
-  else
-    ImGui::TextUnformatted(
-        "These tiny networks are trained here in the page from scratch: expect modest numbers after a few minutes.");
+      format_tr("ui.memory.help.episode", {{"ways", ways}, {"instances", std::to_string(job.instances())}}).c_str());
+  ImGui::TextUnformatted(tr("ui.memory.help.mann"));
+  ImGui::TextUnformatted(format_tr("ui.memory.help.accuracy", {{"ways", ways}}).c_str());
+  ImGui::TextUnformatted(tr(job.from_shipped() ? "ui.memory.help.shipped" : "ui.memory.help.live"));
   ImGui::PopTextWrapPos();
 }
 
 // "Weights: ..." - which networks the view shows.
 std::string weights_line(const MemoryJob& job) {
-  char b[256];
   if (job.from_shipped()) {
     const LearnerConfig& c = job.model(0).config();
     const long more = job.model(0).iteration() - job.shipped_iteration(0);
-    std::snprintf(b, sizeof b,
-                  "Weights: shipped checkpoints, trained natively for %ld iterations (MANN controller %d, memory "
-                  "%d x %d, %d heads; %d-way episodes of %d presentations, %dx%d glyphs)",
-                  job.shipped_iteration(0), c.model.hidden.empty() ? 0 : c.model.hidden[0], c.memory_slots,
-                  c.memory_width, c.read_heads, job.ways(), job.instances(), job.image_size(), job.image_size());
-    std::string s = b;
-    if (more > 0) s += ", then " + std::to_string(more) + " iterations here";
-    return s + "." + (job.uploaded.empty() ? "" : " Uploaded: " + job.uploaded + ".");
+    std::string s = format_tr(more > 0 ? "ui.memory.weights_shipped_more" : "ui.memory.weights_shipped",
+                              {{"it", std::to_string(job.shipped_iteration(0))},
+                               {"hidden", std::to_string(c.model.hidden.empty() ? 0 : c.model.hidden[0])},
+                               {"slots", std::to_string(c.memory_slots)},
+                               {"width", std::to_string(c.memory_width)},
+                               {"heads", std::to_string(c.read_heads)},
+                               {"ways", std::to_string(job.ways())},
+                               {"instances", std::to_string(job.instances())},
+                               {"size", std::to_string(job.image_size())},
+                               {"more", std::to_string(more)}});
+    if (!job.uploaded.empty()) s += format_tr("ui.memory.weights_uploaded", {{"what", job.uploaded}});
+    return s;
   }
-  std::snprintf(b, sizeof b, "Weights: trained here from scratch, iteration %ld (MANN), %ld (LSTM), %ld (FF).",
-                job.model(0).iteration(), job.model(1).iteration(), job.model(2).iteration());
-  return b;
+  return format_tr("ui.memory.weights_live", {{"mann", std::to_string(job.model(0).iteration())},
+                                              {"lstm", std::to_string(job.model(1).iteration())},
+                                              {"ff", std::to_string(job.model(2).iteration())}});
 }
 
 }  // namespace
@@ -112,52 +106,55 @@ void draw_memory_lab(AppState& st) {
   Rects& rects = v.rects;
   const float fs = ImGui::GetFontSize();
   MemoryJob* job = lab.job();
-  draw_heading(st, "Memory lab");
+  draw_heading(st, tr("ui.memory.title"));
   const bool training = job && job->playing;
-  const char* train_label = training ? "Pause training (Space)" : job && job->from_shipped() ? "Train further here (Space)" : "Train (Space)";
+  const char* train_key = training                             ? "ui.memory.pause"
+                          : job && job->from_shipped() ? "ui.memory.train_further"
+                                                       : "ui.memory.train";
   const auto button_w = [](const char* label) {
     return ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
   };
-  if ((ImGui::Button(train_label) || st.shortcuts.play_pause) && job) job->playing = !job->playing;
+  if ((button(train_key, "train") || st.shortcuts.play_pause) && job) job->playing = !job->playing;
   rects["train"] = last_item_rect();
-  same_line_if_fits(button_w("New episode (E)"));
-  if (ImGui::Button("New episode (E)") || st.shortcuts.new_sample) ++lab.settings.episode;
+  same_line_if_fits(button_w(tr("ui.memory.new_episode")));
+  if (button("ui.memory.new_episode", "new_episode") || st.shortcuts.new_sample) ++lab.settings.episode;
   rects["new_episode"] = last_item_rect();
-  const char* reset_label = job && job->from_shipped() ? "Reset (train tiny models here)" : "Reset";
-  same_line_if_fits(button_w(reset_label));
-  if (ImGui::Button(reset_label) || st.shortcuts.reset)
+  const char* reset_key = job && job->from_shipped() ? "ui.memory.reset_shipped" : "ui.memory.reset";
+  same_line_if_fits(button_w(tr(reset_key)));
+  if (button(reset_key, "reset") || st.shortcuts.reset)
     reset_memory(lab);
   rects["reset"] = last_item_rect();
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Start over with three tiny networks (3-way x 6 episodes) trained live in the page.");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.memory.reset_tip"));
   if (shipped_memory_available(lab, st.assets)) {
-    same_line_if_fits(button_w("Shipped networks"));
-    if (ImGui::Button("Shipped networks")) use_shipped_memory(lab);  // back to the natively trained ones
+    same_line_if_fits(button_w(tr("ui.memory.use_shipped")));
+    if (button("ui.memory.use_shipped", "use_shipped")) use_shipped_memory(lab);  // back to the natively trained ones
     rects["use_shipped"] = last_item_rect();
   } else {
     rects["use_shipped"] = Rect{};
   }
-  same_line_if_fits(button_w("Download MANN"));
+  same_line_if_fits(button_w(tr("ui.memory.download")));
   ImGui::BeginDisabled(!job);
-  if (ImGui::Button("Download MANN"))
+  if (button("ui.memory.download", "download"))
     offer_download(st, [&lab](std::string* name) { return memory_checkpoint_bytes(lab, name); });
   ImGui::EndDisabled();
   rects["download"] = last_item_rect();
   if (job && job->playing) {
     ImGui::SameLine();
-    ImGui::Text("%.1f it/s  (%.0f ms per iteration)", job->timing.steps_per_s, job->timing.step_ms);
+    ImGui::TextUnformatted(format_tr("ui.memory.speed", {{"speed", fixed(job->timing.steps_per_s, 1)},
+                                                         {"ms", fixed(job->timing.step_ms, 0)}})
+                               .c_str());
   }
   if (!lab.error.empty()) draw_banner(st, BannerKind::Warning, lab.error, "mem_error", false);
-  if (job && !job->error.empty() && draw_banner(st, BannerKind::Error, "Training stopped: " + job->error, "mem_train_error", true))
+  if (job && !job->error.empty() && draw_banner(st, BannerKind::Error, format_tr("ui.memory.training_stopped", {{"error", job->error}}),
+                                                 "mem_train_error", true))
     job->error.clear();
   if (!job) {
-    ImGui::TextUnformatted("Loading the networks shipped with the page...");
+    ImGui::TextUnformatted(tr("ui.memory.loading"));
     return;
   }
   ImGui::TextWrapped("%s", weights_line(*job).c_str());
   if (job->from_shipped() && job->playing && job->timing.step_ms > 20)
-    ImGui::TextDisabled("One update of these networks takes about %.0f ms here: the page runs one every few frames.",
-                        job->timing.step_ms);
+    ImGui::TextDisabled("%s", format_tr("ui.memory.slow", {{"ms", fixed(job->timing.step_ms, 0)}}).c_str());
 
   const MemorySettings& s = lab.settings;
   const long long shown = v.clock.follow(job->weights_version(), now_ms(), job->playing);
@@ -185,7 +182,7 @@ void draw_memory_lab(AppState& st) {
   if (ImGui::Button("<##prev") && v.step > 0) --v.step;
   rects["prev"] = last_item_rect();
   ImGui::SameLine();
-  if (ImGui::Button(v.replaying ? "Pause replay" : "Play replay")) {
+  if (button(v.replaying ? "ui.memory.replay_pause" : "ui.memory.replay_play", "replay")) {
     if (!v.replaying && v.step + 1 >= T) v.step = 0;
     v.replaying = !v.replaying;
   }
@@ -195,7 +192,8 @@ void draw_memory_lab(AppState& st) {
   rects["next"] = last_item_rect();
   same_line_if_fits(fs * 8.0f);
   ImGui::SetNextItemWidth(std::min(fs * 20.0f, ImGui::GetContentRegionAvail().x - fs * 3.0f));
-  ImGui::SliderInt("step", &v.step, 0, T - 1, "step %d", ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SliderInt((std::string(tr("ui.memory.step_label")) + "###step").c_str(), &v.step, 0, T - 1,
+                   tr("ui.memory.step_format"), ImGuiSliderFlags_AlwaysClamp);
   rects["step_slider"] = last_item_rect();
   v.step = std::clamp(v.step, 0, T - 1);
 
@@ -224,16 +222,25 @@ void draw_memory_lab(AppState& st) {
     ImGui::BeginGroup();
     const int truth = trace.labels[ts];
     const int pred = trace.predictions[ts];
-    ImGui::Text("step %d of %d", v.step + 1, T);
-    if (v.step == 0) ImGui::TextUnformatted("label of previous: none");
-    else ImGui::Text("label of previous: %d", trace.labels[ts - 1]);
-    ImGui::Text("true label: %d", truth);
-    ImGui::TextColored(pred == truth ? ImVec4(0.15f, 0.65f, 0.25f, 1) : ImVec4(0.85f, 0.15f, 0.15f, 1), "MANN says: %d (%.0f%%)",
-                       pred, 100.0f * trace.probabilities(v.step, pred));
-    if (!trace.instance.empty()) ImGui::Text("presentation %d of %d", trace.instance[ts], job->instances());
+    ImGui::TextUnformatted(
+        format_tr("ui.memory.step_of", {{"n", std::to_string(v.step + 1)}, {"total", std::to_string(T)}}).c_str());
+    if (v.step == 0) ImGui::TextUnformatted(tr("ui.memory.previous_label_none"));
+    else ImGui::TextUnformatted(format_tr("ui.memory.previous_label", {{"label", std::to_string(trace.labels[ts - 1])}}).c_str());
+    ImGui::TextUnformatted(format_tr("ui.memory.true_label", {{"label", std::to_string(truth)}}).c_str());
+    ImGui::TextColored(pred == truth ? ImVec4(0.15f, 0.65f, 0.25f, 1) : ImVec4(0.85f, 0.15f, 0.15f, 1), "%s",
+                       format_tr("ui.memory.mann_says", {{"label", std::to_string(pred)},
+                                                         {"pct", fixed(100.0f * trace.probabilities(v.step, pred), 0)}})
+                           .c_str());
+    if (!trace.instance.empty())
+      ImGui::TextUnformatted(format_tr("ui.memory.presentation", {{"n", std::to_string(trace.instance[ts])},
+                                                                  {"total", std::to_string(job->instances())}})
+                                 .c_str());
     ImGui::EndGroup();
     // Memory matrix.
-    ImGui::Text("Memory after step %d (%d slots x %d)", v.step + 1, trace.slots, trace.width);
+    ImGui::TextUnformatted(format_tr("ui.memory.memory_title", {{"n", std::to_string(v.step + 1)},
+                                                                {"slots", std::to_string(trace.slots)},
+                                                                {"width", std::to_string(trace.width)}})
+                               .c_str());
     const ImVec2 q = ImGui::GetCursorScreenPos();
     const float mw = ImGui::GetContentRegionAvail().x - fs * 0.5f;
     const ImVec2 msz(mw, std::min(fs * 14.0f, mw * 1.2f));
@@ -246,7 +253,8 @@ void draw_memory_lab(AppState& st) {
                    [&](int r, int c) { return diverging(mem(r, c), sc); });
     }
     if (!narrow && !st.ui.presenter &&
-        ImGui::CollapsingHeader("What am I looking at?", v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+        ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###help").c_str(),
+                                v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
       draw_help(*job);
   }
   if (!narrow) {
@@ -259,35 +267,39 @@ void draw_memory_lab(AppState& st) {
     // The three heatmaps share about half the height; the accuracy plot gets the rest.
     const float h = narrow ? fs * 4.0f : std::max(fs * 3.0f, (ImGui::GetContentRegionAvail().y * 0.52f - fs * 4.5f) / 3.0f);
     const ImVec2 wp = ImGui::GetCursorScreenPos();
-    draw_over_time(v.step, "Read weights (rows: slots, columns: steps)", trace.read_weights, ImVec2(w, h));
-    draw_over_time(v.step, "Write weights", trace.write_weights, ImVec2(w, h));
-    draw_over_time(v.step, "Usage", trace.usage, ImVec2(w, h));
+    draw_over_time(v.step, tr("ui.memory.read_weights"), trace.read_weights, ImVec2(w, h));
+    draw_over_time(v.step, tr("ui.memory.write_weights"), trace.write_weights, ImVec2(w, h));
+    draw_over_time(v.step, tr("ui.memory.usage"), trace.usage, ImVec2(w, h));
     rects["weights"] = Rect{wp.x, wp.y, w, ImGui::GetCursorScreenPos().y - wp.y};
     // Accuracy by presentation.
     const PresentationAccuracyJob& acc = lab.accuracy;
-    if (acc.done == 0)
-      ImGui::TextWrapped("Accuracy by presentation (%d meta-test episodes)", PresentationAccuracyJob::kEpisodes);
-    else
-      ImGui::TextWrapped("Accuracy by presentation (%d meta-test episodes; evaluating %s: %d)", PresentationAccuracyJob::kEpisodes,
-                  kMemoryModelTitles[acc.evaluating], acc.done);
+    const std::string episodes = std::to_string(PresentationAccuracyJob::kEpisodes);
+    ImGui::TextWrapped("%s", acc.done == 0 ? format_tr("ui.memory.accuracy_title", {{"episodes", episodes}}).c_str()
+                                           : format_tr("ui.memory.accuracy_evaluating",
+                                                       {{"episodes", episodes},
+                                                        {"model", tr(kModelKeys[acc.evaluating])},
+                                                        {"done", std::to_string(acc.done)}})
+                                                 .c_str());
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     const ImVec2 sz(w, narrow ? std::max(fs * 10.0f, w * 0.7f) : std::max(fs * 9.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f));
     ImGui::Dummy(sz);  // not a widget: a finger dragging here scrolls
     rects["accuracy"] = last_item_rect();
     const LabColors col = LabColors::get(st.ui.dark_theme);
     const ImU32 colors[3] = {col.meta, col.pretrain, col.scratch};
-    char labels[3][64];
+    std::string labels[3];
     LegendItem legend[3];
     for (int a = 0; a < 3; ++a) {
       if (acc.by_instance[static_cast<std::size_t>(a)].empty())  // not evaluated yet
-        std::snprintf(labels[a], sizeof labels[a], "%s", kMemoryModelTitles[a]);
+        labels[a] = tr(kModelKeys[a]);
       else
-        std::snprintf(labels[a], sizeof labels[a], "%s (%.0f%%)", kMemoryModelTitles[a], 100.0 * acc.overall[static_cast<std::size_t>(a)]);
-      legend[a] = {labels[a], LegendItem::Kind::Line, colors[a], 2.5f};
+        labels[a] = format_tr("ui.memory.legend_accuracy", {{"model", tr(kModelKeys[a])},
+                                                            {"pct", fixed(100.0 * acc.overall[static_cast<std::size_t>(a)], 0)}});
+      legend[a] = {labels[a].c_str(), LegendItem::Kind::Line, colors[a], 2.5f};
     }
     const int instances = job->instances();
     Plot plot(dl, p0, ImVec2(p0.x + sz.x, p0.y + sz.y), PlotRange{0.7, instances + 0.3, 0, 1},
-              PlotColors::from_style(st.ui.dark_theme), "presentation of the class", "accuracy", legend, 3);
+              PlotColors::from_style(st.ui.dark_theme), tr("ui.memory.presentation_axis"),
+              tr("ui.memory.accuracy_axis"), legend, 3);
     dl->AddLine(plot.to_screen(0.7, 1.0 / job->ways()), plot.to_screen(instances + 0.3, 1.0 / job->ways()), col.diagonal, 1.0f);
     for (int a = 0; a < 3; ++a) {
       const auto& values = acc.by_instance[static_cast<std::size_t>(a)];
@@ -303,7 +315,8 @@ void draw_memory_lab(AppState& st) {
   }
   if (!narrow) ImGui::EndChild();
   if (narrow && !st.ui.presenter &&
-      ImGui::CollapsingHeader("What am I looking at?", v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+      ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###help").c_str(),
+                                v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     draw_help(*job);
 }
 
