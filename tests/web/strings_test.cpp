@@ -89,6 +89,15 @@ TEST(Strings, TheShippedTablesLackNoKeyOfEnglish) {
   }
 }
 
+TEST(Strings, Utf8PrefixNeverCutsACharacter) {
+  EXPECT_EQ(utf8_prefix("setosa", 3), "set");
+  EXPECT_EQ(utf8_prefix("setosa", 9), "setosa");
+  EXPECT_EQ(utf8_prefix("\xE8\x82\x9D\xE8\x84\x8F\xE7\xBB\x86\xE8\x83\x9E", 2), "\xE8\x82\x9D\xE8\x84\x8F");  // 肝脏细胞: 肝脏
+  EXPECT_EQ(utf8_prefix("a\xC3\xA9" "b", 2), "a\xC3\xA9");
+  EXPECT_EQ(utf8_prefix("", 4), "");
+  EXPECT_EQ(utf8_prefix("abc", 0), "");
+}
+
 TEST(Strings, SettingsTextsHaveKeysAndFormatsKeepTheirConversions) {
   Strings s;
   add_settings_text(s);

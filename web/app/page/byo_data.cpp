@@ -56,7 +56,7 @@ void byo_clear(ByoData& byo) {
   byo.uploads = u;
 }
 
-void byo_receive(ByoData& byo, const std::string& file_name, const std::string& bytes) {
+void byo_receive(ByoData& byo, const std::string& file_name, const std::string& bytes, const Strings& strings) {
   ++byo.uploads;
   const std::string name = file_name.empty() ? "the uploaded file" : file_name;
   const std::string ext = lower_ext(name);
@@ -92,8 +92,11 @@ void byo_receive(ByoData& byo, const std::string& file_name, const std::string& 
       byo.name = name;
       ++byo.version;
       byo.error.clear();
-      byo.message = "Loaded " + name + ": " + std::to_string(rows) + " rows, " + std::to_string(k) +
-                    " classes (label column '" + label + "'), " + std::to_string(f) + " features";
+      byo.message = strings.format("ui.upload.table_loaded", {{"file", name},
+                                                              {"rows", std::to_string(rows)},
+                                                              {"classes", std::to_string(k)},
+                                                              {"label", label},
+                                                              {"features", std::to_string(f)}});
       return;
     }
     if (ext == "png" || ext == "jpg" || ext == "jpeg") {
@@ -107,12 +110,12 @@ void byo_receive(ByoData& byo, const std::string& file_name, const std::string& 
       files.push_back({path, bytes});
       set_images(byo, std::move(files));
       byo.error.clear();
-      byo.message = "Added " + name + " (" + byo.name + ")";
+      byo.message = strings.format("ui.upload.image_added", {{"file", name}, {"set", byo.name}});
       return;
     }
     throw DataError(name + ": not a CSV, PNG or JPEG file");
   } catch (const std::exception& e) {
-    byo.error = std::string("Not loaded: ") + e.what();
+    byo.error = strings.format("ui.upload.not_loaded", {{"reason", e.what()}});
     byo.message.clear();
   }
 }

@@ -13,6 +13,8 @@
 // changes nothing.
 #pragma once
 
+#include "web/app/page/strings.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,8 +38,9 @@ constexpr int kByoImageSize = 14;
 // Whether a file name looks like data for the lab (.csv, .png, .jpg, .jpeg).
 bool byo_accepts(const std::string& file_name);
 // Parses an uploaded file; on success replaces (CSV) or extends (images) the
-// dataset, otherwise sets error and keeps everything as it was.
-void byo_receive(ByoData& byo, const std::string& file_name, const std::string& bytes);
+// dataset, otherwise sets error and keeps everything as it was. The messages
+// are in the strings' language (the reasons from the readers stay English).
+void byo_receive(ByoData& byo, const std::string& file_name, const std::string& bytes, const Strings& strings);
 void byo_clear(ByoData& byo);
 
 }  // namespace metalab::web

@@ -84,6 +84,16 @@ std::set<std::string> placeholder_names(const std::string& text) {
   return names;
 }
 
+std::string utf8_prefix(const std::string& text, std::size_t code_points) {
+  std::size_t i = 0, n = 0;
+  while (i < text.size()) {
+    // A character starts at a byte that is not a continuation byte (10xxxxxx).
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && n++ == code_points) break;
+    ++i;
+  }
+  return text.substr(0, i);
+}
+
 void StringTable::set(const std::string& key, std::string text) {
   if (!valid_key(key) || text.empty()) throw std::invalid_argument("string table: bad entry \"" + key + "\"");
   entries_[key] = std::move(text);

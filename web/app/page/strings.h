@@ -52,6 +52,9 @@ class StringTable {
 
 using Placeholders = std::vector<std::pair<std::string, std::string>>;
 
+// The first `code_points` characters of UTF-8 text (never half a character).
+std::string utf8_prefix(const std::string& text, std::size_t code_points);
+
 // "{name}" in text replaced by its value; unknown names stay as they are.
 std::string fill_placeholders(const std::string& text, const Placeholders& values);
 // The placeholder names a text uses ("Step {step} of {steps}": step, steps).

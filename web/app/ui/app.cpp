@@ -111,9 +111,9 @@ void draw_language_switch(AppState& st) {
 void draw_display_controls(AppState& st) {
   draw_language_switch(st);
   draw_text_size_control(st);
-  ImGui::Checkbox((std::string(tr("ui.display.dark")) + "###dark").c_str(), &st.ui.dark_theme);
-  ImGui::Checkbox((std::string(tr("ui.display.frame_time")) + "###frame_time").c_str(), &st.ui.show_frame_stats);
-  ImGui::Checkbox((std::string(tr("ui.presenter.toggle")) + "###presenter").c_str(), &st.ui.presenter);
+  ImGui::Checkbox(tr_id("ui.display.dark", "dark").c_str(), &st.ui.dark_theme);
+  ImGui::Checkbox(tr_id("ui.display.frame_time", "frame_time").c_str(), &st.ui.show_frame_stats);
+  ImGui::Checkbox(tr_id("ui.presenter.toggle", "presenter").c_str(), &st.ui.presenter);
   st.lessons.rects["presenter"] = last_item_rect();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.presenter.tip"));
 }

@@ -19,6 +19,8 @@ const char* tr(const std::string& key) { return current().get(key).c_str(); }
 
 std::string format_tr(const std::string& key, const Placeholders& values) { return current().format(key, values); }
 
+std::string tr_id(const std::string& key, const std::string& id) { return std::string(tr(key)) + "###" + id; }
+
 std::string fixed(double value, int decimals) {
   char b[64];
   std::snprintf(b, sizeof b, "%.*f", decimals, value);

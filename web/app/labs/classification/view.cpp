@@ -11,6 +11,7 @@
 #include "web/app/page/app_state.h"
 #include "web/app/page/checkpoints.h"
 #include "web/app/page/learners.h"
+#include "web/app/ui/fonts.h"
 #include "web/app/ui/plot.h"
 #include "web/app/ui/settings_controls.h"
 #include "web/app/ui/strings.h"
@@ -37,9 +38,7 @@ const char* choice_text(const char* setting, const std::string& value) {
 }
 const char* learner_text(const std::string& learner) { return choice_text("learner", learner); }
 
-// A button whose ImGui ID stays the same in every language ("label###id":
-// only the part after ### is hashed; "##" would hash the label too).
-bool button(const char* key, const char* id) { return ImGui::Button((std::string(tr(key)) + "###" + id).c_str()); }
+bool button(const char* key, const char* id) { return ImGui::Button(tr_id(key, id).c_str()); }
 
 // --- drawing -----------------------------------------------------------------
 
@@ -128,9 +127,8 @@ void draw_episode(ClassificationLab& lab, const EpisodeAnalysis& c, const Classi
     const float rh = img ? row_h : fs * 1.25f * static_cast<float>(std::max(1, std::max(shots > 5 ? 1 : 1, queries)));
     char name[64];
     const int cls = k < static_cast<int>(c.episode.classes.size()) ? c.episode.classes[static_cast<std::size_t>(k)] : k;
-    std::string cname = src.bank().class_name(cls);
-    if (cname.size() > 9) cname = cname.substr(0, 9);
-    std::snprintf(name, sizeof name, "%d: %s", k, cname.c_str());
+    const std::string cname = utf8_prefix(src.bank().class_name(cls), 9);  // a class name of the user's data
+    std::snprintf(name, sizeof name, "%d: %s", k, checked_text(cname));
     dl->AddRectFilled(ImVec2(o.x, y + 2), ImVec2(o.x + fs * 0.5f, y + fs * 0.9f), class_color(k));
     dl->AddText(ImVec2(o.x + fs * 0.7f, y), ImGui::GetColorU32(ImGuiCol_Text), name);
     for (int s = 0; s < shown_shots; ++s) {
@@ -534,7 +532,7 @@ void draw_classification_lab(AppState& st) {
                                .c_str());
   if (a.error.empty()) draw_episode(lab, a, job->source(), left_w - fs);
   if (!narrow && !st.ui.presenter &&
-      ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###help").c_str(),
+      ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "help").c_str(),
                               lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     draw_help(s);
   if (!narrow) {
@@ -552,7 +550,7 @@ void draw_classification_lab(AppState& st) {
                                .c_str());
   draw_curve(st, lab, ImVec2(rw, narrow ? rw * 0.7f : std::max(fs * 8.0f, ImGui::GetContentRegionAvail().y - fs * 0.5f)));
   if (narrow && !st.ui.presenter &&
-      ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###help").c_str(),
+      ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "help").c_str(),
                               lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     draw_help(s);
   if (!narrow) ImGui::EndChild();

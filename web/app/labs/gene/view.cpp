@@ -135,9 +135,9 @@ void draw_adapt_controls(AppState& st, GeneLab& g, const std::string& meta_name)
   same_line_if_fits(box + ImGui::CalcTextSize(title.c_str()).x);
   ImGui::Checkbox((title + "###show_meta").c_str(), &g.view.show_meta);
   same_line_if_fits(box + ImGui::CalcTextSize(tr("ui.regression.show_pretrain")).x);
-  ImGui::Checkbox((std::string(tr("ui.regression.show_pretrain")) + "###show_pretrain").c_str(), &g.view.show_pretrain);
+  ImGui::Checkbox(tr_id("ui.regression.show_pretrain", "show_pretrain").c_str(), &g.view.show_pretrain);
   same_line_if_fits(box + ImGui::CalcTextSize(tr("ui.regression.show_scratch")).x);
-  ImGui::Checkbox((std::string(tr("ui.regression.show_scratch")) + "###show_scratch").c_str(), &g.view.show_scratch);
+  ImGui::Checkbox(tr_id("ui.regression.show_scratch", "show_scratch").c_str(), &g.view.show_scratch);
   (void)st;
 }
 
@@ -327,11 +327,11 @@ void draw_promoter_tab(AppState& st, GeneLab& g) {
   if (!narrow) ImGui::BeginChild("weights_col", ImVec2(left_w, rest.y), false);
   draw_heading(st, tr("ui.gene.weights_title"));
   draw_weight_strip(st, g, draw, pd, ImGui::GetContentRegionAvail().x);
-  if (ImGui::Button((std::string(tr("ui.gene.new_cell_type")) + "###new_cell_type").c_str())) ++g.settings.cell;
+  if (ImGui::Button(tr_id("ui.gene.new_cell_type", "new_cell_type").c_str())) ++g.settings.cell;
   g.view.rects["new_cell_type"] = last_item_rect();
   draw_training_toggle(st, *job);
   ImGui::Spacing();
-  if (!st.ui.presenter && ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###what").c_str(),
+  if (!st.ui.presenter && ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "what").c_str(),
                                                   ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::TextWrapped("%s", tr("ui.gene.help.promoters"));
     ImGui::Spacing();
@@ -381,11 +381,11 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
   ImGui::TextWrapped("%s", format_tr("ui.gene.gene_intro", {{"k", std::to_string(task.support_rows.size())},
                                                              {"query", std::to_string(task.query_rows.size())}})
                                .c_str());
-  if (ImGui::Button((std::string(tr("ui.gene.new_gene")) + "###new_gene").c_str())) ++g.settings.gene;
+  if (ImGui::Button(tr_id("ui.gene.new_gene", "new_gene").c_str())) ++g.settings.gene;
   g.view.rects["new_gene"] = last_item_rect();
   draw_training_toggle(st, *job);
   ImGui::Spacing();
-  if (ImGui::CollapsingHeader((std::string(tr("ui.gene.support_samples")) + "###support_samples").c_str(), 0)) {
+  if (ImGui::CollapsingHeader(tr_id("ui.gene.support_samples", "support_samples").c_str(), 0)) {
     for (std::size_t i = 0; i < task.support_rows.size(); ++i) {
       const int row = task.support_rows[i];
       const std::string tissue = row < static_cast<int>(gd.sample_labels().size()) ? gd.sample_labels()[static_cast<std::size_t>(row)] : "?";
@@ -395,12 +395,12 @@ void draw_genes_tab(AppState& st, GeneLab& g) {
                                   .c_str());
     }
   }
-  if (ImGui::CollapsingHeader((std::string(tr("ui.gene.landmarks")) + "###landmarks").c_str(), 0)) {
+  if (ImGui::CollapsingHeader(tr_id("ui.gene.landmarks", "landmarks").c_str(), 0)) {
     std::string names;
     for (const std::string& n : gd.landmark_names()) names += (names.empty() ? "" : ", ") + n;
     ImGui::TextWrapped("%s", names.c_str());
   }
-  if (!st.ui.presenter && ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###what").c_str(),
+  if (!st.ui.presenter && ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "what").c_str(),
                                                   ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::TextWrapped("%s", format_tr("ui.gene.help.genes", {{"genes", std::to_string(gd.num_genes())},
                                                              {"samples", std::to_string(gd.num_samples())},

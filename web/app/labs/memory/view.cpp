@@ -20,9 +20,7 @@ namespace {
 // The three networks' names, in the order of MemoryJob::model().
 const char* const kModelKeys[kMemoryModels] = {"ui.memory.model_mann", "ui.memory.model_lstm", "ui.memory.model_ff"};
 
-// A button whose ImGui ID stays the same in every language ("label###id":
-// only the part after ### is hashed; "##" would hash the label too).
-bool button(const char* key, const char* id) { return ImGui::Button((std::string(tr(key)) + "###" + id).c_str()); }
+bool button(const char* key, const char* id) { return ImGui::Button(tr_id(key, id).c_str()); }
 
 ImU32 heat(float v, float lo, float hi) {  // white -> dark blue
   const float t = hi > lo ? std::clamp((v - lo) / (hi - lo), 0.0f, 1.0f) : 0.0f;
@@ -192,7 +190,7 @@ void draw_memory_lab(AppState& st) {
   rects["next"] = last_item_rect();
   same_line_if_fits(fs * 8.0f);
   ImGui::SetNextItemWidth(std::min(fs * 20.0f, ImGui::GetContentRegionAvail().x - fs * 3.0f));
-  ImGui::SliderInt((std::string(tr("ui.memory.step_label")) + "###step").c_str(), &v.step, 0, T - 1,
+  ImGui::SliderInt(tr_id("ui.memory.step_label", "step").c_str(), &v.step, 0, T - 1,
                    tr("ui.memory.step_format"), ImGuiSliderFlags_AlwaysClamp);
   rects["step_slider"] = last_item_rect();
   v.step = std::clamp(v.step, 0, T - 1);
@@ -253,7 +251,7 @@ void draw_memory_lab(AppState& st) {
                    [&](int r, int c) { return diverging(mem(r, c), sc); });
     }
     if (!narrow && !st.ui.presenter &&
-        ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###help").c_str(),
+        ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "help").c_str(),
                                 v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
       draw_help(*job);
   }
@@ -315,7 +313,7 @@ void draw_memory_lab(AppState& st) {
   }
   if (!narrow) ImGui::EndChild();
   if (narrow && !st.ui.presenter &&
-      ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###help").c_str(),
+      ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "help").c_str(),
                                 v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     draw_help(*job);
 }

@@ -417,16 +417,16 @@ void draw_hyper_controls(RegressionSettings& h, Rects& rects) {
 
 void draw_checkpoint_controls(AppState& st, RegressionJob& s) {
   Rects& rects = st.regression.view.rects;
-  if (ImGui::Button((std::string(tr("ui.regression.download")) + "###download").c_str()))
+  if (ImGui::Button(tr_id("ui.regression.download", "download").c_str()))
     offer_download(st, [&s](std::string* name) { return s.checkpoint_bytes(name); });
   rects["download"] = last_item_rect();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.regression.download.tip"));
   ImGui::SameLine();
-  if (ImGui::Button((std::string(tr("ui.regression.upload")) + "###upload").c_str())) st.page.open_file_dialog = true;
+  if (ImGui::Button(tr_id("ui.regression.upload", "upload").c_str())) st.page.open_file_dialog = true;
   rects["upload"] = last_item_rect();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.regression.upload.tip"));
   same_line_if_fits(ImGui::CalcTextSize(tr("ui.regression.shipped")).x + ImGui::GetFontSize());
-  if (ImGui::Button((std::string(tr("ui.regression.shipped")) + "###shipped").c_str()))
+  if (ImGui::Button(tr_id("ui.regression.shipped", "shipped").c_str()))
     st.regression.restart = RegressionLab::Restart::Shipped;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.regression.shipped.tip"));
   ImGui::TextWrapped("%s", format_tr("ui.regression.weights", {{"origin", shown_job_text(st, s.origin)}}).c_str());
@@ -512,10 +512,10 @@ void draw_regression_lab(AppState& st) {
   if (ImGui::Button(play_label.c_str(), ImVec2(play_w, 0)) && s) s->playing = !s->playing;
   rects["play"] = last_item_rect();
   same_line_if_fits(ImGui::CalcTextSize(tr("ui.regression.step")).x + style.FramePadding.x * 2);
-  if (ImGui::Button((std::string(tr("ui.regression.step")) + "###step").c_str()) && s) s->request_step();
+  if (ImGui::Button(tr_id("ui.regression.step", "step").c_str()) && s) s->request_step();
   rects["step"] = last_item_rect();
   same_line_if_fits(ImGui::CalcTextSize(tr("ui.regression.reset")).x + style.FramePadding.x * 2);
-  if (ImGui::Button((std::string(tr("ui.regression.reset")) + "###reset").c_str()) && s)
+  if (ImGui::Button(tr_id("ui.regression.reset", "reset").c_str()) && s)
     lab.restart = RegressionLab::Restart::Fresh;
   rects["reset"] = last_item_rect();
   same_line_if_fits(ImGui::CalcTextSize(tr("ui.regression.speed")).x + style.ItemSpacing.x + fs * 6.0f);
@@ -589,10 +589,10 @@ void draw_regression_lab(AppState& st) {
     same_line_if_fits(box + ImGui::CalcTextSize(meta_title.c_str()).x + fs);
     ImGui::Checkbox((meta_title + "###show_meta").c_str(), &v.show_meta);
     same_line_if_fits(box + ImGui::CalcTextSize(tr("ui.regression.show_pretrain")).x);
-    ImGui::Checkbox((std::string(tr("ui.regression.show_pretrain")) + "###show_pretrain").c_str(), &v.show_pretrain);
+    ImGui::Checkbox(tr_id("ui.regression.show_pretrain", "show_pretrain").c_str(), &v.show_pretrain);
     same_line_if_fits(box + ImGui::CalcTextSize(tr("ui.regression.show_scratch")).x);
-    ImGui::Checkbox((std::string(tr("ui.regression.show_scratch")) + "###show_scratch").c_str(), &v.show_scratch);
-    if (ImGui::Button((std::string(tr("ui.regression.new_heldout")) + "###new_heldout").c_str())) ++v.task_index;
+    ImGui::Checkbox(tr_id("ui.regression.show_scratch", "show_scratch").c_str(), &v.show_scratch);
+    if (ImGui::Button(tr_id("ui.regression.new_heldout", "new_heldout").c_str())) ++v.task_index;
     rects["new_task"] = last_item_rect();
     line = h.task == "sinusoid"
                ? std::string(tr("ui.regression.edit_hint"))
@@ -613,12 +613,12 @@ void draw_regression_lab(AppState& st) {
     draw_gradient_panel(st, grad, *s);
     ImGui::EndGroup();
     rects["gradient"] = last_item_rect();
-    if (ImGui::CollapsingHeader((std::string(tr("ui.regression.hyper")) + "###hyper").c_str(), ImGuiTreeNodeFlags_DefaultOpen))
+    if (ImGui::CollapsingHeader(tr_id("ui.regression.hyper", "hyper").c_str(), ImGuiTreeNodeFlags_DefaultOpen))
       draw_hyper_controls(h, rects);
-    if (ImGui::CollapsingHeader((std::string(tr("ui.regression.checkpoints")) + "###checkpoints").c_str(),
+    if (ImGui::CollapsingHeader(tr_id("ui.regression.checkpoints", "checkpoints").c_str(),
                                 ImGuiTreeNodeFlags_DefaultOpen))
       draw_checkpoint_controls(st, *s);
-    if (!st.ui.presenter && ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###what").c_str(),
+    if (!st.ui.presenter && ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "what").c_str(),
                                                     v.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
       draw_help(st, *s);
   }

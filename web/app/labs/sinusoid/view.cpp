@@ -52,7 +52,7 @@ void draw_sinusoid_explorer(AppState& st) {
   const auto label_width = [&](const char* key) { return ImGui::CalcTextSize(tr(table.label_key(*table.find(key)))).x; };
 
   // --- controls ---
-  const bool pressed = ImGui::Button((std::string(tr("ui.sinusoid.new_task")) + "###new_task").c_str());
+  const bool pressed = ImGui::Button(tr_id("ui.sinusoid.new_task", "new_task").c_str());
   lab.view.rects["new_task_button"] = last_item_rect();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("ui.sinusoid.new_task.tip"));
   if (pressed || st.shortcuts.new_sample) s.n = std::min(s.n + 1, static_cast<int>(table.find("n")->hi(s)));
@@ -137,7 +137,7 @@ void draw_sinusoid_explorer(AppState& st) {
     ImGui::EndChild();
   } else {
     ImGui::SetNextItemOpen(help_open, ImGuiCond_Always);
-    const bool open = ImGui::CollapsingHeader((std::string(tr("ui.what_am_i_looking_at")) + "###what").c_str());
+    const bool open = ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "what").c_str());
     if (open != help_open) lab.view.help = open ? Help::Open : Help::Closed;
     if (open) {
       ImGui::BeginChild("help", ImVec2(help_w, 0), false);
