@@ -82,10 +82,9 @@ TEST(Strings, TheShippedTablesLackNoKeyOfEnglish) {
     EXPECT_TRUE(s.missing(lang).empty()) << "assets/i18n/" << lang << ".json lacks" << list;
     EXPECT_TRUE(s.extra(lang).empty()) << lang << " has keys English does not";
     EXPECT_TRUE(s.placeholder_mismatches(lang).empty()) << lang << ": other placeholders than English";
-    // A slider's label is its format: a translation keeps the conversions ("seed %llu": "种子 %llu").
+    // A slider's label or format is a printf format: a translation keeps the conversions ("seed %llu": "种子 %llu").
     for (const auto& [key, text] : s.table_entries(lang))
-      if (key.rfind("settings.", 0) == 0)
-        EXPECT_EQ(printf_conversions(text), printf_conversions(s.english(key))) << lang << ": " << key << " = " << text;
+      EXPECT_EQ(printf_conversions(text), printf_conversions(s.english(key))) << lang << ": " << key << " = " << text;
   }
 }
 
@@ -109,6 +108,8 @@ TEST(Strings, SettingsTextsHaveKeysAndFormatsKeepTheirConversions) {
   EXPECT_EQ(printf_conversions("alpha %.4f, 100%% of %d"), (std::vector<std::string>{"%.4f", "%d"}));
   EXPECT_EQ(printf_conversions("seed %llu"), (std::vector<std::string>{"%llu"}));
   EXPECT_TRUE(printf_conversions("no format").empty());
+  EXPECT_TRUE(printf_conversions("above 70%, 89% against 69%").empty()) << "percentages are not conversions";
+  EXPECT_EQ(printf_conversions("%-8.3lf|%5d%%"), (std::vector<std::string>{"%-8.3lf", "%5d"}));
 }
 
 // Every key the page's code asks for by a literal (tr("..."), format_tr("..."),

@@ -1,5 +1,6 @@
 #include "web/app/page/settings_text.h"
 
+#include <regex>
 #include <set>
 
 #include "web/app/labs/classification/settings.h"
@@ -49,19 +50,11 @@ void add_settings_text(Strings& strings) {
 }
 
 std::vector<std::string> printf_conversions(const std::string& text) {
+  // flags (no ' ': "89% against" is a percentage), width, precision, length, conversion
+  static const std::regex conversion(R"(%%|%[-+#0]*[0-9]*(\.[0-9]+)?(hh|h|ll|l|z|j|t|L)?[diuxXfFeEgGaAcsp])");
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') continue;
-    if (i + 1 < text.size() && text[i + 1] == '%') {
-      ++i;
-      continue;
-    }
-    std::size_t j = i + 1;
-    static const std::string kEnd = "diuxXfFeEgGaAcsp";
-    while (j < text.size() && kEnd.find(text[j]) == std::string::npos) ++j;
-    out.push_back(text.substr(i, j + 1 - i));
-    i = j;
-  }
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), conversion); it != std::sregex_iterator(); ++it)
+    if (it->str() != "%%") out.push_back(it->str());
   return out;
 }
 

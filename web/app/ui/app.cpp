@@ -204,7 +204,10 @@ void draw_frame_stats(const AppState& st) {
   const float fs = ImGui::GetFontSize();
   const ImVec2 ts = ImGui::CalcTextSize(buf);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
-  const ImVec2 pos(vp->Pos.x + vp->Size.x - ts.x - fs * 0.8f, vp->Pos.y + fs * 0.35f);
+  // Top right; on a phone at the bottom, where it covers no picker.
+  const bool narrow = vp->Size.x < std::max(fs * 40.0f, 700.0f);
+  const ImVec2 pos(vp->Pos.x + vp->Size.x - ts.x - fs * 0.8f,
+                   narrow ? vp->Pos.y + vp->Size.y - ts.y - fs * 0.35f : vp->Pos.y + fs * 0.35f);
   ImDrawList* dl = ImGui::GetForegroundDrawList();
   const bool dark = st.ui.dark_theme;
   dl->AddRectFilled(ImVec2(pos.x - fs * 0.35f, pos.y - fs * 0.15f), ImVec2(pos.x + ts.x + fs * 0.35f, pos.y + ts.y + fs * 0.15f),

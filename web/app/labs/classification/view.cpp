@@ -293,13 +293,13 @@ void draw_weights_line(const ClassificationJob& job) {
                                                        : "ui.classification.weights_uploaded")
                                            : (more > 0 ? "ui.classification.weights_shipped_more"
                                                        : "ui.classification.weights_shipped");
-    ImGui::TextUnformatted(format_tr(key, {{"file", file},
-                                           {"it", std::to_string(job.weights_iteration)},
-                                           {"more", std::to_string(more)}})
-                               .c_str());
+    // Wrapped: a file name is long, and a phone is narrow. checked_text: an uploaded file's name is the user's.
+    ImGui::TextWrapped("%s", checked_text(format_tr(key, {{"file", file},
+                                                          {"it", std::to_string(job.weights_iteration)},
+                                                          {"more", std::to_string(more)}})));
     return;
   }
-  ImGui::TextUnformatted(format_tr("ui.classification.weights_live", {{"it", std::to_string(job.iteration())}}).c_str());
+  ImGui::TextWrapped("%s", format_tr("ui.classification.weights_live", {{"it", std::to_string(job.iteration())}}).c_str());
   if (!job.mismatch.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("%s", format_tr("ui.classification.shipped_unused", {{"why", job.mismatch}}).c_str());

@@ -20,6 +20,9 @@ namespace metalab::web {
 
 namespace {
 
+// A synthetic cell type by its number ("cell type 17" in core/tasks/promoter.h), in the page's language.
+std::string cell_type_title(int index) { return format_tr("ui.gene.cell_type", {{"n", std::to_string(index)}}); }
+
 constexpr int kSequencesShown = 4;
 
 ImU32 base_color(char b, bool dark) {
@@ -271,7 +274,7 @@ void draw_weight_strip(AppState& st, GeneLab& g, const PromoterDraw& draw, const
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const CellType& ct = pd.cell_type(rows[i]);
     const float y = o.y + header_h + fs * 0.2f + static_cast<float>(i) * cell_h;
-    std::string label = ct.name + (i == 0 ? " *" : "");
+    std::string label = cell_type_title(rows[i]) + (i == 0 ? " *" : "");
     dl->AddText(ImGui::GetFont(), small, ImVec2(o.x, y + (cell_h - small) * 0.5f), text, label.c_str());
     std::vector<double> vals(ct.motif_weights);
     vals.insert(vals.end(), ct.interaction_weights.begin(), ct.interaction_weights.end());
@@ -311,7 +314,7 @@ void draw_promoter_tab(AppState& st, GeneLab& g) {
   const AdaptedModels& p = predictions(g.view.promoter_predictions, g, *job, draw.task.task);
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  ImGui::TextWrapped("%s", format_tr("ui.gene.promoter_intro", {{"cell", pd.cell_type(draw.task.cell_type).name},
+  ImGui::TextWrapped("%s", format_tr("ui.gene.promoter_intro", {{"cell", cell_type_title(draw.task.cell_type)},
                                                                  {"k", std::to_string(draw.task.support.size())},
                                                                  {"shown", std::to_string(kSequencesShown)}})
                                .c_str());

@@ -190,7 +190,7 @@ void draw_memory_lab(AppState& st) {
   rects["next"] = last_item_rect();
   same_line_if_fits(fs * 8.0f);
   ImGui::SetNextItemWidth(std::min(fs * 20.0f, ImGui::GetContentRegionAvail().x - fs * 3.0f));
-  ImGui::SliderInt(tr_id("ui.memory.step_label", "step").c_str(), &v.step, 0, T - 1,
+  ImGui::SliderInt("###step", &v.step, 0, T - 1,
                    tr("ui.memory.step_format"), ImGuiSliderFlags_AlwaysClamp);
   rects["step_slider"] = last_item_rect();
   v.step = std::clamp(v.step, 0, T - 1);

@@ -62,7 +62,7 @@ HeldOutTask draw_heldout(const RegressionJob& job, std::uint64_t seed, int index
   } else if (const auto* p = dynamic_cast<const PromoterSource*>(&job.source())) {
     const PromoterTask pt = p->distribution().sample_detailed(Split::MetaTest, t);
     h.task = pt.task;
-    h.info = p->distribution().cell_type(pt.cell_type).name;  // heldout_line words it
+    h.info = format_tr("ui.gene.cell_type", {{"n", std::to_string(pt.cell_type)}});  // heldout_line words it
   } else if (const auto* g = dynamic_cast<const GeneExpressionSource*>(&job.source())) {
     const GeneExpressionTask gt = g->distribution().sample_detailed(Split::MetaTest, t);
     h.task = gt.task;
