@@ -5,7 +5,9 @@
 #              Chinese sentence after a space jumped to the next line whole
 #              and a line broke anywhere. Here a line may break after any
 #              CJK character except an opening bracket or quote, and never
-#              before a closing punctuation mark (，。、；：？！）」』”’》).
+#              before a closing punctuation mark (，。、；：？！）」』”’》);
+#              and a word of one character ends where it ends (before, the
+#              line broke at the end of the last longer word).
 # Each fix replaces one exact piece of the file; a file that already reads the
 # fixed way is left alone, and one that reads neither way stops the
 # configuration (a new ImGui: check whether it still needs the fix).
@@ -32,12 +34,23 @@ function(metalab_fix_imgui_draw input output)
             {
                 word_end = next_s;
             }]=])
+  # A word of one character (every CJK character, now) never moved word_end,
+  # so the line broke at the end of the last longer word, far too early.
+  set(old3 [=[                prev_word_end = word_end;
+                line_width += word_width + blank_width;
+                word_width = blank_width = 0.0f;
+            }]=])
+  set(new3 [=[                prev_word_end = word_end;
+                line_width += word_width + blank_width;
+                word_width = blank_width = 0.0f;
+                word_end = next_s;  // MetaLab: a one-character word ends here too
+            }]=])
   set(old2 [=[            inside_word = (c != '.' && c != ',' && c != ';' && c != '!' && c != '?' && c != '\"');]=])
   set(new2 [=[            inside_word = (c != '.' && c != ',' && c != ';' && c != '!' && c != '?' && c != '\"');
             // MetaLab: and after a CJK character, unless it opens a bracket or quote.
             if (c >= 0x2E80 && c != 0xFF08 && c != 0x300C && c != 0x300E && c != 0x201C && c != 0x2018 && c != 0x300A)
                 inside_word = false;]=])
-  foreach(pair "old;new" "old2;new2")
+  foreach(pair "old;new" "old2;new2" "old3;new3")
     list(GET pair 0 o)
     list(GET pair 1 n)
     string(FIND "${text}" "${${n}}" fixed)
