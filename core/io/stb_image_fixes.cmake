@@ -9,7 +9,8 @@
 #               the file has left: stb grew its buffer to the claimed size
 #               (2 GiB) before reading a byte (libFuzzer: out-of-memory in
 #               stbi__parse_png_file). Only memory input is used here, so the
-#               bytes left are known.
+#               bytes left are known. An empty IDAT chunk before any other
+#               copied 0 bytes to a null buffer (UBSan: memcpy of null).
 #   jpeg_zeroed a JPEG that uses a Huffman or quantisation table it never
 #               defined read the decoder's uninitialised heap memory, so the
 #               same file decoded on one call and failed on the next (stb 2.28
@@ -37,6 +38,7 @@ function(metalab_fix_stb_image input output)
             if (ioff + c.length > idata_limit) {]=])
   set(new_idat_length [=[            if ((int)(ioff + c.length) < (int)ioff) return 0;
             if (c.length > (stbi__uint32)(s->img_buffer_end - s->img_buffer)) return stbi__err("outofdata","Corrupt PNG"); /* MetaLab: no more than the file holds */
+            if (c.length == 0) break; /* MetaLab: an empty chunk has nothing to copy (and there may be no buffer yet) */
             if (ioff + c.length > idata_limit) {]=])
   set(old_jpeg_zeroed [=[   if (!j) return stbi__errpuc("outofmem", "Out of memory");
    STBI_NOTUSED(ri);

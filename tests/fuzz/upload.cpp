@@ -34,6 +34,7 @@ std::string read_file(const std::filesystem::path& p) {
 // The page after start-up: every shipped file fetched, every lab shown once.
 std::unique_ptr<AppState> started_page() {
   auto st = std::make_unique<AppState>();
+  load_page_content(*st);  // the string tables, as the page starts (its notices come from them)
   const std::filesystem::path assets = std::filesystem::path(METALAB_SOURCE_DIR) / "assets";
   for (const auto& e : std::filesystem::directory_iterator(assets / "checkpoints"))
     receive_asset(*st, "checkpoints/" + e.path().filename().string(), read_file(e.path()));

@@ -43,6 +43,8 @@ TEST(Lessons, MalformedFilesAreNamedWithTheFileAndTheStep) {
     return error_of(lesson_with(std::string("[{") + kStep + ", " + step_fields + "}]"));
   };
   EXPECT_NE(error_of("{").find("assets/lessons/t.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of(R"({"id": "t", "order": 1e999})").find("number overflow"), std::string::npos)
+      << "a number beyond double range is an error of the file, not an escaping exception (a fuzzed finding)";
   EXPECT_NE(error_of(lesson_with("[]")).find("\"steps\" must be a non-empty list"), std::string::npos);
   EXPECT_NE(error_of(R"({"id": "t", "title": "t.nope", "summary": "t.sum", "steps": [{}]})")
                 .find("\"title\": no English text for key \"t.nope\""),

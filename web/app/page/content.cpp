@@ -1,7 +1,8 @@
 #include "web/app/page/content.h"
 
 #include <algorithm>
-#include <set>
+
+#include "core/io/strict_json.h"
 
 // Generated at build time (web/CMakeLists.txt, web/cmake/embed_file.cmake).
 struct MetalabEmbeddedFile {
@@ -28,24 +29,15 @@ const std::vector<ContentFile>& embedded_content() {
 }
 
 nlohmann::json parse_content_json(const std::string& file, const std::string& text) {
-  std::vector<std::set<std::string>> keys;  // one set per open object
-  std::string duplicate;
-  const nlohmann::json::parser_callback_t check = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    using E = nlohmann::json::parse_event_t;
-    if (event == E::object_start) keys.emplace_back();
-    else if (event == E::object_end && !keys.empty()) keys.pop_back();
-    else if (event == E::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second && duplicate.empty())
-      duplicate = parsed.get<std::string>();
-    return true;
-  };
-  nlohmann::json j;
+  // The project's strict reader decides what is valid JSON (duplicate keys, numbers
+  // beyond double range, depth, NUL: core/io/strict_json.h); then the page's JSON type
+  // is read from text already known to be valid.
   try {
-    j = nlohmann::json::parse(text, check);
-  } catch (const nlohmann::json::parse_error& e) {
+    parse_json(text);
+  } catch (const JsonError& e) {
     throw ContentError(file + ": not valid JSON (" + e.what() + ")");
   }
-  if (!duplicate.empty()) throw ContentError(file + ": key \"" + duplicate + "\" appears twice in one object");
-  return j;
+  return nlohmann::json::parse(text);
 }
 
 }  // namespace metalab::web

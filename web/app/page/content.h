@@ -14,13 +14,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/io/csv.h"  // printable_text
+
 namespace metalab::web {
 
 // A string table or lesson file that does not follow its format; the message
-// names the file (and the key or step) and the problem.
+// names the file (and the key or step) and the problem, in one printable line
+// (keys and values from the file are shown with control bytes escaped).
 class ContentError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ContentError(const std::string& what) : std::runtime_error(printable_text(what)) {}
 };
 
 struct ContentFile {
