@@ -43,7 +43,7 @@
   if (zh) {
     document.documentElement.lang = 'zh-CN';
     document.title = 'MetaLab：学会学习';
-    message.textContent = '正在加载 MetaLab…';
+    message.textContent = '正在加载 MetaLab……';
     detail.textContent = '正在下载并编译 WebAssembly 模块。';
   }
   var metalab = (window.metalab = { frames: 0, firstFrameMs: null, status: null, error: null, workMs: [], glMs: [],
