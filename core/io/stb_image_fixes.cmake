@@ -15,13 +15,12 @@
 #               defined read the decoder's uninitialised heap memory, so the
 #               same file decoded on one call and failed on the next (stb 2.28
 #               zeroes the decoder the same way).
-# Each fix replaces one exact piece of the header; a header that already
-# reads the fixed way is left alone, and one that reads neither way stops
-# the configuration (a new stb_image: check whether the bug is still there).
+# How the fixes are applied: cmake/source_fixes.cmake.
 #
 #   metalab_fix_stb_image(<input header> <output header>)
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/source_fixes.cmake)
+
 function(metalab_fix_stb_image input output)
-  file(READ "${input}" text)
   set(names dht_sizes idat_length jpeg_zeroed)
   set(old_dht_sizes [=[            for (i=0; i < 16; ++i) {
                sizes[i] = stbi__get8(z->s);
@@ -47,20 +46,5 @@ function(metalab_fix_stb_image input output)
    memset(j, 0, sizeof(stbi__jpeg)); /* MetaLab: no uninitialised tables */
    STBI_NOTUSED(ri);
    j->s = s;]=])
-  foreach(name ${names})
-    string(FIND "${text}" "${new_${name}}" fixed)
-    if(fixed GREATER -1)
-      continue()
-    endif()
-    string(FIND "${text}" "${old_${name}}" at)
-    if(at EQUAL -1)
-      message(FATAL_ERROR "stb_image.h (${input}) does not read as expected for fix '${name}' "
-                          "(core/io/stb_image_fixes.cmake): a new version? Check whether the bug is still there.")
-    endif()
-    string(REPLACE "${old_${name}}" "${new_${name}}" text "${text}")
-  endforeach()
-  # Written only when the content changes, so images.cpp is not rebuilt at every configure.
-  file(WRITE "${output}.new" "${text}")
-  configure_file("${output}.new" "${output}" COPYONLY)
-  file(REMOVE "${output}.new")
+  metalab_apply_source_fixes("${input}" "${output}" core/io/stb_image_fixes.cmake ${names})
 endfunction()
