@@ -8,8 +8,8 @@
 #                UndefinedBehaviorSanitizer) and run the native suites under it
 # Environment: METALAB_JOBS=N build jobs (default: number of cores)
 #   METALAB_FUZZ_SECONDS=S  the short fuzz pass: every fuzz target over its
-#                corpus, then S seconds of fuzzing each (default 45: 13 targets,
-#                about 5 min on 2 cores after the build; 0 skips it); any finding fails
+#                corpus, then S seconds of fuzzing each (default 30: 13 targets,
+#                about 3.5 min on 2 cores after the build; 0 skips it); any finding fails
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,7 +37,7 @@ cmake --build --preset native-release -j "$JOBS"
 log "running ctest (native-release, browser included)"
 ctest --preset native-release -j 1 "$@"
 
-FUZZ_SECONDS="${METALAB_FUZZ_SECONDS:-45}"
+FUZZ_SECONDS="${METALAB_FUZZ_SECONDS:-30}"
 if [[ "$FUZZ_SECONDS" -gt 0 ]]; then
   log "short fuzz pass: ${FUZZ_SECONDS} s a target (scripts/fuzz.sh; the long run: scripts/fuzz.sh with no argument)"
   # Every target (ctest above has already replayed each one's corpus and regressions).

@@ -4,7 +4,8 @@
 //
 // app.wasm is built with WebAssembly SIMD and exception handling; loader.js
 // asks wasm-feature-detect (npm, copied into the site) before loading it.
-//   1. wasm + js stay under 4 MB;
+//   1. wasm + js stay under 4.5 MB before compression (the budget: the engine,
+//      the UI, the string tables of two languages and the Chinese glyphs);
 //   2. in Chromium (which has both) the page reports both features and draws
 //      frames; the first-frame time goes into the summary (reported, not judged:
 //      timing belongs to benchmarks);
@@ -21,13 +22,15 @@ import { harness } from './harness.mjs';
 const h = harness({ script: 'e2e_features.mjs', needs: ['index.html', 'app.js', 'app.wasm', 'wasm-feature-detect.js'],
                     summaryFile: 'summary-features.json' });
 const { summary, check, waitFor, watch, checkNoProblems, sleep } = h;
-const MB = 1024 * 1024;
+const MB = 1000 * 1000;
+// 4 MB until the Chinese glyphs (100 KB) and the second string table came in (issue 16).
+const MAX_BYTES = 4.5 * MB;
 
 async function main() {
   // ---- 1. size
   const bytes = ['app.js', 'app.wasm'].reduce((n, f) => n + statSync(path.join(h.siteDir, f)).size, 0);
   summary.wasm_js_bytes = bytes;
-  check(bytes < 4 * MB, 'app.wasm + app.js stay under 4 MB', `${(bytes / MB).toFixed(2)} MB`);
+  check(bytes < MAX_BYTES, `app.wasm + app.js stay under ${MAX_BYTES / MB} MB before compression`, `${(bytes / MB).toFixed(2)} MB`);
 
   const s = await h.start();
   const { browser } = s;
