@@ -293,13 +293,14 @@ void draw_weights_line(const ClassificationJob& job) {
                                                        : "ui.classification.weights_uploaded")
                                            : (more > 0 ? "ui.classification.weights_shipped_more"
                                                        : "ui.classification.weights_shipped");
-    // Wrapped: a file name is long, and a phone is narrow. checked_text: an uploaded file's name is the user's.
-    ImGui::TextWrapped("%s", checked_text(format_tr(key, {{"file", file},
-                                                          {"it", std::to_string(job.weights_iteration)},
-                                                          {"more", std::to_string(more)}})));
+    // One line (on a phone it is cut at the edge: wrapped, it pushed the "you are the learner" row below
+    // the screen). checked_text: an uploaded file's name is the user's.
+    ImGui::TextUnformatted(checked_text(format_tr(key, {{"file", file},
+                                                        {"it", std::to_string(job.weights_iteration)},
+                                                        {"more", std::to_string(more)}})));
     return;
   }
-  ImGui::TextWrapped("%s", format_tr("ui.classification.weights_live", {{"it", std::to_string(job.iteration())}}).c_str());
+  ImGui::TextUnformatted(format_tr("ui.classification.weights_live", {{"it", std::to_string(job.iteration())}}).c_str());
   if (!job.mismatch.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("%s", format_tr("ui.classification.shipped_unused", {{"why", job.mismatch}}).c_str());
