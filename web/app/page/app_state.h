@@ -87,7 +87,8 @@ struct FontsBuilt {
   bool dark_theme = false;
   bool unicode = false;  // false: ImGui's built-in ASCII font (no Greek letters)
   int atlas_width = 0, atlas_height = 0;  // the font texture, in pixels
-  int missing_glyphs = 0;  // characters drawn (or in the page's texts) that the atlas lacks, since start-up
+  std::string language;  // the glyphs are those of this language's text (and English)
+  int missing_glyphs = 0;  // characters drawn (or in the page's texts) that the atlas lacks, since it was built
 };
 
 struct AppState {

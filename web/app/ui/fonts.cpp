@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <unordered_set>
 
@@ -31,13 +32,15 @@ float wanted_font_pixels(const AppState& state, float pixel_ratio) {
 
 bool fonts_need_rebuild(const AppState& state, float pixel_ratio) {
   return state.fonts.pixels != wanted_font_pixels(state, pixel_ratio) ||
-         state.fonts.text_scale != effective_text_scale(state.ui) || state.fonts.dark_theme != state.ui.dark_theme;
+         state.fonts.text_scale != effective_text_scale(state.ui) || state.fonts.dark_theme != state.ui.dark_theme ||
+         state.fonts.language != state.strings.language();
 }
 
 namespace {
 
-// Characters asked to be drawn that the atlas lacks, since start-up, and the
-// texts already checked against the current atlas.
+// Characters asked to be drawn that the current atlas lacks (since it was
+// built: start-up, or a change of language, text size or pixel ratio), and
+// the texts already checked against it.
 std::set<unsigned int> g_missing;
 std::unordered_set<std::string> g_checked;
 
@@ -55,9 +58,16 @@ void check_text(const char* text, const char* end) {
   }
 }
 
-// Every string of the tables and every lesson equation.
+// What the page can draw in its language: the English table (the fallback),
+// the language's own, every language's name (the switch shows each in its
+// own script) and the lesson equations. Chinese glyphs are rasterised only
+// while the page is Chinese: an English page starts faster, on a smaller atlas.
 std::string page_text(const AppState& state) {
-  std::string text = state.strings.all_text();
+  const Strings& strings = state.strings;
+  std::string text;
+  for (const std::string& lang : {std::string(Strings::kFallback), strings.language()})
+    for (const auto& [key, t] : strings.table_entries(lang)) text += t;
+  for (const std::string& lang : strings.languages()) text += strings.text_in(lang, "ui.language." + lang);
   for (const Lesson& l : state.lessons.library.lessons)
     for (const LessonStep& s : l.steps) text += s.equation;
   return text;
@@ -104,7 +114,9 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
     // Latin, Greek (for phi, pi, ...), a few symbols used in the views' texts,
     // and every character of the string tables and lesson equations (math
     // symbols, sub- and superscripts; the Chinese table's characters too).
-    static ImVector<ImWchar> ranges;  // must outlive the atlas build; built once
+    // Per language: they must outlive the atlas build, so each is built once and kept.
+    static std::map<std::string, ImVector<ImWchar>> ranges_of;
+    ImVector<ImWchar>& ranges = ranges_of[state.strings.language()];
     if (ranges.empty()) {
       ImFontGlyphRangesBuilder builder;
       builder.AddRanges(io.Fonts->GetGlyphRangesDefault());
@@ -156,6 +168,7 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
   if (!unicode) io.Fonts->Build();
   io.FontGlobalScale = 1.0f / (ratio * raster);
   g_checked.clear();
+  g_missing.clear();
   const std::string text = page_text(state);
   check_text(text.data(), text.data() + text.size());
 
@@ -164,6 +177,7 @@ void rebuild_fonts_and_style(AppState& state, float pixel_ratio) {
   state.fonts.pixels = px;
   state.fonts.text_scale = effective_text_scale(state.ui);
   state.fonts.dark_theme = state.ui.dark_theme;
+  state.fonts.language = state.strings.language();
   state.fonts.unicode = unicode;
   state.fonts.atlas_width = io.Fonts->TexWidth;
   state.fonts.atlas_height = io.Fonts->TexHeight;

@@ -6,8 +6,9 @@
 // samples a texture that matches the screen's pixels one to one.
 //
 // Chinese: the UI font (DejaVu Sans) with a subset of a Chinese font merged
-// in, and an atlas of exactly the characters the page's texts use (every
-// string table and lesson equation), within kMaxAtlasSide. Text from outside
+// in, and an atlas of exactly the characters the page's texts use in its
+// language (English, that language, the language names and the lesson
+// equations; rebuilt when the language changes), within kMaxAtlasSide. Text from outside
 // (a class name in an uploaded CSV, a file name) goes through checked_text,
 // which counts the characters the atlas lacks: they show as boxes, and the
 // page says so (status missing_glyphs, a notice).
@@ -37,7 +38,7 @@ ImFont* heading_font();
 // The glyph size in physical pixels for the current settings.
 float wanted_font_pixels(const AppState& state, float pixel_ratio);
 
-// True when fonts or style no longer match the state (text scale, theme, pixel ratio).
+// True when fonts or style no longer match the state (text scale, theme, pixel ratio, language).
 bool fonts_need_rebuild(const AppState& state, float pixel_ratio);
 
 // Rebuilds ImGui's font atlas (CPU side only) and style, and records what was
