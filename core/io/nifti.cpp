@@ -195,6 +195,13 @@ NiftiVolume parse_nifti(std::string_view bytes, std::string_view source) {
     case 16: convert<float>(data, offset, n, v.scl_slope, v.scl_inter, v.data); break;
     case 64: convert<double>(data, offset, n, v.scl_slope, v.scl_inter, v.data); break;
   }
+  // Integers scaled past the float range (a fuzzed scl_slope of 1e38): an error of the file, not inf.
+  // (Float data may hold inf or NaN of its own; the readers of volumes handle those.)
+  if (v.datatype != 16 && v.datatype != 64)
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(v.data[i]))
+        fail(source, "scl_slope " + num(v.scl_slope) + " and scl_inter " + num(v.scl_inter) + " scale voxel " +
+                         std::to_string(i) + " beyond the float range");
   return v;
 }
 

@@ -101,6 +101,15 @@ TEST(Nifti, AppliesScalingAndReadsBigEndianFiles) {
   // scl_slope 0 means "no scaling" (the standard's rule), not "all zero".
   put_be<float>(b, 112, 0.0f);
   EXPECT_FLOAT_EQ(parse_nifti(b, "be.nii").at(1, 1, 0), 300.0f);
+  // A slope that scales an integer voxel past the float range is an error of the file, not inf (a fuzzed finding).
+  put_be<float>(b, 112, 3e36f);
+  try {
+    parse_nifti(b, "huge_slope.nii");
+    ADD_FAILURE() << "300 * 3e36 is beyond float";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("huge_slope.nii"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("beyond the float range"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Nifti, RejectsMalformedHeaders) {
