@@ -169,13 +169,6 @@ const std::map<std::string, std::string>& Strings::table_entries(const std::stri
   return t ? t->entries() : none;
 }
 
-std::string Strings::all_text() const {
-  std::string out;
-  for (const auto& [lang, t] : tables_)
-    for (const auto& [key, text] : t.entries()) out += text;
-  return out;
-}
-
 std::vector<std::string> Strings::missing(const std::string& language) const {
   std::vector<std::string> out;
   const StringTable* en = table(kFallback);

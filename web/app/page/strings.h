@@ -91,8 +91,6 @@ class Strings {
   const std::string& english(const std::string& key) const;
   // Every entry of one language's table (empty when there is none).
   const std::map<std::string, std::string>& table_entries(const std::string& language) const;
-  // Every string of every table, for building the font's glyph ranges.
-  std::string all_text() const;
 
   // Keys of the English table that `language` lacks, sorted; and keys it has
   // that English does not (stale translations).
