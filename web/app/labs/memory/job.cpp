@@ -22,7 +22,6 @@ Rng train_stream(std::uint64_t seed) { return Rng(seed * 31 + 7); }
 const char* const kShippedMemoryFiles[kMemoryModels] = {"checkpoints/mann-glyphs14.safetensors",
                                                         "checkpoints/lstm-glyphs14.safetensors",
                                                         "checkpoints/feedforward-glyphs14.safetensors"};
-const char* const kMemoryModelTitles[kMemoryModels] = {"MANN (LSTM + memory)", "LSTM", "Feed-forward"};
 
 std::unique_ptr<MemoryJob> MemoryJob::shipped(const AssetStore& assets, std::uint64_t seed) {
   std::unique_ptr<MemoryJob> job(new MemoryJob());

@@ -28,7 +28,6 @@ namespace metalab::web {
 constexpr int kMemoryModels = 3;  // mann, lstm, feedforward
 // Written by scripts/make-web-checkpoints.sh; all three trained on the same episodes.
 extern const char* const kShippedMemoryFiles[kMemoryModels];
-extern const char* const kMemoryModelTitles[kMemoryModels];
 
 class MemoryJob : public TrainingJob {
  public:
