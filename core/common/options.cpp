@@ -233,6 +233,19 @@ std::vector<double> OptionReader::reals(const std::string& key, const std::vecto
   return v;
 }
 
+void OptionReader::check(const std::string& key, const std::string& actual) {
+  if (const std::string* s = find(key); s && *s != actual) {
+    // Not replaced by a default in Lenient mode either: other data is no setting to correct.
+    throw OptionError(context_, key, *s, "the data gives " + actual + ": is this the data the setup was made with?");
+  }
+  used_[key] = actual;
+}
+
+void OptionReader::record(const std::string& key, const std::string& value) {
+  find(key);
+  used_[key] = value;
+}
+
 void OptionReader::finish() {
   for (const auto& [key, value] : options_) {
     if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;

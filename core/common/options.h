@@ -84,12 +84,21 @@ class OptionReader {
   // Comma-separated numbers, exactly as many as the fallback holds ("lo,hi").
   std::vector<double> reals(const std::string& key, const std::vector<double>& fallback);
 
+  // A value the data determines (a count, a fingerprint), kept in used(); if
+  // the options carry the key, they must say the same (a checkpoint's task
+  // rebuilt from other data): OptionError "the data gives X".
+  void check(const std::string& key, const std::string& actual);
+  // A value worked out from others (a split drawn from a seed), kept in used().
+  void record(const std::string& key, const std::string& value);
+
   // OptionError for a given key that no getter, has() or ignore() asked for,
   // listing the known ones (Lenient: a notice, the key is ignored).
   void finish();
   // Every key read, with the value used, defaults included, as text that
   // reads back to the same value (numbers with format_exact's digits).
   const Options& used() const { return used_; }
+  // What starts every message ("promoter task option").
+  const std::string& context() const { return context_; }
   // Lenient mode: one message per value that was replaced by its default.
   const std::vector<std::string>& notices() const { return notices_; }
 

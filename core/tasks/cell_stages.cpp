@@ -1,6 +1,7 @@
 #include "core/tasks/cell_stages.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <set>
@@ -18,24 +19,17 @@ bool stage_less(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-const std::vector<std::string>& cell_stage_options() {
-  static const std::vector<std::string> k{"ways",        "shots",       "queries",    "test_ways",   "test_shots",
-                                          "test_queries", "hold_out",   "split_seed", "train_fraction",
-                                          "standardize", "test_stages", "test_genes", "label",       "group",
-                                          "cells",       "genes",       "data_hash"};
-  return k;
-}
-
 std::unique_ptr<DescribedClassificationSource> make_cell_stage_source(const CsvTable& table,
-                                                                      const BioTaskOptions& options) {
-  BioOptionReader r("cell-stages", options, cell_stage_options());
+                                                                      const Options& options) {
+  OptionReader r(options, "cell-stages task option");
+  r.ignore("name");
   const std::string hold_out = r.choice("hold_out", "cells", {"cells", "stages", "genes"});
   const EpisodeConfig episodes = read_episode_options(r, 5, hold_out == "stages" ? 3 : 5);
-  const std::uint64_t seed = r.seed("split_seed");
+  const std::uint64_t seed = static_cast<std::uint64_t>(r.integer("split_seed", 0, 0, LLONG_MAX));
   const double fraction = r.real("train_fraction", 0.5, 0.0, 1.0);
   if (!(fraction > 0 && fraction < 1))
     throw std::invalid_argument("cell-stages task option 'train_fraction': must be strictly between 0 and 1");
-  const bool standardize = r.flag("standardize", true);
+  const bool standardize = r.boolean("standardize", true);
   const std::string label = r.choice("label", "stage", {table.columns.begin(), table.columns.end()});
   const std::string group = r.choice("group", "embryo", {table.columns.begin(), table.columns.end()});
   const std::vector<std::string> test_stages_opt = hold_out == "stages" ? r.list("test_stages") : std::vector<std::string>{};
@@ -60,6 +54,7 @@ std::unique_ptr<DescribedClassificationSource> make_cell_stage_source(const CsvT
   r.check("cells", std::to_string(n));
   r.check("genes", std::to_string(genes));
   r.check("data_hash", fp.hex());
+  r.finish();
 
   // Stages in natural order.
   std::vector<std::string> stages = t.classes;
@@ -152,7 +147,7 @@ std::unique_ptr<DescribedClassificationSource> make_cell_stage_source(const CsvT
     r.record("test_genes", join(test_names));
   }
   return std::make_unique<DescribedClassificationSource>("cell-stages", std::make_shared<DatasetBank>(std::move(d)),
-                                                         std::move(split), episodes, r.description());
+                                                         std::move(split), episodes, described_options("cell-stages", r.used()));
 }
 
 }  // namespace metalab

@@ -46,11 +46,9 @@
 
 namespace metalab {
 
-const std::vector<std::string>& cell_stage_options();
-
 // std::invalid_argument for bad options (or too few classes for the ways);
 // DataError for a table without the columns or with non-numeric genes.
 std::unique_ptr<DescribedClassificationSource> make_cell_stage_source(const CsvTable& table,
-                                                                      const BioTaskOptions& options);
+                                                                      const Options& options);
 
 }  // namespace metalab

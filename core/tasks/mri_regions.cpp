@@ -1,6 +1,7 @@
 #include "core/tasks/mri_regions.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -89,13 +90,6 @@ void MriPatchBank::example(int cls, int i, float* out) const {
   patch_at(c[0], c[1], c[2], out);
 }
 
-const std::vector<std::string>& mri_region_options() {
-  static const std::vector<std::string> k{"ways",  "shots",      "queries",        "test_ways", "test_shots",
-                                          "test_queries", "patch", "split_seed", "train_fraction", "regions",
-                                          "data_hash"};
-  return k;
-}
-
 const MriPatchBank& mri_patch_bank(const ClassificationSource& source) {
   const auto* bank = dynamic_cast<const MriPatchBank*>(&source.bank());
   if (!bank) throw std::invalid_argument(source.name() + " is not an MRI region source");
@@ -104,11 +98,12 @@ const MriPatchBank& mri_patch_bank(const ClassificationSource& source) {
 
 std::unique_ptr<DescribedClassificationSource> make_mri_region_source(const NiftiVolume& t1, const NiftiVolume& labels,
                                                                       const std::map<int, std::string>& names,
-                                                                      const BioTaskOptions& options) {
-  BioOptionReader r("mri-regions", options, mri_region_options());
+                                                                      const Options& options) {
+  OptionReader r(options, "mri-regions task option");
+  r.ignore("name");
   const EpisodeConfig episodes = read_episode_options(r, 15);
-  const int patch = r.integer("patch", 16, 2, 256);
-  const std::uint64_t seed = r.seed("split_seed");
+  const int patch = static_cast<int>(r.integer("patch", 16, 2, 256));
+  const std::uint64_t seed = static_cast<std::uint64_t>(r.integer("split_seed", 0, 0, LLONG_MAX));
   const double fraction = r.real("train_fraction", 0.5, 0.0, 1.0);
   if (!(fraction > 0 && fraction < 1))
     throw std::invalid_argument("mri-regions task option 'train_fraction': must be strictly between 0 and 1");
@@ -119,6 +114,7 @@ std::unique_ptr<DescribedClassificationSource> make_mri_region_source(const Nift
   for (int c = 0; c < bank->num_classes(); ++c) fp.add(bank->class_name(c));
   r.check("regions", std::to_string(bank->num_classes()));
   r.check("data_hash", fp.hex());
+  r.finish();
   // Split region pairs, in order of first appearance.
   std::vector<std::string> pairs;
   std::vector<int> pair_of(static_cast<std::size_t>(bank->num_classes()));
@@ -135,7 +131,7 @@ std::unique_ptr<DescribedClassificationSource> make_mri_region_source(const Nift
   for (int c = 0; c < bank->num_classes(); ++c)
     (train_pairs.count(pair_of[static_cast<std::size_t>(c)]) ? split.train : split.test).push_back(c);
   return std::make_unique<DescribedClassificationSource>("mri-regions", std::move(bank), std::move(split), episodes,
-                                                         r.description());
+                                                         described_options("mri-regions", r.used()));
 }
 
 }  // namespace metalab

@@ -81,14 +81,12 @@ class MriPatchBank : public ExampleBank {
 // The region pair a name belongs to: the name without a trailing "_L" or "_R".
 std::string region_pair(const std::string& name);
 
-const std::vector<std::string>& mri_region_options();
-
 // Episodes over MriPatchBank(t1, labels, names, patch): a
 // DescribedClassificationSource whose bank() is that MriPatchBank.
 // std::invalid_argument for bad options; DataError for bad volumes.
 std::unique_ptr<DescribedClassificationSource> make_mri_region_source(const NiftiVolume& t1, const NiftiVolume& labels,
                                                                       const std::map<int, std::string>& names,
-                                                                      const BioTaskOptions& options);
+                                                                      const Options& options);
 // The patch bank of a source make_mri_region_source built (centres of
 // examples, patches anywhere); std::invalid_argument for any other source.
 const MriPatchBank& mri_patch_bank(const ClassificationSource& source);

@@ -1,6 +1,7 @@
 #include "core/tasks/protein_families.h"
 
 #include <algorithm>
+#include <climits>
 #include <set>
 #include <stdexcept>
 
@@ -33,17 +34,10 @@ FamilyTable protein_families(const SequenceSet& sequences) {
   return t;
 }
 
-const std::vector<std::string>& protein_family_options() {
-  static const std::vector<std::string> k{"ways",          "shots",         "queries",        "test_ways",
-                                          "test_shots",    "test_queries",  "features",       "length",
-                                          "crop",          "kmer_max",      "split_seed",     "test_families",
-                                          "train_families", "sequences",    "families",       "data_hash"};
-  return k;
-}
-
 std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const SequenceSet& sequences,
-                                                                          const BioTaskOptions& options) {
-  BioOptionReader r("protein-families", options, protein_family_options());
+                                                                          const Options& options) {
+  OptionReader r(options, "protein-families task option");
+  r.ignore("name");
   const EpisodeConfig episodes = read_episode_options(r, 5);
   const std::string features = r.choice("features", "onehot", {"onehot", "kmer"});
   const bool onehot = features == "onehot";
@@ -52,10 +46,10 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
                                 "' does not apply to features=" + features);
   if (!onehot && r.has("crop"))
     throw std::invalid_argument("protein-families task option 'crop' does not apply to features=kmer");
-  const int length = onehot ? r.integer("length", 128, 1, 100000) : 0;
+  const int length = onehot ? static_cast<int>(r.integer("length", 128, 1, 100000)) : 0;
   const bool random_crop = onehot && r.choice("crop", "centre", {"centre", "random"}) == "random";
-  const int kmer_max = onehot ? 0 : r.integer("kmer_max", 2, 1, 3);
-  const std::uint64_t seed = r.seed("split_seed");
+  const int kmer_max = onehot ? 0 : static_cast<int>(r.integer("kmer_max", 2, 1, 3));
+  const std::uint64_t seed = static_cast<std::uint64_t>(r.integer("split_seed", 0, 0, LLONG_MAX));
   std::vector<std::string> test_list = r.list("test_families"), train_list = r.list("train_families");
 
   const FamilyTable fam = protein_families(sequences);
@@ -67,6 +61,7 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
   r.check("sequences", std::to_string(sequences.size()));
   r.check("families", std::to_string(fam.names.size()));
   r.check("data_hash", fp.hex());
+  r.finish();
   if (fam.names.size() < 2) throw DataError(sequences.source + ": needs sequences of at least two families");
 
   LabeledDataset d;
@@ -130,7 +125,7 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
   d.validate();
   ClassSplit split = make_class_split(d, split_cfg);
   return std::make_unique<DescribedClassificationSource>("protein-families", std::make_shared<DatasetBank>(std::move(d)),
-                                                         std::move(split), episodes, r.description());
+                                                         std::move(split), episodes, described_options("protein-families", r.used()));
 }
 
 }  // namespace metalab

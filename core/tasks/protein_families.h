@@ -60,12 +60,9 @@ struct FamilyTable {
 };
 FamilyTable protein_families(const SequenceSet& sequences);
 
-// The option keys make_protein_family_source accepts.
-const std::vector<std::string>& protein_family_options();
-
 // std::invalid_argument (naming the option) for bad options; DataError for
 // sequences without a family or with letters that are no amino acid.
 std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const SequenceSet& sequences,
-                                                                          const BioTaskOptions& options);
+                                                                          const Options& options);
 
 }  // namespace metalab

@@ -1,6 +1,7 @@
 #include "core/tasks/protein_ss.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -126,21 +127,16 @@ ChainTask ProteinSsSource::task_for_chain(int chain, Rng& rng) const {
   return out;
 }
 
-const std::vector<std::string>& protein_ss_options() {
-  static const std::vector<std::string> k{"shots", "queries", "window", "split_seed", "train_fraction", "chains",
-                                          "data_hash"};
-  return k;
-}
-
 std::unique_ptr<ProteinSsSource> make_protein_ss_source(std::vector<StructureChain> chains,
-                                                        const BioTaskOptions& options) {
-  BioOptionReader r("protein-ss", options, protein_ss_options());
+                                                        const Options& options) {
+  OptionReader r(options, "protein-ss task option");
+  r.ignore("name");
   ProteinSsConfig c;
-  c.shots = r.integer("shots", 5, 1, 10000);
-  c.queries = r.integer("queries", 15, 0, 10000);
-  c.window = r.integer("window", 15, 1, 1001);
+  c.shots = static_cast<int>(r.integer("shots", 5, 1, 10000));
+  c.queries = static_cast<int>(r.integer("queries", 15, 0, 10000));
+  c.window = static_cast<int>(r.integer("window", 15, 1, 1001));
   c.validate();
-  const std::uint64_t seed = r.seed("split_seed");
+  const std::uint64_t seed = static_cast<std::uint64_t>(r.integer("split_seed", 0, 0, LLONG_MAX));
   const double fraction = r.real("train_fraction", 0.7, 0.0, 1.0);
   if (chains.size() < 2) throw std::invalid_argument("protein-ss: needs at least two chains (one to train, one to test)");
   Fingerprint fp;
@@ -152,6 +148,7 @@ std::unique_ptr<ProteinSsSource> make_protein_ss_source(std::vector<StructureCha
   }
   r.check("chains", std::to_string(chains.size()));
   r.check("data_hash", fp.hex());
+  r.finish();
   // Groups in order of first appearance; a chain without one is its own group.
   std::vector<std::string> groups;
   std::vector<int> group_of(chains.size());
@@ -171,7 +168,7 @@ std::unique_ptr<ProteinSsSource> make_protein_ss_source(std::vector<StructureCha
     (std::count(gs.train.begin(), gs.train.end(), g) ? split.train : split.test).push_back(static_cast<int>(i));
   }
   if (split.test.empty()) throw std::invalid_argument("protein-ss: train_fraction leaves no chain for meta-test");
-  return std::make_unique<ProteinSsSource>(std::move(chains), std::move(split), c, r.description());
+  return std::make_unique<ProteinSsSource>(std::move(chains), std::move(split), c, described_options("protein-ss", r.used()));
 }
 
 }  // namespace metalab

@@ -84,10 +84,8 @@ class ProteinSsSource : public TaskSource {
   std::vector<std::string> warnings_;
 };
 
-const std::vector<std::string>& protein_ss_options();
-
 // std::invalid_argument for bad options or a split without usable chains.
 std::unique_ptr<ProteinSsSource> make_protein_ss_source(std::vector<StructureChain> chains,
-                                                        const BioTaskOptions& options);
+                                                        const Options& options);
 
 }  // namespace metalab

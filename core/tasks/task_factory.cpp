@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/tasks/biomedical_tasks.h"
 #include "core/tasks/classification_tasks.h"
 #include "core/tasks/regression_sources.h"
 #include "core/tasks/sequence_episodes.h"
@@ -39,6 +40,14 @@ const std::vector<TaskFamily>& task_families() {
       {"csv", K::Classification, "Rows of a table, classes from a label column", I::Table, make_classification},
       {"images", K::Classification, "An image folder, one folder per class", I::ImageFiles, make_classification},
       {"idx", K::Classification, "IDX image and label files (MNIST, Fashion-MNIST)", I::IdxFiles, make_classification},
+      {"protein-families", K::Classification, "Protein families (Pfam seeds, Swiss-Prot), families held out",
+       I::Files, make_biomedical_task, {"fasta"}},
+      {"protein-ss", K::Classification, "Protein secondary structure, one chain per task (helix, strand, coil)",
+       I::Table, make_biomedical_task},
+      {"mri-regions", K::Classification, "Brain regions of one MRI (Colin27 T1, AAL atlas), regions held out",
+       I::Files, make_biomedical_task, {"t1", "atlas", "atlas_names"}},
+      {"cell-stages", K::Classification, "Developmental stages of single cells (Guo et al. 2010 qPCR)", I::Table,
+       make_biomedical_task},
       {"glyph-sequences", K::Sequence, "Glyph episodes as sequences, for the memory network", I::None, make_sequences},
       {"table-sequences", K::Sequence, "Table-row episodes as sequences, for the memory network", I::Table,
        make_sequences},

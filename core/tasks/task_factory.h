@@ -12,9 +12,11 @@
 //   auto csv = make_task_source({{"name", "csv"}, {"label", "tissue"}, {"ways", "3"}}, data);
 //   auto again = make_task_source(task_options_from_metadata(ckpt.metadata), data);   // a checkpoint's tasks
 //   find_task_family("idx")->input == TaskInput::IdxFiles;   // what the caller must read
+//   find_task_family("mri-regions")->files;                  // {"t1", "atlas", "atlas_names"}: options naming files
 //   same_task_setup({{"train_fraction", "0.70"}}, {{"train_fraction", "0.7"}});   // true
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +38,7 @@ enum class TaskInput {
   Table,       // a CSV table (genes, csv, table-sequences)
   ImageFiles,  // the files of an image folder (images; option "images" names the folder)
   IdxFiles,    // an IDX image file and its label file, uncompressed (idx; options "idx_images", "idx_labels")
+  Files,       // the files the family's file options name (TaskFamily::files), uncompressed
 };
 
 // The data handed to a factory; only what its family's TaskInput says is read.
@@ -43,6 +46,7 @@ struct TaskData {
   const CsvTable* table = nullptr;
   const std::vector<ImageFile>* image_files = nullptr;  // e.g. read_image_folder(root), or uploads
   std::string_view idx_images, idx_labels;              // the files' bytes
+  std::map<std::string, std::string_view> files;        // Files: file option -> the bytes of the file it names
 };
 
 struct TaskFamily {
@@ -51,6 +55,7 @@ struct TaskFamily {
   const char* title;  // "Sinusoids (Finn et al. 2017)"
   TaskInput input;
   std::unique_ptr<TaskSource> (*make)(const TaskOptions& options, const TaskData& data);
+  std::vector<std::string> files = {};  // Files: the options that name the files ("fasta")
 };
 
 // In the order the CLI and the page list them.

@@ -41,8 +41,8 @@ inline const CsvTable& guo_table() {
 }
 
 // "task.<key>" entries of a description -> options (what a checkpoint rebuild does).
-inline BioTaskOptions options_from_description(const std::map<std::string, std::string>& d) {
-  BioTaskOptions o;
+inline Options options_from_description(const std::map<std::string, std::string>& d) {
+  Options o;
   for (const auto& [k, v] : d)
     if (k.compare(0, 5, "task.") == 0 && k != "task.name") o[k.substr(5)] = v;
   return o;

@@ -14,6 +14,7 @@
 #include "core/tasks/classification_tasks.h"
 #include "core/tasks/sequence_episodes.h"
 #include "tests/support/png_fixture.h"
+#include "tests/tasks/bio_data.h"
 
 namespace metalab {
 namespace {
@@ -60,12 +61,21 @@ struct Fixture {
   CsvTable table = small_table();
   std::vector<ImageFile> files = image_files();
   std::pair<std::string, std::string> idx = idx_files();
-  TaskData data() const {
+  // The biomedical families' shipped data (assets/data).
+  CsvTable chains = parse_csv_string(test::read_asset("transducin_ss.csv"), "transducin_ss.csv");
+  CsvTable cells = parse_csv_string(test::read_asset("guo_cells.csv"), "guo_cells.csv");
+  std::map<std::string, std::string> bio_files{{"fasta", test::read_asset("protein_families.fasta")},
+                                               {"t1", test::read_asset("colin27_t1_2mm.nii")},
+                                               {"atlas", test::read_asset("colin27_aal_2mm.nii")},
+                                               {"atlas_names", test::read_asset("aal_regions.csv")}};
+  // What a caller reads for `family` (the small table unless the family has its own).
+  TaskData data(const std::string& family = "") const {
     TaskData d;
-    d.table = &table;
+    d.table = family == "protein-ss" ? &chains : family == "cell-stages" ? &cells : &table;
     d.image_files = &files;
     d.idx_images = idx.first;
     d.idx_labels = idx.second;
+    for (const auto& [key, bytes] : bio_files) d.files[key] = bytes;
     return d;
   }
 };
@@ -79,6 +89,10 @@ TaskOptions small_options(const std::string& family) {
   if (family == "csv") return {{"label", "tissue"}, {"ways", "2"}, {"shots", "2"}, {"queries", "2"}};
   if (family == "images" || family == "idx")
     return {{"ways", "2"}, {"shots", "1"}, {"queries", "2"}, {"train_fraction", "0.5"}};
+  if (family == "protein-families") return {{"fasta", "protein_families.fasta"}, {"length", "32"}};
+  if (family == "protein-ss") return {{"shots", "2"}, {"queries", "3"}};
+  if (family == "mri-regions") return {{"t1", "t1.nii"}, {"atlas", "aal.nii"}, {"atlas_names", "aal.csv"}, {"patch", "8"}};
+  if (family == "cell-stages") return {{"ways", "3"}};
   if (family == "glyph-sequences") return {{"glyph_size", "8"}, {"glyph_classes", "30"}, {"ways", "3"}, {"instances", "3"}};
   return {{"ways", "2"}, {"instances", "3"}};  // table-sequences
 }
@@ -132,7 +146,7 @@ TEST(TaskFactory, EveryFamilyIsBuiltFromOptionsAndRebuiltFromItsDescription) {
     SCOPED_TRACE(family.name);
     TaskOptions options = small_options(family.name);
     options["name"] = family.name;
-    const auto src = make_task_source(options, f.data());
+    const auto src = make_task_source(options, f.data(family.name));
     EXPECT_EQ(src->name(), family.name);
     EXPECT_EQ(src->kind(), family.kind);
     EXPECT_EQ(task_kind(family.name), family.kind);
@@ -145,13 +159,15 @@ TEST(TaskFactory, EveryFamilyIsBuiltFromOptionsAndRebuiltFromItsDescription) {
       ASSERT_TRUE(description.count("task." + key)) << key;
       EXPECT_TRUE(same_option_value(description.at("task." + key), value)) << key;
     }
-    const auto again = make_task_source(task_options_from_metadata(description), f.data());
+    const auto again = make_task_source(task_options_from_metadata(description), f.data(family.name));
     EXPECT_EQ(again->description(), description);
     expect_same_tasks(*src, *again);
     seen.insert(family.name);
   }
-  EXPECT_EQ(seen.size(), 9u);
-  EXPECT_EQ(task_family_names(TaskKind::Classification), (std::vector<std::string>{"glyphs", "csv", "images", "idx"}));
+  EXPECT_EQ(seen.size(), 13u);
+  EXPECT_EQ(task_family_names(TaskKind::Classification),
+            (std::vector<std::string>{"glyphs", "csv", "images", "idx", "protein-families", "protein-ss", "mri-regions",
+                                      "cell-stages"}));
 }
 
 // The checkpoints shipped with the page recorded their tasks with earlier
@@ -215,7 +231,7 @@ TEST(TaskFactory, ErrorsNameTheOption) {
     options["name"] = family.name;
     options["wayz"] = "3";
     try {
-      make_task_source(options, f.data());
+      make_task_source(options, f.data(family.name));
       ADD_FAILURE() << family.name << " took an unknown option";
     } catch (const OptionError& e) {
       EXPECT_EQ(e.key(), "wayz") << family.name;
