@@ -9,6 +9,7 @@
 #include "core/tasks/mri_regions.h"
 #include "core/tasks/protein_families.h"
 #include "core/tasks/protein_ss.h"
+#include "core/tasks/sequence_features.h"
 
 namespace metalab {
 
@@ -72,6 +73,20 @@ std::unique_ptr<TaskSource> make_biomedical_task(const TaskOptions& options, con
   for (const auto& [key, value] : files) described[key] = value;
   std::vector<std::string> notices = inner->warnings();
   return std::make_unique<ClassificationTaskSource>(std::move(inner), std::move(described), std::move(notices));
+}
+
+int residue_positions(const TaskSource& source) {
+  const std::map<std::string, std::string> d = source.description();
+  const auto value = [&](const char* key) {
+    const auto it = d.find(key);
+    return it == d.end() ? std::string() : it->second;
+  };
+  const std::string name = value("task.name");
+  std::string positions;
+  if (name == "protein-families" && value("task.features") == "onehot") positions = value("task.length");
+  if (name == "protein-ss") positions = value("task.window");
+  const auto n = parse_integer(positions);
+  return n && *n > 0 && one_hot_width(static_cast<int>(*n)) == source.input_dim() ? static_cast<int>(*n) : 0;
 }
 
 }  // namespace metalab

@@ -30,4 +30,9 @@ namespace metalab {
 // bytes; DataError / FormatError naming the file for bad data.
 std::unique_ptr<TaskSource> make_biomedical_task(const TaskOptions& options, const TaskData& data);
 
+// The positions of the one-hot residue windows (20 channels each) a source's
+// inputs are, for the conv1d backbone: protein-families with features=onehot
+// (task.length), protein-ss (task.window); 0 for any other source.
+int residue_positions(const TaskSource& source);
+
 }  // namespace metalab

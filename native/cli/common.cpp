@@ -11,9 +11,31 @@
 #include <sstream>
 
 #include "core/learners/registry.h"  // join_names
+#include "core/tasks/biomedical_tasks.h"
 #include "native/data/gz.h"
 
 namespace metalab::cli {
+
+namespace {
+
+// The families that read a --csv table.
+std::vector<std::string> tables_tasks() {
+  std::vector<std::string> out;
+  for (const TaskFamily& f : task_families())
+    if (f.input == TaskInput::Table) out.emplace_back(f.name);
+  return out;
+}
+
+// Where the data MetaLab ships for a file option is, for error messages.
+std::string shipped_file(const std::string& key) {
+  if (key == "fasta") return "the shipped families: assets/data/protein_families.fasta";
+  if (key == "t1") return "the shipped MRI: assets/data/colin27_t1_2mm.nii";
+  if (key == "atlas") return "the shipped atlas: assets/data/colin27_aal_2mm.nii";
+  if (key == "atlas_names") return "the shipped region names: assets/data/aal_regions.csv";
+  return "see metalab train --help";
+}
+
+}  // namespace
 
 std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
   std::stringstream out;
@@ -41,15 +63,20 @@ void TaskFlags::add_to(CLI::App& app) {
                                  "expression, one task per cell type), genes (landmark genes -> one target gene "
                                  "per task, from --csv); few-shot classification: glyphs (synthetic characters), csv (rows of --csv, classes "
                                  "from --label-column), images (--images DIR: one folder per class), idx (--idx-images, "
-                                 "--idx-labels); glyph-sequences or table-sequences (episodes for the "
+                                 "--idx-labels); biomedical: protein-families (--fasta: N-way K-shot over protein "
+                                 "families held out of meta-training), protein-ss (--csv of chains: each task one "
+                                 "chain, helix / strand / coil per residue), mri-regions (--t1, --atlas, --atlas-names: "
+                                 "brain regions of one MRI held out), cell-stages (--csv of single cells: developmental "
+                                 "stages); glyph-sequences or table-sequences (episodes for the "
                                  "memory network: 5-way sequences with labels one step late, of synthetic glyphs or "
                                  "of the rows of --csv; see --task-option)")
-      ->check(CLI::IsMember({"sinusoid", "promoter", "genes", "glyphs", "csv", "images", "idx", "glyph-sequences",
-                              "table-sequences"}))
+      ->check(CLI::IsMember(task_family_names()))
       ->group(g);
   app.add_option("--csv", csv, "genes: expression table, samples x genes, label columns allowed (e.g. "
                                "assets/data/tissue_gene_expression.csv); csv and table-sequences: a table with a label "
-                               "column")
+                               "column; protein-ss: chains (chain, sequence, structure[, entry]), e.g. "
+                               "assets/data/transducin_ss.csv; cell-stages: cells x genes with stage and embryo "
+                               "columns, e.g. assets/data/guo_cells.csv")
       ->group(g);
   app.add_option("--support", support, "K: support examples per task (what a learner adapts on)")
       ->check(CLI::PositiveNumber)
@@ -96,6 +123,17 @@ void TaskFlags::add_to(CLI::App& app) {
   app.add_option("--idx-images", idx_images, "idx: IDX image file (.gz allowed), e.g. train-images-idx3-ubyte.gz")
       ->group(g);
   app.add_option("--idx-labels", idx_labels, "idx: IDX label file (.gz allowed)")->group(g);
+  app.add_option("--fasta", fasta, "protein-families: FASTA (.gz allowed) with '>NAME FAMILY' headers, e.g. "
+                                   "assets/data/protein_families.fasta")
+      ->group(g);
+  app.add_option("--t1", t1, "mri-regions: the MRI, NIfTI-1 (.nii or .nii.gz), e.g. assets/data/colin27_t1_2mm.nii")
+      ->group(g);
+  app.add_option("--atlas", atlas, "mri-regions: region labels on the MRI's grid, NIfTI-1, e.g. "
+                                   "assets/data/colin27_aal_2mm.nii")
+      ->group(g);
+  app.add_option("--atlas-names", atlas_names, "mri-regions: CSV of label,name for the atlas, e.g. "
+                                               "assets/data/aal_regions.csv")
+      ->group(g);
   app.add_option("--image-size", image_size, "glyphs and images: side of the (square) images in pixels")
       ->check(CLI::Range(4, 512))->group(g);
   app.add_option("--task-option", task_options,
@@ -105,7 +143,9 @@ void TaskFlags::add_to(CLI::App& app) {
                  "the label), standardize=true (z-score each feature with meta-train "
                  "statistics; a feature that is near-constant there (non-zero in a few rows) is scaled by the "
                  "median feature's deviation instead of its own, so that it cannot dominate distances; false: "
-                 "raw values)")
+                 "raw values); biomedical tasks: see core/tasks/protein_families.h, protein_ss.h, mri_regions.h, "
+                 "cell_stages.h, e.g. features=kmer crop=random length=64 (protein-families), window=15 (protein-ss), "
+                 "patch=16 (mri-regions), hold_out=stages (cell-stages)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(g);
 }
@@ -131,14 +171,29 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given, std::map<st
   // Sequence sizes come via --task-option ways=, instances=, query_per_class=.
   const bool sequences = family && family->kind == TaskKind::Sequence;
   const bool cls = family && family->kind == TaskKind::Classification;
+  // The biomedical families keep their own episode defaults (sized to their
+  // data: e.g. 5 queries a protein family) unless a flag is given.
+  const bool bio = family && family->make == make_biomedical_task;
+  const bool per_chain = task == "protein-ss";  // 3 ways always, one chain per task
+  const auto put_episode = [&](const char* flag, const char* key, int value, bool applies) {
+    if (bio && !given(flag)) {
+      if (applies) flag_of[key] = flag;
+      return;
+    }
+    put(flag, key, std::to_string(value), applies);
+  };
   put("--support", "support", std::to_string(support), !sequences && !cls);
   put("--query", "query", std::to_string(query), !sequences && !cls);
-  put("--ways", "ways", std::to_string(ways), cls);
-  put("--shots", "shots", std::to_string(shots), cls);
-  put("--queries", "queries", std::to_string(queries), cls);
-  put("--test-ways", "test_ways", std::to_string(test_ways), cls);
-  put("--test-shots", "test_shots", std::to_string(test_shots), cls);
-  put("--test-queries", "test_queries", std::to_string(test_queries), cls);
+  put_episode("--ways", "ways", ways, cls && !per_chain);
+  put_episode("--shots", "shots", shots, cls);
+  put_episode("--queries", "queries", queries, cls);
+  put_episode("--test-ways", "test_ways", test_ways, cls && !per_chain);
+  put_episode("--test-shots", "test_shots", test_shots, cls && !per_chain);
+  put_episode("--test-queries", "test_queries", test_queries, cls && !per_chain);
+  put("--fasta", "fasta", absolute_path(fasta), task == "protein-families");
+  put("--t1", "t1", absolute_path(t1), task == "mri-regions");
+  put("--atlas", "atlas", absolute_path(atlas), task == "mri-regions");
+  put("--atlas-names", "atlas_names", absolute_path(atlas_names), task == "mri-regions");
   put("--label-column", "label", label_column, task == "csv");
   put("--images", "images", images, task == "images");
   put("--idx-images", "idx_images", idx_images, task == "idx");
@@ -158,8 +213,8 @@ TaskOptions TaskFlags::options(const CLI::App& app, bool only_given, std::map<st
     if (!genes && !promoter && !sequences && !cls) throw CliError("--task-seed does not apply to --task " + task);
     put("--task-seed", promoter ? "seed" : "split_seed", std::to_string(task_seed), true);
   }
-  if (given("--csv") && !genes && task != "table-sequences" && task != "csv")
-    throw CliError("--csv does not apply to --task " + task + " (only to genes, csv and table-sequences)");
+  if (given("--csv") && !(family && family->input == TaskInput::Table))
+    throw CliError("--csv does not apply to --task " + task + " (only to " + join_names(tables_tasks(), ", ") + ")");
   for (const std::string& kv : task_options) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -201,12 +256,17 @@ std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::
   std::optional<CsvTable> table;
   std::vector<ImageFile> image_files;
   std::string idx_images, idx_labels;
+  std::map<std::string, std::string> files;
   try {
     switch (family->input) {
       case TaskInput::None:
         break;
       case TaskInput::Table:
-        if (csv_path.empty()) throw CliError(what + ": " + name + " tasks need a table: give --csv FILE");
+        if (csv_path.empty())
+          throw CliError(what + ": " + name + " tasks need a table: give --csv FILE" +
+                         (name == "protein-ss"    ? " (the shipped chains: assets/data/transducin_ss.csv)"
+                          : name == "cell-stages" ? " (the shipped cells: assets/data/guo_cells.csv)"
+                                                  : ""));
         table = read_csv(csv_path);
         data.table = &*table;
         break;
@@ -222,6 +282,16 @@ std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::
         idx_labels = read_maybe_gzipped_file(option("idx_labels"));
         data.idx_images = idx_images;
         data.idx_labels = idx_labels;
+        break;
+      case TaskInput::Files:
+        for (const std::string& key : family->files) {
+          std::string flag = "--" + key;  // the flag of a file option: atlas_names -> --atlas-names
+          std::replace(flag.begin(), flag.end(), '_', '-');
+          if (option(key.c_str()).empty())
+            throw CliError("--task " + name + ": give " + flag + " FILE (" + shipped_file(key) + ")");
+          files[key] = read_maybe_gzipped_file(option(key.c_str()));
+          data.files[key] = files[key];
+        }
         break;
     }
     return std::shared_ptr<TaskSource>(make_task_source(options, data));

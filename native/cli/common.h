@@ -60,6 +60,9 @@ struct TaskFlags {
   std::string images;
   std::string idx_images, idx_labels;
   int image_size = 28;
+  // Biomedical files (protein-families, mri-regions); the tables of
+  // protein-ss and cell-stages come with --csv.
+  std::string fasta, t1, atlas, atlas_names;
 
   // Registers the flags on a subcommand (group "Task").
   void add_to(CLI::App& app);

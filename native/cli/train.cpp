@@ -17,6 +17,7 @@
 #include "core/tasks/classification_tasks.h"
 #include "native/cli/commands.h"
 #include "native/cli/common.h"
+#include "core/tasks/biomedical_tasks.h"
 #include "native/cli/progress.h"
 #include "native/cli/thread_pool.h"
 
@@ -55,7 +56,7 @@ const std::vector<std::string>& fixed_by_checkpoint() {
       "--activation", "--first-order", "--grad-clip", "--metasgd-init-lr", "--reptile-epsilon", "--scratch-lr",
       "--seed", "--task", "--support", "--query", "--landmarks", "--landmark-choice", "--target-scaling",
       "--features", "--kmer-max", "--ways", "--shots", "--queries", "--test-ways", "--test-shots", "--test-queries",
-      "--label-column", "--images", "--idx-images", "--idx-labels", "--image-size", "--backbone", "--distance", "--cosine-scale", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
+      "--label-column", "--images", "--idx-images", "--idx-labels", "--image-size", "--fasta", "--t1", "--atlas", "--atlas-names", "--backbone", "--distance", "--cosine-scale", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
       "--val-every", "--val-tasks", "--val-steps", "--memory-slots", "--memory-width", "--read-heads",
       "--usage-decay"};
   return f;
@@ -71,12 +72,23 @@ std::vector<int> parse_hidden(const std::string& text) {
   }
 }
 
+// Each convolution block halves the side: as many blocks as leave at least
+// one pixel or position, at most 4 (Conv4).
+int blocks_that_fit(int side) {
+  int blocks = 1;
+  while (blocks < 4 && (side >> (blocks + 1)) >= 1) ++blocks;
+  return blocks;
+}
+
 // The network as the learner uses it: a metric learner's embedding has no
 // output layer; pretrain's head scores every meta-train class.
 std::string describe_model(const ModelConfig& m, bool head) {
   if (m.backbone == "conv4")
     return "conv4 " + std::to_string(m.image_height) + "x" + std::to_string(m.image_width) + "x" +
            std::to_string(m.image_channels) + (head ? " -> " + std::to_string(m.output_dim) : " embedding");
+  if (m.backbone == "conv1d")
+    return "conv1d " + std::to_string(m.conv_blocks) + " blocks over " + std::to_string(m.sequence_length) + " x " +
+           std::to_string(m.sequence_channels) + (head ? " -> " + std::to_string(m.output_dim) : " embedding");
   std::string s = std::to_string(m.input_dim);
   for (int h : m.hidden) s += "-" + std::to_string(h);
   return s + (head ? "-" + std::to_string(m.output_dim) : "") + " " + m.activation + (head ? "" : " embedding");
@@ -251,37 +263,63 @@ int run_train(CLI::App& app, TrainFlags& f) {
     const auto* cls_source = dynamic_cast<const ClassificationTaskSource*>(source.get());
     const LearnerInfo& info = learner_info(cfg.learner);
     check_accepts(info, *source, f.task.task, "--learner " + cfg.learner);
-    if (cls_source) {
-      const bool conv = f.backbone == "conv4" || (f.backbone == "auto" && source->images());
-      if (conv) {
+    if (source->classification()) {
+      const int positions = residue_positions(*source);
+      const std::string backbone =
+          f.backbone != "auto" ? f.backbone : source->images() ? "conv4" : positions > 0 ? "conv1d" : "mlp";
+      if (backbone == "conv4") {
         if (!source->images()) throw CliError("--backbone conv4: --task " + f.task.task + " has no images");
         cfg.model.backbone = "conv4";
         cfg.model.image_height = source->image_height();
         cfg.model.image_width = source->image_width();
         cfg.model.image_channels = source->image_channels();
+        cfg.model.conv_blocks = blocks_that_fit(std::min(source->image_height(), source->image_width()));
+      } else if (backbone == "conv1d") {
+        if (positions == 0)
+          throw CliError("--backbone conv1d: --task " + f.task.task + " has no residue windows (protein-families with "
+                         "features=onehot, protein-ss)");
+        cfg.model.backbone = "conv1d";
+        cfg.model.sequence_length = positions;
+        cfg.model.sequence_channels = source->input_dim() / positions;
+        cfg.model.conv_blocks = blocks_that_fit(positions);
       }
-      cfg.pretrain_classes = static_cast<int>(cls_source->inner().class_split().train.size());
       // Metric learners update after every episode (Snell et al., Vinyals et al.);
       // the meta-batch of 25 suits the MAML family on regression, not them.
       if (info.default_meta_batch > 0 && app.count("--meta-batch") == 0) cfg.meta_batch = info.default_meta_batch;
+    }
+    if (!cls_source && source->classification()) {
+      // One chain a task (protein-ss): its labels are the same 3 states in every task.
+      cfg.pretrain_classes = source->output_dim();
+      if (f.val_every > 0) {
+        if (app.count("--val-every") > 0)
+          throw CliError("--val-every: --task " + f.task.task + " has no validation split");
+        notes.push_back("no validation: --task " + f.task.task + " has no validation split (its chains are meta-train or meta-test)");
+        f.val_every = 0;
+      }
+    }
+    if (cls_source) {
+      cfg.pretrain_classes = static_cast<int>(cls_source->inner().class_split().train.size());
       // No validation episodes without enough validation classes (e.g. a table's few classes).
       const auto& val = cls_source->inner().usable_classes(Split::MetaValidation);
       if (static_cast<int>(val.size()) < cls_source->inner().episodes().ways_for(Split::MetaValidation)) {
+        const bool bio = find_task_family(f.task.task)->make == make_biomedical_task;
         const std::string why = "the validation split has " + std::to_string(val.size()) +
                                 " usable classes, fewer than the episodes' " +
-                                std::to_string(cls_source->inner().episodes().ways_for(Split::MetaValidation)) +
-                                " ways (validation_fraction " + get_or(source->description(), "task.validation_fraction", "?") +
-                                "; tables default to 0, so that every class trains or tests)";
-        if (app.count("--val-every") > 0 && f.val_every > 0)
-          throw CliError("--val-every: " + why + "; hold out classes with --task-option validation_fraction=0.2");
+                                std::to_string(cls_source->inner().episodes().ways_for(Split::MetaValidation)) + " ways" +
+                                (bio ? " (the biomedical tasks hold out no validation classes: they have too few to spare)"
+                                     : " (validation_fraction " + get_or(source->description(), "task.validation_fraction", "?") +
+                                           "; tables default to 0, so that every class trains or tests)");
+        const std::string hint = bio ? "" : "; hold out classes with --task-option validation_fraction=0.2";
+        if (app.count("--val-every") > 0 && f.val_every > 0) throw CliError("--val-every: " + why + hint);
         if (f.val_every > 0)
-          notes.push_back("no validation: " + why + "; --task-option validation_fraction=0.2 holds out classes for it");
+          notes.push_back("no validation: " + why + (bio ? "" : "; --task-option validation_fraction=0.2 holds out classes for it"));
         f.val_every = 0;
       }
-    } else if (app.count("--backbone") > 0 && f.backbone != "mlp" && f.backbone != "auto") {
-      throw CliError("--backbone " + f.backbone + " applies to classification tasks only");
-    } else if (app.count("--distance") > 0) {
-      throw CliError("--distance applies to classification tasks only");
+    }
+    if (!source->classification()) {
+      if (app.count("--backbone") > 0 && f.backbone != "mlp" && f.backbone != "auto")
+        throw CliError("--backbone " + f.backbone + " applies to classification tasks only");
+      if (app.count("--distance") > 0) throw CliError("--distance applies to classification tasks only");
     }
     if (app.count("--cosine-scale") > 0 && !info.uses("cosine_scale"))
       throw CliError("--cosine-scale applies to --learner " + join_names(learners_using("cosine_scale")) + " only");
@@ -485,9 +523,10 @@ Runner register_train(CLI::App& root) {
                       ": the one LSTM size, e.g. 200)")
       ->group(gl);
   app->add_option("--backbone", f->backbone,
-                  "classification: auto (conv4 for images, the MLP for table rows), mlp or conv4 (4 conv blocks, "
-                  "Vinyals et al.)")
-      ->check(CLI::IsMember({"auto", "mlp", "conv4"}))->group(gl);
+                  "classification: auto (conv4 for images, conv1d for one-hot residue windows, the MLP for table "
+                  "rows), mlp, conv4 (4 conv blocks, Vinyals et al.; fewer for images under 16 pixels) or conv1d "
+                  "(the same blocks along a sequence, up to 4, as many as its length allows)")
+      ->check(CLI::IsMember({"auto", "mlp", "conv4", "conv1d"}))->group(gl);
   app->add_option("--distance", c.distance, "protonet, nearest: euclidean or cosine (matchingnet: always cosine)")
       ->check(CLI::IsMember({"euclidean", "cosine"}))->group(gl);
   app->add_option("--cosine-scale", c.cosine_scale,

@@ -624,3 +624,52 @@ TEST_F(Cli, EvalHelpAndMissingCheckpoint) {
   EXPECT_EQ(h.out.find("default: sinusoid"), std::string::npos) << h.out;
   expect_error("eval", "see 'metalab eval --help'", 2);
 }
+
+// ---- The biomedical families from the command line (issue 17) ----
+
+namespace {
+const std::string kData = std::string(METALAB_SOURCE_DIR) + "/assets/data/";
+}  // namespace
+
+// Each family trains and evaluates from its shipped files with the flags
+// --help names; the backbone follows the inputs (conv1d for residue windows,
+// conv4 for MRI patches, the MLP for cells).
+TEST_F(Cli, BiomedicalTasksTrainAndEvalFromTheirFiles) {
+  const std::vector<std::pair<std::string, std::string>> tasks{
+      {"protein-families --fasta " + kData + "protein_families.fasta --task-option length=32", "conv1d"},
+      {"protein-ss --csv " + kData + "transducin_ss.csv", "conv1d 3 blocks over 15 x 20"},
+      {"mri-regions --t1 " + kData + "colin27_t1_2mm.nii --atlas " + kData + "colin27_aal_2mm.nii --atlas-names " + kData +
+           "aal_regions.csv --task-option patch=8",
+       "conv4 8x8x1"},
+      {"cell-stages --csv " + kData + "guo_cells.csv", "48-8-8 relu"}};
+  for (const auto& [task, model] : tasks) {
+    SCOPED_TRACE(task);
+    const Result r = run("train --learner protonet --task " + task + " --hidden 8,8 --iterations 3 --progress none --out b.safetensors");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(model), std::string::npos) << r.out;
+    const Result e = run("eval b.safetensors --tasks 10 --json");
+    ASSERT_EQ(e.code, 0) << e.err;
+    const double acc = mean_accuracy(e.out);
+    EXPECT_GE(acc, 0.0);
+    EXPECT_LE(acc, 1.0);
+  }
+  const Result s = run("eval b.safetensors --tasks 10 --test-shots 5 --json");  // cell-stages, tested 5-shot
+  ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_EQ(nlohmann::json::parse(s.out)["task"]["test_shots"], "5");
+}
+
+TEST_F(Cli, BiomedicalFilesAreAskedForAndBadOnesNamed) {
+  expect_error("train --learner protonet --task protein-families --progress none",
+               "give --fasta FILE (the shipped families: assets/data/protein_families.fasta)");
+  expect_error("train --learner protonet --task cell-stages --progress none", "assets/data/guo_cells.csv");
+  expect_error("train --learner protonet --task protein-ss --fasta x.fa --progress none",
+               "--fasta does not apply to --task protein-ss");
+  expect_error("train --learner protonet --task cell-stages --csv " + kData + "guo_cells.csv --backbone conv1d --progress none",
+               "--backbone conv1d: --task cell-stages has no residue windows");
+  write_file(path("cut.nii"), read_file(kData + "colin27_t1_2mm.nii").substr(0, 200));
+  expect_error("train --learner protonet --task mri-regions --t1 cut.nii --atlas " + kData + "colin27_aal_2mm.nii --atlas-names " +
+                   kData + "aal_regions.csv --progress none",
+               "cut.nii");
+  write_file(path("bad.fa"), ">a Globin\nMKV\n>b\nMKV\n");
+  expect_error("train --learner protonet --task protein-families --fasta bad.fa --progress none", "bad.fa: line 3");
+}
