@@ -79,10 +79,14 @@ void MriPatchBank::patch_at(int cx, int cy, int cz, float* out) const {
     const int y = cy + h - 1 - r;
     for (int c = 0; c < patch_; ++c) {
       const int x = cx - h + c;
-      const bool inside = x >= 0 && x < nx_ && y >= 0 && y < ny_ && cz >= 0 && cz < nz_;
-      out[r * patch_ + c] = inside ? t1_[(static_cast<std::size_t>(cz) * ny_ + static_cast<std::size_t>(y)) * nx_ + static_cast<std::size_t>(x)] : 0.0f;
+      out[r * patch_ + c] = intensity(x, y, cz);
     }
   }
+}
+
+float MriPatchBank::intensity(int x, int y, int z) const {
+  if (x < 0 || x >= nx_ || y < 0 || y >= ny_ || z < 0 || z >= nz_) return 0.0f;
+  return t1_[(static_cast<std::size_t>(z) * ny_ + static_cast<std::size_t>(y)) * nx_ + static_cast<std::size_t>(x)];
 }
 
 void MriPatchBank::example(int cls, int i, float* out) const {

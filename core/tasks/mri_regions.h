@@ -66,6 +66,8 @@ class MriPatchBank : public ExampleBank {
   std::array<int, 3> centre(int cls, int i) const;
   // An axial patch centred anywhere (for views): patch^2 floats.
   void patch_at(int x, int y, int z, float* out) const;
+  // The scaled T1 intensity at a voxel (in [0, 1]; 0 outside the volume).
+  float intensity(int x, int y, int z) const;
   int nx() const { return nx_; }
   int ny() const { return ny_; }
   int nz() const { return nz_; }

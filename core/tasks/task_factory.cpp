@@ -24,8 +24,17 @@ std::unique_ptr<TaskSource> make_sequences(const TaskOptions& options, const Tas
   return make_sequence_source(name, rest, data.table);
 }
 
-// Options that decide how tasks are produced, not which tasks.
-bool presentation_only(const std::string& key) { return key == "cache"; }
+// Options that decide how tasks are produced, not which tasks: "cache", and
+// the names of a family's files (the page calls the shipped FASTA
+// "data/protein_families.fasta", the CLI by its path; task.data_hash says
+// whether the data is the same).
+bool presentation_only(const std::string& key) {
+  if (key == "cache") return true;
+  for (const TaskFamily& f : task_families())
+    for (const std::string& file : f.files)
+      if (key == file) return true;
+  return false;
+}
 
 }  // namespace
 

@@ -88,7 +88,8 @@ struct TaskSettingDifference {
 // The settings of `ours` that `theirs` lacks or sets differently, values
 // compared as same_option_value does (numbers by value: "0.70" == "0.7").
 // Options that change how tasks are produced but not which ("cache": glyphs
-// rendered up front or on demand) are not compared. Keys only `theirs` has
+// rendered up front or on demand; the names of a family's files, whose
+// contents task.data_hash checks) are not compared. Keys only `theirs` has
 // are not differences: `ours` says what matters.
 std::vector<TaskSettingDifference> task_setup_differences(const TaskOptions& theirs, const TaskOptions& ours);
 bool same_task_setup(const TaskOptions& theirs, const TaskOptions& ours);

@@ -33,6 +33,7 @@ struct TrainFlags {
   LearnerConfig learner;  // defaults shown in --help
   std::string hidden = "40,40";
   std::string backbone = "auto";
+  int conv_channels = 64;
   std::string config_file;
   long iterations = 1000;
   int threads = 1;
@@ -56,7 +57,7 @@ const std::vector<std::string>& fixed_by_checkpoint() {
       "--activation", "--first-order", "--grad-clip", "--metasgd-init-lr", "--reptile-epsilon", "--scratch-lr",
       "--seed", "--task", "--support", "--query", "--landmarks", "--landmark-choice", "--target-scaling",
       "--features", "--kmer-max", "--ways", "--shots", "--queries", "--test-ways", "--test-shots", "--test-queries",
-      "--label-column", "--images", "--idx-images", "--idx-labels", "--image-size", "--fasta", "--t1", "--atlas", "--atlas-names", "--backbone", "--distance", "--cosine-scale", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
+      "--label-column", "--images", "--idx-images", "--idx-labels", "--image-size", "--fasta", "--t1", "--atlas", "--atlas-names", "--backbone", "--conv-channels", "--distance", "--cosine-scale", "--cell-types", "--sequence-length", "--task-seed", "--task-option",
       "--val-every", "--val-tasks", "--val-steps", "--memory-slots", "--memory-width", "--read-heads",
       "--usage-decay"};
   return f;
@@ -274,6 +275,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
         cfg.model.image_width = source->image_width();
         cfg.model.image_channels = source->image_channels();
         cfg.model.conv_blocks = blocks_that_fit(std::min(source->image_height(), source->image_width()));
+        cfg.model.conv_hidden = f.conv_channels;
       } else if (backbone == "conv1d") {
         if (positions == 0)
           throw CliError("--backbone conv1d: --task " + f.task.task + " has no residue windows (protein-families with "
@@ -282,6 +284,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
         cfg.model.sequence_length = positions;
         cfg.model.sequence_channels = source->input_dim() / positions;
         cfg.model.conv_blocks = blocks_that_fit(positions);
+        cfg.model.conv_hidden = f.conv_channels;
       }
       // Metric learners update after every episode (Snell et al., Vinyals et al.);
       // the meta-batch of 25 suits the MAML family on regression, not them.
@@ -316,6 +319,8 @@ int run_train(CLI::App& app, TrainFlags& f) {
         f.val_every = 0;
       }
     }
+    if (app.count("--conv-channels") > 0 && cfg.model.backbone == "mlp")
+      throw CliError("--conv-channels applies to the conv4 and conv1d backbones only");
     if (!source->classification()) {
       if (app.count("--backbone") > 0 && f.backbone != "mlp" && f.backbone != "auto")
         throw CliError("--backbone " + f.backbone + " applies to classification tasks only");
@@ -527,6 +532,8 @@ Runner register_train(CLI::App& root) {
                   "rows), mlp, conv4 (4 conv blocks, Vinyals et al.; fewer for images under 16 pixels) or conv1d "
                   "(the same blocks along a sequence, up to 4, as many as its length allows)")
       ->check(CLI::IsMember({"auto", "mlp", "conv4", "conv1d"}))->group(gl);
+  app->add_option("--conv-channels", f->conv_channels, "conv4 and conv1d: channels of every convolution block")
+      ->check(CLI::Range(1, 1024))->group(gl);
   app->add_option("--distance", c.distance, "protonet, nearest: euclidean or cosine (matchingnet: always cosine)")
       ->check(CLI::IsMember({"euclidean", "cosine"}))->group(gl);
   app->add_option("--cosine-scale", c.cosine_scale,

@@ -1,6 +1,6 @@
 // Files the page fetches after start-up (web/CMakeLists.txt lists them in
 // assets.json: shipped checkpoints, the tissue expression CSV, the
-// Fashion-MNIST subset) and uploaded checkpoints kept for a lab, by their
+// Fashion-MNIST subset, the biomedical data sets) and uploaded checkpoints kept for a lab, by their
 // path relative to the site ("checkpoints/sinusoid-maml.safetensors"). The
 // desktop window reads the same files from assets/.
 #pragma once
@@ -16,6 +16,12 @@ namespace metalab::web {
 constexpr const char* kGenesCsv = "data/tissue_gene_expression.csv";
 constexpr const char* kFashionImages = "data/fashion-mnist-images.idx";
 constexpr const char* kFashionLabels = "data/fashion-mnist-labels.idx";
+// The biomedical data sets of the classification lab (assets/data/README.md).
+constexpr const char* kProteinFamiliesFasta = "data/protein_families.fasta";
+constexpr const char* kMriT1 = "data/colin27_t1_2mm.nii";
+constexpr const char* kMriAtlas = "data/colin27_aal_2mm.nii";
+constexpr const char* kMriAtlasNames = "data/aal_regions.csv";
+constexpr const char* kCellsCsv = "data/guo_cells.csv";
 
 class AssetStore {
  public:

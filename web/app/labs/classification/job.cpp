@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/tasks/biomedical_tasks.h"
 #include "core/learners/protonet.h"
 #include "core/learners/registry.h"
 
@@ -43,6 +44,16 @@ LearnerConfig classification_learner_config(const ClassificationSettings& s, con
   cfg.model.hidden = {64, 32};
   cfg.model.output_dim = s.ways;
   cfg.model.classification = true;
+  if (const int positions = residue_positions(src); positions > 0) {
+    // Residue windows: a small Conv1d (an MLP on 2,560 one-hot inputs does
+    // worse than nearest neighbour on them; 16 channels train live).
+    cfg.model.backbone = "conv1d";
+    cfg.model.sequence_length = positions;
+    cfg.model.sequence_channels = src.input_dim() / positions;
+    cfg.model.conv_hidden = 16;
+    cfg.model.conv_blocks = 4;
+    cfg.model.conv_kernel = 3;
+  }
   cfg.outer_lr = 1e-3f;
   cfg.meta_batch = learner_info(learner).inner_loop() ? 4 : 2;  // episodes per step: fewer for the metric learners
   cfg.inner_lr = 0.1f;

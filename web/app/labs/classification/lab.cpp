@@ -10,6 +10,7 @@
 
 #include "core/io/idx.h"
 #include "core/tasks/sequence_episodes.h"  // CachedBank
+#include "core/tasks/classification_tasks.h"
 #include "core/tasks/task_factory.h"
 #include "web/app/page/status.h"
 
@@ -22,11 +23,66 @@ constexpr std::uint64_t kEpisodeStream = 0x45504953ULL;  // "EPIS"
 
 int queries_for(const std::string& dataset) { return dataset == "glyphs" || dataset == "fashion" ? 5 : 3; }
 
+// The biomedical data sets: core's task family (core/tasks/biomedical_tasks.h),
+// the assets its file options name, and its table.
+struct BioDataset {
+  const char* dataset;
+  const char* family;
+  std::vector<std::pair<const char*, const char*>> files;  // file option -> asset
+  const char* table;                                       // asset of its CSV table, or null
+};
+const BioDataset* bio_dataset(const std::string& dataset) {
+  static const std::vector<BioDataset> sets{
+      {"proteins", "protein-families", {{"fasta", kProteinFamiliesFasta}}, nullptr},
+      {"mri", "mri-regions", {{"t1", kMriT1}, {"atlas", kMriAtlas}, {"atlas_names", kMriAtlasNames}}, nullptr},
+      {"cells", "cell-stages", {}, kCellsCsv}};
+  for (const BioDataset& b : sets)
+    if (dataset == b.dataset) return &b;
+  return nullptr;
+}
+
 // Data the page fetches after start-up may still be on its way.
 bool data_arrived(const AssetStore& assets, const std::string& dataset) {
   if (dataset == "tissue") return !assets.waiting_for_genes();
   if (dataset == "fashion") return assets.has(kFashionImages) && assets.has(kFashionLabels);
+  if (const BioDataset* b = bio_dataset(dataset)) {
+    for (const auto& [key, asset] : b->files)
+      if (!assets.has(asset)) return false;
+    return !b->table || assets.has(b->table);
+  }
   return true;
+}
+
+// A biomedical data set's episodes, built by core's task factory exactly as
+// `metalab train --task <family> --task-seed <seed>` builds them (the
+// shipped checkpoints were trained so).
+std::shared_ptr<const ClassificationSource> make_bio_source(const BioDataset& b, const ClassificationSettings& s,
+                                                            const AssetStore& assets) {
+  TaskOptions options{{"name", b.family},
+                      {"ways", std::to_string(s.ways)},
+                      {"shots", std::to_string(s.shots)},
+                      {"queries", std::to_string(queries_for(s.dataset))},
+                      {"split_seed", std::to_string(s.seed)}};
+  TaskData data;
+  const auto bytes = [&](const char* asset) -> const std::string& {
+    const std::string* found = assets.find(asset);
+    if (!found) throw std::invalid_argument(std::string("waiting for ") + asset);
+    return *found;
+  };
+  for (const auto& [key, asset] : b.files) {
+    data.files[key] = bytes(asset);
+    options[key] = asset;
+  }
+  CsvTable table;
+  if (b.table) {
+    table = parse_csv_string(bytes(b.table), b.table);
+    data.table = &table;
+  }
+  std::shared_ptr<const TaskSource> owner(make_task_source(options, data));
+  const auto* cls = dynamic_cast<const ClassificationTaskSource*>(owner.get());
+  if (!cls) throw std::logic_error(std::string(b.family) + " is not an episode source");
+  // The episodes, kept alive with the factory's wrapper around them.
+  return std::shared_ptr<const ClassificationSource>(owner, &cls->inner());
 }
 
 // The page's glyph alphabet and class split for a seed.
@@ -76,6 +132,7 @@ std::shared_ptr<const ClassificationSource> make_source(const ClassificationSett
     });
     return std::make_shared<ClassificationSource>("glyphs", bank, std::move(split), ep);
   }
+  if (const BioDataset* b = bio_dataset(s.dataset)) return make_bio_source(*b, s, assets);
   ClassSplitConfig split;
   split.seed = s.seed;
   if (s.dataset == "tissue") {
@@ -109,7 +166,10 @@ std::shared_ptr<const ClassificationSource> make_source(const ClassificationSett
 // it was trained on exactly this setup). Throws for metadata that is not a learner's.
 std::string setup_mismatch(const Checkpoint& ckpt, const ClassificationSettings& s, const TaskSource& src) {
   std::vector<std::string> diff;
-  for (const TaskSettingDifference& d : task_setup_differences(task_options_from_metadata(ckpt.metadata), glyph_task_options(s)))
+  // The page's glyph episodes are its own (rendered once per seed); the
+  // biomedical ones describe themselves (every option, the data's hash).
+  const TaskOptions ours = s.dataset == "glyphs" ? glyph_task_options(s) : task_options_from_metadata(src.description());
+  for (const TaskSettingDifference& d : task_setup_differences(task_options_from_metadata(ckpt.metadata), ours))
     diff.push_back(d.key + " " + (d.missing ? "?" : d.theirs) + " (here " + d.ours + ")");
   const LearnerConfig have = LearnerConfig::from_metadata(ckpt.metadata);
   const LearnerConfig need = classification_learner_config(s, src, s.learner);
@@ -119,6 +179,9 @@ std::string setup_mismatch(const Checkpoint& ckpt, const ClassificationSettings&
   check("learner", have.learner == need.learner);
   check("distance", have.distance == need.distance);
   check("network", have.model.backbone == need.model.backbone && have.model.hidden == need.model.hidden &&
+                       (need.model.backbone == "mlp" ||
+                        (have.model.conv_hidden == need.model.conv_hidden && have.model.conv_blocks == need.model.conv_blocks &&
+                         have.model.conv_kernel == need.model.conv_kernel)) &&
                        have.model.activation == need.model.activation &&
                        have.model.input_dim == need.model.input_dim && have.model.output_dim == need.model.output_dim &&
                        have.model.classification == need.model.classification);
@@ -181,7 +244,10 @@ ClassificationLab::Built build(const ClassificationSettings& s, AssetStore& asse
 }  // namespace
 
 std::string shipped_classification_checkpoint(const ClassificationSettings& s) {
-  return s.dataset == "glyphs" ? "checkpoints/" + s.learner + "-glyphs14.safetensors" : "";
+  if (s.dataset == "glyphs") return "checkpoints/" + s.learner + "-glyphs14.safetensors";
+  if (const BioDataset* b = bio_dataset(s.dataset); b && s.learner == "protonet")
+    return "checkpoints/protonet-" + std::string(b->family) + ".safetensors";
+  return "";
 }
 
 void sync_classification(ClassificationLab& lab, AssetStore& assets, bool visible) {
@@ -394,7 +460,10 @@ std::string classification_checkpoint_bytes(const ClassificationLab& lab, std::s
   // The episodes it was trained on, as `metalab train --task glyphs` records them.
   if (s.dataset == "glyphs")
     for (const auto& [k, v] : glyph_task_options(s)) ckpt.metadata["task." + k] = v;
-  else
+  else if (const BioDataset* b = bio_dataset(s.dataset)) {
+    for (const auto& [k, v] : job->source().description()) ckpt.metadata[k] = v;  // task.*: `metalab eval` rebuilds them
+    for (const auto& [key, asset] : b->files) ckpt.metadata["task." + std::string(key)] = asset;
+  } else
     ckpt.metadata["task.name"] = s.dataset;
   if (file_name)
     *file_name = "metalab-" + s.learner + "-" + s.dataset + "-it" + std::to_string(job->iteration()) + ".safetensors";

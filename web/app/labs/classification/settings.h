@@ -17,7 +17,7 @@ namespace metalab::web {
 
 struct ClassificationSettings {
   std::string learner = "protonet";  // one of classification_learners()
-  std::string dataset = "glyphs";    // glyphs, fashion, tissue, custom (uploaded)
+  std::string dataset = "glyphs";    // glyphs, fashion, tissue, proteins, mri, cells, custom (uploaded)
   int ways = 5, shots = 1;
   std::uint64_t seed = 1;
   int episode = 0;  // the meta-test episode shown ("New episode" presses)
@@ -28,8 +28,9 @@ const SettingsTable<ClassificationSettings>& classification_settings();
 std::vector<Choice> classification_learners();
 std::vector<Choice> classification_datasets();
 // Most ways a data set allows: half its classes go to meta-test (tissue: 3 of
-// 7, Fashion-MNIST: 5 of 10); for uploaded data the lab clamps further once
-// it knows the classes.
+// 7, Fashion-MNIST: 5 of 10, protein families 5 of 8 held out; cells: 5 of
+// the 6 stages, which both splits hold); for uploaded data the lab clamps
+// further once it knows the classes.
 int max_ways(const std::string& dataset);
 // The accuracy-vs-shots curve and the shots slider go up to this.
 constexpr int kMaxShots = 10;

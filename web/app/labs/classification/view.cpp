@@ -7,6 +7,8 @@
 
 #include <imgui.h>
 
+#include "core/tasks/mri_regions.h"
+#include "core/tasks/sequence_features.h"
 #include "web/app/labs/classification/lab.h"
 #include "web/app/page/app_state.h"
 #include "web/app/page/checkpoints.h"
@@ -70,10 +72,104 @@ void draw_heat_strip(ImDrawList* dl, ImVec2 p, float w, float h, const float* v,
   }
 }
 
+// Amino acids by the class of their side chain (the usual colouring of
+// alignment viewers), in the order of kAminoAcids ("ACDEFGHIKLMNPQRSTVWY").
+enum ResidueClass { kHydrophobic, kPositive, kNegative, kPolar, kCysteine, kGlycine, kProline, kAromatic, kResidueClasses };
+constexpr ResidueClass kResidueClassOf[kNumAminoAcids] = {
+    kHydrophobic, kCysteine, kNegative, kNegative, kHydrophobic, kGlycine, kAromatic, kHydrophobic, kPositive, kHydrophobic,
+    kHydrophobic, kPolar,    kProline,  kPolar,    kPositive,    kPolar,   kPolar,    kHydrophobic, kHydrophobic, kAromatic};
+const ImU32 kResidueColors[kResidueClasses] = {IM_COL32(40, 110, 225, 255), IM_COL32(215, 45, 45, 255),
+                                               IM_COL32(185, 60, 190, 255), IM_COL32(35, 165, 65, 255),
+                                               IM_COL32(240, 130, 130, 255), IM_COL32(240, 150, 40, 255),
+                                               IM_COL32(190, 185, 0, 255),  IM_COL32(20, 165, 170, 255)};
+const char* const kResidueClassKeys[kResidueClasses] = {
+    "ui.classification.residue_hydrophobic", "ui.classification.residue_positive", "ui.classification.residue_negative",
+    "ui.classification.residue_polar",       "ui.classification.residue_cysteine", "ui.classification.residue_glycine",
+    "ui.classification.residue_proline",     "ui.classification.residue_aromatic"};
+
+// A one-hot window of residues (positions x 20) as a strip of coloured
+// bars, one per residue (or per bin of residues when the strip is narrow);
+// the padding of a short sequence stays empty.
+void draw_residue_strip(ImDrawList* dl, ImVec2 p, float w, float h, const float* v, int positions) {
+  dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), ImGui::GetColorU32(ImGuiCol_FrameBg));
+  const int bins = std::max(1, std::min(positions, static_cast<int>(w / 1.5f)));
+  const float bw = w / static_cast<float>(bins);
+  for (int b = 0; b < bins; ++b) {
+    const int i = (2 * b + 1) * positions / (2 * bins);  // the residue at the bin's centre
+    const float* one_hot = v + static_cast<std::ptrdiff_t>(i) * kNumAminoAcids;
+    const int best = static_cast<int>(std::max_element(one_hot, one_hot + kNumAminoAcids) - one_hot);
+    if (!(one_hot[best] > 0.0f)) continue;  // padding
+    dl->AddRectFilled(ImVec2(p.x + b * bw, p.y), ImVec2(p.x + (b + 1) * bw, p.y + h), kResidueColors[kResidueClassOf[best]]);
+  }
+}
+
+void draw_residue_legend(ImDrawList* dl, ImVec2 p, float width) {
+  const float fs = ImGui::GetFontSize();
+  float x = p.x, y = p.y;
+  for (int c = 0; c < kResidueClasses; ++c) {
+    const char* text = tr(kResidueClassKeys[c]);
+    const float w = fs * 1.0f + ImGui::CalcTextSize(text).x + fs * 0.8f;
+    if (x + w > p.x + width && x > p.x) x = p.x, y += fs * 1.3f;
+    dl->AddRectFilled(ImVec2(x, y + fs * 0.2f), ImVec2(x + fs * 0.7f, y + fs * 0.9f), kResidueColors[c]);
+    dl->AddText(ImVec2(x + fs * 0.9f, y), ImGui::GetColorU32(ImGuiCol_Text), text);
+    x += w;
+  }
+  ImGui::Dummy(ImVec2(width, y - p.y + fs * 1.4f));
+}
+
+// Where an episode's MRI patches come from: an axial slice of the brain
+// through the first support patch, with every patch centre marked (supports
+// filled, queries as rings, in their class colours; centres on other slices
+// are projected onto this one).
+void draw_brain_slice(ImDrawList* dl, const MriPatchBank& bank, const Episode& e, ImVec2 p, float size) {
+  const float fs = ImGui::GetFontSize();
+  const int nx = bank.nx(), ny = bank.ny();
+  const int z = e.classes.empty() || e.support_items.empty() ? bank.nz() / 2 : bank.centre(e.classes[0], e.support_items[0])[2];
+  const float scale = size / static_cast<float>(std::max(nx, ny));
+  const int step = std::max(1, static_cast<int>(2.0f / scale));  // at most a voxel every 2 pixels
+  dl->AddRectFilled(p, ImVec2(p.x + nx * scale, p.y + ny * scale), IM_COL32(0, 0, 0, 255));
+  for (int y = 0; y < ny; y += step)
+    for (int x = 0; x < nx; x += step) {
+      const float v = std::clamp(bank.intensity(x, y, z) * 1.2f, 0.0f, 1.0f);
+      if (v < 0.04f) continue;
+      const int g = static_cast<int>(v * 255.0f);
+      const float row = static_cast<float>(ny - y - step);  // anterior up, as the patches
+      dl->AddRectFilled(ImVec2(p.x + x * scale, p.y + row * scale), ImVec2(p.x + (x + step) * scale, p.y + (row + step) * scale),
+                        IM_COL32(g, g, g, 255));
+    }
+  const Task& t = e.task;
+  const int ways = std::max(1, t.num_classes);
+  const auto mark = [&](int label, int item, bool support) {
+    if (label < 0 || label >= static_cast<int>(e.classes.size())) return;
+    const auto c = bank.centre(e.classes[static_cast<std::size_t>(label)], item);
+    const ImVec2 q(p.x + (c[0] + 0.5f) * scale, p.y + (ny - c[1] - 0.5f) * scale);
+    if (support)
+      dl->AddCircleFilled(q, fs * 0.3f, class_color(label));
+    else
+      dl->AddCircle(q, fs * 0.3f, class_color(label), 0, 2.0f);
+  };
+  for (std::size_t i = 0; i < e.query_items.size(); ++i)
+    mark(static_cast<int>(t.query_y(static_cast<Eigen::Index>(i), 0)), e.query_items[i], false);
+  for (std::size_t i = 0; i < e.support_items.size(); ++i)
+    mark(static_cast<int>(t.support_y(static_cast<Eigen::Index>(i), 0)), e.support_items[i], true);
+  (void)ways;
+  char caption[160];
+  std::snprintf(caption, sizeof caption, tr("ui.classification.brain_slice"), z + 1, bank.nz());
+  const float cx = p.x + nx * scale + fs * 0.6f;
+  ImGui::SetCursorScreenPos(ImVec2(cx, p.y));
+  ImGui::PushTextWrapPos(cx + std::max(fs * 8.0f, ImGui::GetContentRegionAvail().x - fs));
+  ImGui::TextWrapped("%s", caption);
+  ImGui::PopTextWrapPos();
+  ImGui::SetCursorScreenPos(ImVec2(p.x, p.y + ny * scale + fs * 0.4f));
+  ImGui::Dummy(ImVec2(size, fs * 0.1f));
+}
+
 void draw_sample(ImDrawList* dl, const ClassificationSource& src, ImVec2 p, float size, float strip_w, const Matrix& x,
                  Eigen::Index row) {
   const Eigen::RowVectorXf r = x.row(row);
-  if (src.images() && src.image_channels() == 1)
+  if (src.name() == "protein-families" && r.size() % kNumAminoAcids == 0)
+    draw_residue_strip(dl, p, strip_w, size, r.data(), static_cast<int>(r.size()) / kNumAminoAcids);
+  else if (src.images() && src.image_channels() == 1)
     draw_gray_image(dl, p, size, r.data(), src.image_height(), src.image_width());
   else if (src.images()) {  // colour images: draw the mean over channels
     const int ch = src.image_channels(), n = src.image_height() * src.image_width();
@@ -280,6 +376,8 @@ void draw_help(const ClassificationSettings& s) {
   else
     ImGui::TextUnformatted(tr("ui.classification.help.fomaml"));
   ImGui::TextUnformatted(tr("ui.classification.help.embedding"));
+  if (s.dataset == "proteins" || s.dataset == "mri" || s.dataset == "cells")
+    ImGui::TextUnformatted(tr(("ui.classification.help." + s.dataset).c_str()));
   ImGui::TextUnformatted(tr("ui.classification.help.page"));
   ImGui::PopTextWrapPos();
 }
@@ -531,7 +629,17 @@ void draw_classification_lab(AppState& st) {
                                                                        {"dataset", choice_text("dataset", s.dataset)},
                                                                        {"acc", fixed(100.0 * a.accuracy, 0)}})
                                .c_str());
-  if (a.error.empty()) draw_episode(lab, a, job->source(), left_w - fs);
+  if (a.error.empty()) {
+    draw_episode(lab, a, job->source(), left_w - fs);
+    // What the biomedical inputs are: the residue colours, where the patches lie.
+    const ClassificationSource& src = job->source();
+    if (src.name() == "protein-families") draw_residue_legend(ImGui::GetWindowDrawList(), ImGui::GetCursorScreenPos(), left_w - fs);
+    if (src.name() == "mri-regions") {
+      const float side = std::min(left_w * 0.5f, fs * 12.0f);
+      draw_brain_slice(ImGui::GetWindowDrawList(), mri_patch_bank(src), a.episode, ImGui::GetCursorScreenPos(), side);
+      lab.view.rects["brain_slice"] = last_item_rect();
+    }
+  }
   if (!narrow && !st.ui.presenter &&
       ImGui::CollapsingHeader(tr_id("ui.what_am_i_looking_at", "help").c_str(),
                               lab.view.show_help ? ImGuiTreeNodeFlags_DefaultOpen : 0))
