@@ -214,6 +214,27 @@ TEST(Page, TheBiomedicalDataSetsOpenWithTheirShippedProtoNets) {
   }
 }
 
+// A FASTA upload becomes "Your data": protein-family episodes of its
+// sequences, drawn and embedded as the shipped families are (Conv1d); a
+// FASTA without families is refused, naming the file and the line.
+TEST(Page, AnUploadedFastaGivesProteinFamilyEpisodes) {
+  AppState st;
+  receive_upload(st, "mine.fasta", asset("data/protein_families.fasta"));
+  EXPECT_EQ(st.classification.byo.error, "");
+  EXPECT_NE(st.classification.byo.message.find("515"), std::string::npos) << st.classification.byo.message;  // sequences
+  EXPECT_NE(st.classification.byo.message.find("17"), std::string::npos) << st.classification.byo.message;   // families
+  apply_url_hash(st, "view=classification&learner=protonet&dataset=custom&ways=5&shots=1&seed=1");
+  frames(st, 1);
+  const ClassificationJob* job = st.classification.job();
+  ASSERT_NE(job, nullptr) << st.classification.error();
+  EXPECT_EQ(job->source().name(), "protein-families");
+  EXPECT_EQ(job->model().model().config().backbone, "conv1d");
+  EXPECT_EQ(analyse_episode(*job, 1, 0).error, "");
+  receive_upload(st, "bad.fa", ">a Globin\nMKV\n>b\nMKV\n");
+  EXPECT_NE(st.classification.byo.error.find("bad.fa: line 3"), std::string::npos) << st.classification.byo.error;
+  EXPECT_EQ(st.classification.byo.name, "mine.fasta");  // nothing changed
+}
+
 TEST(Page, TheStatusJsonHasWhatThePageAndItsTestsRead) {
   AppState st;
   load_shipped(st);

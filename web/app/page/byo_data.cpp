@@ -6,6 +6,8 @@
 #include <set>
 
 #include "core/io/csv.h"
+#include "core/io/sequences.h"
+#include "core/tasks/protein_families.h"
 
 namespace metalab::web {
 
@@ -37,6 +39,7 @@ void set_images(ByoData& byo, std::vector<ImageFile> files) {
   d.validate();
   const int n = d.num_examples(), k = d.num_classes();
   byo.images = std::move(files);
+  byo.fasta.clear();
   byo.dataset = std::make_shared<const LabeledDataset>(std::move(d));
   byo.name = std::to_string(n) + " images, " + std::to_string(k) + " classes";
   ++byo.version;
@@ -46,7 +49,7 @@ void set_images(ByoData& byo, std::vector<ImageFile> files) {
 
 bool byo_accepts(const std::string& file_name) {
   const std::string e = lower_ext(file_name);
-  return e == "csv" || e == "png" || e == "jpg" || e == "jpeg";
+  return e == "csv" || e == "png" || e == "jpg" || e == "jpeg" || e == "fa" || e == "fasta" || e == "faa";
 }
 
 void byo_clear(ByoData& byo) {
@@ -89,6 +92,7 @@ void byo_receive(ByoData& byo, const std::string& file_name, const std::string& 
       const int rows = d.num_examples(), k = d.num_classes(), f = d.feature_dim();
       byo.dataset = std::make_shared<const LabeledDataset>(std::move(d));
       byo.images.clear();
+      byo.fasta.clear();
       byo.name = name;
       ++byo.version;
       byo.error.clear();
@@ -113,7 +117,24 @@ void byo_receive(ByoData& byo, const std::string& file_name, const std::string& 
       byo.message = strings.format("ui.upload.image_added", {{"file", name}, {"set", byo.name}});
       return;
     }
-    throw DataError(name + ": not a CSV, PNG or JPEG file");
+    if (ext == "fa" || ext == "fasta" || ext == "faa") {
+      const SequenceSet seqs = parse_fasta(bytes, name);
+      // The lab's episodes come from core's protein-families task; built once
+      // here, so that a file it cannot use is refused now, with the reason.
+      auto src = make_protein_family_source(seqs, {{"ways", "2"}, {"queries", "1"}});
+      const FamilyTable families = protein_families(seqs);
+      byo.dataset = std::make_shared<const LabeledDataset>(dynamic_cast<const DatasetBank&>(src->bank()).dataset());
+      byo.images.clear();
+      byo.fasta = bytes;
+      byo.name = name;
+      ++byo.version;
+      byo.error.clear();
+      byo.message = strings.format("ui.upload.fasta_loaded", {{"file", name},
+                                                              {"sequences", std::to_string(seqs.size())},
+                                                              {"families", std::to_string(families.names.size())}});
+      return;
+    }
+    throw DataError(name + ": not a CSV, FASTA, PNG or JPEG file");
   } catch (const std::exception& e) {
     byo.error = strings.format("ui.upload.not_loaded", {{"reason", e.what()}});
     byo.message.clear();

@@ -53,36 +53,44 @@ bool data_arrived(const AssetStore& assets, const std::string& dataset) {
   return true;
 }
 
-// A biomedical data set's episodes, built by core's task factory exactly as
-// `metalab train --task <family> --task-seed <seed>` builds them (the
-// shipped checkpoints were trained so).
-std::shared_ptr<const ClassificationSource> make_bio_source(const BioDataset& b, const ClassificationSettings& s,
-                                                            const AssetStore& assets) {
-  TaskOptions options{{"name", b.family},
+// Episodes of a biomedical family, built by core's task factory exactly as
+// `metalab train --task <family> --task-seed <seed>` builds them (the shipped
+// checkpoints were trained so), from the files its options name.
+std::shared_ptr<const ClassificationSource> make_family_source(const std::string& family, const ClassificationSettings& s,
+                                                               TaskOptions files, const TaskData& data) {
+  TaskOptions options{{"name", family},
                       {"ways", std::to_string(s.ways)},
                       {"shots", std::to_string(s.shots)},
                       {"queries", std::to_string(queries_for(s.dataset))},
                       {"split_seed", std::to_string(s.seed)}};
-  TaskData data;
+  options.insert(files.begin(), files.end());
+  std::shared_ptr<const TaskSource> owner(make_task_source(options, data));
+  const auto* cls = dynamic_cast<const ClassificationTaskSource*>(owner.get());
+  if (!cls) throw std::logic_error(family + " is not an episode source");
+  // The episodes, kept alive with the factory's wrapper around them.
+  return std::shared_ptr<const ClassificationSource>(owner, &cls->inner());
+}
+
+// A shipped biomedical data set, from the fetched assets.
+std::shared_ptr<const ClassificationSource> make_bio_source(const BioDataset& b, const ClassificationSettings& s,
+                                                            const AssetStore& assets) {
   const auto bytes = [&](const char* asset) -> const std::string& {
     const std::string* found = assets.find(asset);
     if (!found) throw std::invalid_argument(std::string("waiting for ") + asset);
     return *found;
   };
+  TaskData data;
+  TaskOptions files;
   for (const auto& [key, asset] : b.files) {
     data.files[key] = bytes(asset);
-    options[key] = asset;
+    files[key] = asset;
   }
   CsvTable table;
   if (b.table) {
     table = parse_csv_string(bytes(b.table), b.table);
     data.table = &table;
   }
-  std::shared_ptr<const TaskSource> owner(make_task_source(options, data));
-  const auto* cls = dynamic_cast<const ClassificationTaskSource*>(owner.get());
-  if (!cls) throw std::logic_error(std::string(b.family) + " is not an episode source");
-  // The episodes, kept alive with the factory's wrapper around them.
-  return std::shared_ptr<const ClassificationSource>(owner, &cls->inner());
+  return make_family_source(b.family, s, files, data);
 }
 
 // The page's glyph alphabet and class split for a seed.
@@ -157,7 +165,12 @@ std::shared_ptr<const ClassificationSource> make_source(const ClassificationSett
     split.train_fraction = 0.5;  // 10 classes: 5 to meta-train, 5 to meta-test
     return make_dataset_source("fashion", std::move(d), split, ep, false);
   }
-  if (!byo.dataset) throw std::invalid_argument("no data uploaded yet: use \"Upload data...\" (a CSV, or images named class_xxx.png)");
+  if (!byo.dataset) throw std::invalid_argument("no data uploaded yet: use \"Upload data...\" (a CSV, a FASTA, or images named class_xxx.png)");
+  if (!byo.fasta.empty()) {  // protein sequences: the protein-families episodes of the uploaded file
+    TaskData data;
+    data.files["fasta"] = byo.fasta;
+    return make_family_source("protein-families", s, {{"fasta", byo.name}}, data);
+  }
   split.train_fraction = 0.5;
   return make_dataset_source(byo.name, *byo.dataset, split, ep, !byo.dataset->images());
 }

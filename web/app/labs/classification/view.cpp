@@ -94,12 +94,19 @@ void draw_residue_strip(ImDrawList* dl, ImVec2 p, float w, float h, const float*
   dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), ImGui::GetColorU32(ImGuiCol_FrameBg));
   const int bins = std::max(1, std::min(positions, static_cast<int>(w / 1.5f)));
   const float bw = w / static_cast<float>(bins);
-  for (int b = 0; b < bins; ++b) {
-    const int i = (2 * b + 1) * positions / (2 * bins);  // the residue at the bin's centre
+  // The class of each bin's centre residue (-1: padding); a run of one class is one rectangle.
+  const auto class_of = [&](int b) {
+    const int i = (2 * b + 1) * positions / (2 * bins);
     const float* one_hot = v + static_cast<std::ptrdiff_t>(i) * kNumAminoAcids;
     const int best = static_cast<int>(std::max_element(one_hot, one_hot + kNumAminoAcids) - one_hot);
-    if (!(one_hot[best] > 0.0f)) continue;  // padding
-    dl->AddRectFilled(ImVec2(p.x + b * bw, p.y), ImVec2(p.x + (b + 1) * bw, p.y + h), kResidueColors[kResidueClassOf[best]]);
+    return one_hot[best] > 0.0f ? static_cast<int>(kResidueClassOf[best]) : -1;
+  };
+  for (int b = 0; b < bins;) {
+    const int c = class_of(b);
+    int end = b + 1;
+    while (end < bins && class_of(end) == c) ++end;
+    if (c >= 0) dl->AddRectFilled(ImVec2(p.x + b * bw, p.y), ImVec2(p.x + end * bw, p.y + h), kResidueColors[c]);
+    b = end;
   }
 }
 
@@ -138,7 +145,6 @@ void draw_brain_slice(ImDrawList* dl, const MriPatchBank& bank, const Episode& e
                         IM_COL32(g, g, g, 255));
     }
   const Task& t = e.task;
-  const int ways = std::max(1, t.num_classes);
   const auto mark = [&](int label, int item, bool support) {
     if (label < 0 || label >= static_cast<int>(e.classes.size())) return;
     const auto c = bank.centre(e.classes[static_cast<std::size_t>(label)], item);
@@ -152,12 +158,11 @@ void draw_brain_slice(ImDrawList* dl, const MriPatchBank& bank, const Episode& e
     mark(static_cast<int>(t.query_y(static_cast<Eigen::Index>(i), 0)), e.query_items[i], false);
   for (std::size_t i = 0; i < e.support_items.size(); ++i)
     mark(static_cast<int>(t.support_y(static_cast<Eigen::Index>(i), 0)), e.support_items[i], true);
-  (void)ways;
   char caption[160];
   std::snprintf(caption, sizeof caption, tr("ui.classification.brain_slice"), z + 1, bank.nz());
   const float cx = p.x + nx * scale + fs * 0.6f;
   ImGui::SetCursorScreenPos(ImVec2(cx, p.y));
-  ImGui::PushTextWrapPos(cx + std::max(fs * 8.0f, ImGui::GetContentRegionAvail().x - fs));
+  ImGui::PushTextWrapPos(0.0f);  // the window's right edge
   ImGui::TextWrapped("%s", caption);
   ImGui::PopTextWrapPos();
   ImGui::SetCursorScreenPos(ImVec2(p.x, p.y + ny * scale + fs * 0.4f));
@@ -265,7 +270,9 @@ void draw_episode(ClassificationLab& lab, const EpisodeAnalysis& c, const Classi
       dl->AddRectFilled(ImVec2(tx, p.y + 2), ImVec2(tx + fs * 0.45f, p.y + fs * 0.9f), class_color(pred));
       dl->AddText(ImVec2(tx + fs * 0.55f, p.y), ok ? good : bad, lab);
       std::snprintf(lab, sizeof lab, "%.0f%%", 100.0f * c.confidence[static_cast<std::size_t>(row)]);
-      dl->AddText(ImGui::GetFont(), fs * 0.8f, ImVec2(tx, p.y + fs * 0.95f), ImGui::GetColorU32(ImGuiCol_TextDisabled), lab);
+      // Under the label beside an image; beside it on a strip's one line.
+      const ImVec2 at = img ? ImVec2(tx, p.y + fs * 0.95f) : ImVec2(tx + fs * 1.5f, p.y + fs * 0.1f);
+      dl->AddText(ImGui::GetFont(), fs * 0.8f, at, ImGui::GetColorU32(ImGuiCol_TextDisabled), lab);
     }
     y += img ? rh + fs * 1.0f : rh + fs * 0.3f;
   }
