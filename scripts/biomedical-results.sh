@@ -104,11 +104,13 @@ for family in protein-families protein-ss mri-regions cell-stages; do
     for learner in nearest protonet matchingnet maml fomaml pretrain; do cell "$family" "$k" "$learner" ""; done
   done
 done
-# Protein families with the length hidden: random 60-residue windows inside
-# every sequence (the shortest has 63), so no window shows padding.
+# Protein families: how far length alone goes (nearest neighbour on the log
+# length), and the learners with the length hidden: random 60-residue windows
+# inside every sequence (the shortest has 63), so no window shows padding.
 if [[ $WHAT == all || $WHAT == protein-families ]]; then
   for k in 1 5; do
-    for learner in nearest protonet; do
+    cell protein-families "$k" nearest "log-length" --task-option features=length
+    for learner in nearest protonet matchingnet; do
       cell protein-families "$k" "$learner" "random-60" --task-option crop=random --task-option length=60
     done
   done

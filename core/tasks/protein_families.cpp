@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <set>
 #include <stdexcept>
 
@@ -39,16 +40,15 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
   OptionReader r(options, "protein-families task option");
   r.ignore("name");
   const EpisodeConfig episodes = read_episode_options(r, 5);
-  const std::string features = r.choice("features", "onehot", {"onehot", "kmer"});
-  const bool onehot = features == "onehot";
-  if (r.has(onehot ? "kmer_max" : "length"))
-    throw std::invalid_argument(std::string("protein-families task option '") + (onehot ? "kmer_max" : "length") +
-                                "' does not apply to features=" + features);
-  if (!onehot && r.has("crop"))
-    throw std::invalid_argument("protein-families task option 'crop' does not apply to features=kmer");
+  const std::string features = r.choice("features", "onehot", {"onehot", "kmer", "length"});
+  const bool onehot = features == "onehot", kmer = features == "kmer";
+  for (const char* key : {"length", "crop", "kmer_max"})
+    if ((std::string(key) == "kmer_max" ? !kmer : !onehot) && r.has(key))
+      throw std::invalid_argument(std::string("protein-families task option '") + key + "' does not apply to features=" +
+                                  features);
   const int length = onehot ? static_cast<int>(r.integer("length", 128, 1, 100000)) : 0;
   const bool random_crop = onehot && r.choice("crop", "centre", {"centre", "random"}) == "random";
-  const int kmer_max = onehot ? 0 : static_cast<int>(r.integer("kmer_max", 2, 1, 3));
+  const int kmer_max = kmer ? static_cast<int>(r.integer("kmer_max", 2, 1, 3)) : 0;
   const std::uint64_t seed = static_cast<std::uint64_t>(r.integer("split_seed", 0, 0, LLONG_MAX));
   std::vector<std::string> test_list = r.list("test_families"), train_list = r.list("train_families");
 
@@ -67,7 +67,7 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
   LabeledDataset d;
   d.source = sequences.source;
   d.class_names = fam.names;
-  const int width = onehot ? one_hot_width(length) : kmer_width(kmer_max);
+  const int width = onehot ? one_hot_width(length) : kmer ? kmer_width(kmer_max) : 1;
   d.x.resize(sequences.size(), width);
   Rng crop_rng(seed ^ 0x63726f70ULL);  // "crop": the windows depend on split_seed only
   for (int i = 0; i < sequences.size(); ++i) {
@@ -78,8 +78,10 @@ std::unique_ptr<DescribedClassificationSource> make_protein_family_source(const 
     try {
       if (onehot)
         one_hot_window(s.residues, start, length, d.x.row(i).data());
-      else
+      else if (kmer)
         kmer_frequencies(s.residues, kmer_max, d.x.row(i).data());
+      else
+        d.x(i, 0) = static_cast<float>(std::log(static_cast<double>(std::max(n, 1))));
     } catch (const std::invalid_argument& e) {
       throw DataError(sequences.source + ": line " + std::to_string(s.line) + ": sequence '" + s.name + "', " + e.what());
     }

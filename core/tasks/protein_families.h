@@ -13,11 +13,13 @@
 // (">NAME FAMILY ..."); a sequence without one is a DataError.
 // Options (defaults in brackets):
 //   ways [5], shots [1], queries [5], test_ways, test_shots, test_queries [0 = as training]
-//   features     onehot | kmer [onehot]. onehot: `length` positions x 20
+//   features     onehot | kmer | length [onehot]. onehot: `length` positions x 20
 //                amino acids, each sequence centred in the window (cropped
 //                at both ends if longer, zero rows at both ends if shorter;
 //                core/tasks/sequence_features.h): the input of the conv1d
 //                backbone (or an MLP). kmer: frequencies of 1..kmer_max-mers.
+//                length: one feature, the log of the sequence's length: a
+//                diagnostic of how far length alone goes (see crop).
 //   length       [128] positions of a one-hot window
 //   crop         centre | random [centre] (onehot): where a sequence longer
 //                than the window is cut. centre: its middle. random: a window

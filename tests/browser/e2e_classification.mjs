@@ -15,6 +15,9 @@
 //   4. the accuracy-vs-shots curve gets computed; another setup (3 shots) does not
 //      use the shipped checkpoint and says why; Reset starts from random weights,
 //      and a button brings the shipped ones back;
+//   4b. the biomedical data sets (protein families, brain regions, single cells)
+//      open with their shipped ProtoNets, above chance on held-out classes, and
+//      draw in English and Chinese with no missing glyph;
 //   5. a corrupted CSV upload shows an error naming the file and changes nothing;
 //      a good CSV is accepted and the lab runs on it;
 //   6. the memory lab opens (#view=memory) with the shipped networks, paused, on
@@ -147,6 +150,35 @@ async function main() {
   await waitFor(page, 'training to pause', (x) => !x.status.classification.playing, 10000);
   check(true, 'first-order MAML trains in the page');
   // Fashion-MNIST: 28 x 28 photos fetched after start-up (Debian's dataset-fashion-mnist), 5 test classes.
+  // ---- 4b. the biomedical data sets: each opens with its shipped ProtoNet on
+  // held-out classes, drawn (the MRI with its brain slice), in English and Chinese.
+  for (const [dataset, file, least] of [['proteins', 'protonet-protein-families', 0.3], ['mri', 'protonet-mri-regions', 0.35],
+                                        ['cells', 'protonet-cell-stages', 0.55]]) {
+    await page.evaluate((d) => { window.location.hash = `#view=classification&learner=protonet&dataset=${d}&ways=5&shots=1&seed=1`; }, dataset);
+    st = await waitFor(page, `a ${dataset} episode with the shipped ProtoNet`,
+                       (x) => x.status.classification.dataset === dataset && x.status.classification.ready &&
+                              x.status.classification.weights === 'shipped', 60000);
+    const c = st.status.classification;
+    check(c.error === '' && c.shipped_file === `checkpoints/${file}.safetensors` && c.shipped_mismatch === '',
+          `${dataset}: the shipped ${file} is used`, JSON.stringify({ error: c.error, file: c.shipped_file, mismatch: c.shipped_mismatch }));
+    if (dataset === 'mri') check(c.rects.brain_slice && c.rects.brain_slice[2] > 50 && c.rects.brain_slice[3] > 50, 'mri: the brain slice is drawn', JSON.stringify(c.rects.brain_slice));
+    st = await waitFor(page, `the ${dataset} accuracy-vs-shots curve`,
+                       (x) => x.status.classification.dataset === dataset && x.status.classification.curve.length === 10, 120000);
+    const cur = st.status.classification.curve;
+    check(cur[0] > least, `${dataset}: the shipped ProtoNet is above ${least} at 1 shot on held-out classes (chance 0.2)`, JSON.stringify(cur));
+    for (const lang of ['en', 'zh']) {
+      await page.evaluate((l) => { window.location.hash = window.location.hash.replace(/&lang=\w+/, '') + `&lang=${l}`; }, lang);
+      st = await waitFor(page, `the ${dataset} view in ${lang}`, (x) => x.status.lang === lang && x.status.missing_glyphs === 0, 20000);
+      await waitFrames(page, 3);
+      const img = await shot(page, `classification-${dataset}-${lang}-1280x800.png`);
+      summary.screenshots.push(img.file);
+      const stats = imageStats(img.img);
+      check(stats.std > 20 && stats.colours > 64, `the ${dataset} view (${lang}) is not blank`, `luminance std ${stats.std.toFixed(1)}, ${stats.colours} colours`);
+    }
+  }
+  await page.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=glyphs&ways=5&shots=1&seed=1&lang=en'; });
+  await waitFor(page, 'the glyphs in English again', (x) => x.status.lang === 'en' && x.status.classification.dataset === 'glyphs', 20000);
+
   await page.evaluate(() => { window.location.hash = '#view=classification&learner=protonet&dataset=fashion&ways=5&shots=1&seed=1'; });
   st = await waitFor(page, 'a Fashion-MNIST episode', (x) => x.status.classification.dataset === 'fashion' &&
                      x.status.classification.ready, 30000);

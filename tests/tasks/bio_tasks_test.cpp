@@ -4,6 +4,8 @@
 // bad options are named; and the sequence encoders they use.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <algorithm>
 #include <set>
 
@@ -113,6 +115,12 @@ TEST(ProteinFamilies, OptionsAndDataAreChecked) {
   EXPECT_THROW(make_protein_family_source(data, {{"features", "pssm"}}), std::invalid_argument);
   EXPECT_THROW(make_protein_family_source(data, {{"length", "0"}}), std::invalid_argument);
   EXPECT_THROW(make_protein_family_source(data, {{"features", "kmer"}, {"length", "64"}}), std::invalid_argument);
+  // The length diagnostic: one feature, the log length.
+  auto by_length = make_protein_family_source(data, {{"features", "length"}});
+  EXPECT_EQ(by_length->input_dim(), 1);
+  EXPECT_FLOAT_EQ(dynamic_cast<const DatasetBank&>(by_length->bank()).dataset().x(0, 0),
+                  std::log(static_cast<float>(data.sequences[0].residues.size())));
+  EXPECT_THROW(make_protein_family_source(data, {{"features", "length"}, {"kmer_max", "2"}}), std::invalid_argument);
   EXPECT_THROW(make_protein_family_source(data, {{"crop", "left"}}), std::invalid_argument);
   // Random crops no longer than the shortest sequence (63) never show padding, so never show length.
   auto cropped = make_protein_family_source(data, {{"crop", "random"}, {"length", "40"}});

@@ -128,7 +128,7 @@ void draw_residue_legend(ImDrawList* dl, ImVec2 p, float width) {
 // through the first support patch, with every patch centre marked (supports
 // filled, queries as rings, in their class colours; centres on other slices
 // are projected onto this one).
-void draw_brain_slice(ImDrawList* dl, const MriPatchBank& bank, const Episode& e, ImVec2 p, float size) {
+void draw_brain_slice(ClassificationLab& lab, ImDrawList* dl, const MriPatchBank& bank, const Episode& e, ImVec2 p, float size) {
   const float fs = ImGui::GetFontSize();
   const int nx = bank.nx(), ny = bank.ny();
   const int z = e.classes.empty() || e.support_items.empty() ? bank.nz() / 2 : bank.centre(e.classes[0], e.support_items[0])[2];
@@ -158,15 +158,16 @@ void draw_brain_slice(ImDrawList* dl, const MriPatchBank& bank, const Episode& e
     mark(static_cast<int>(t.query_y(static_cast<Eigen::Index>(i), 0)), e.query_items[i], false);
   for (std::size_t i = 0; i < e.support_items.size(); ++i)
     mark(static_cast<int>(t.support_y(static_cast<Eigen::Index>(i), 0)), e.support_items[i], true);
-  char caption[160];
+  // The slice is an item (its rect is in the status JSON); the caption beside it wraps.
+  ImGui::SetCursorScreenPos(p);
+  ImGui::Dummy(ImVec2(nx * scale, ny * scale));
+  lab.view.rects["brain_slice"] = last_item_rect();
+  char caption[1024];  // the Chinese caption is about 450 bytes
   std::snprintf(caption, sizeof caption, tr("ui.classification.brain_slice"), z + 1, bank.nz());
-  const float cx = p.x + nx * scale + fs * 0.6f;
-  ImGui::SetCursorScreenPos(ImVec2(cx, p.y));
+  ImGui::SameLine(0.0f, fs * 0.6f);
   ImGui::PushTextWrapPos(0.0f);  // the window's right edge
   ImGui::TextWrapped("%s", caption);
   ImGui::PopTextWrapPos();
-  ImGui::SetCursorScreenPos(ImVec2(p.x, p.y + ny * scale + fs * 0.4f));
-  ImGui::Dummy(ImVec2(size, fs * 0.1f));
 }
 
 void draw_sample(ImDrawList* dl, const ClassificationSource& src, ImVec2 p, float size, float strip_w, const Matrix& x,
@@ -643,8 +644,7 @@ void draw_classification_lab(AppState& st) {
     if (src.name() == "protein-families") draw_residue_legend(ImGui::GetWindowDrawList(), ImGui::GetCursorScreenPos(), left_w - fs);
     if (src.name() == "mri-regions") {
       const float side = std::min(left_w * 0.5f, fs * 12.0f);
-      draw_brain_slice(ImGui::GetWindowDrawList(), mri_patch_bank(src), a.episode, ImGui::GetCursorScreenPos(), side);
-      lab.view.rects["brain_slice"] = last_item_rect();
+      draw_brain_slice(lab, ImGui::GetWindowDrawList(), mri_patch_bank(src), a.episode, ImGui::GetCursorScreenPos(), side);
     }
   }
   if (!narrow && !st.ui.presenter &&
