@@ -293,3 +293,43 @@ TEST(CellStages, HoldingOutStagesOrGenes) {
 
 }  // namespace
 }  // namespace metalab
+
+namespace metalab {
+namespace {
+
+// The usage example of bio_common.h, as written there.
+TEST(BioCommon, HeaderExample) {
+  OptionReader r({{"length", "64"}}, "protein-families task option");
+  EpisodeConfig e = read_episode_options(r, 5);
+  EXPECT_EQ(e.ways, 5);
+  EXPECT_EQ(e.shots, 1);
+  EXPECT_EQ(e.queries, 5);
+  EXPECT_EQ(r.integer("length", 128, 8), 64);
+  const auto d = described_options("protein-families", r.used());
+  EXPECT_EQ(d.at("task.name"), "protein-families");
+  EXPECT_EQ(d.at("task.length"), "64");
+  EXPECT_EQ(d.at("task.ways"), "5");
+  // test_ways 1 is no episode: refused, naming the option.
+  OptionReader one({{"test_ways", "1"}}, "cell-stages task option");
+  try {
+    read_episode_options(one, 5);
+    ADD_FAILURE() << "test_ways=1 accepted";
+  } catch (const OptionError& err) {
+    EXPECT_EQ(err.key(), "test_ways");
+  }
+}
+
+// A data-determined value in the options must match the data (OptionReader::check).
+TEST(BioCommon, CheckedValuesMustMatchTheData) {
+  OptionReader r({{"data_hash", "0123"}}, "mri-regions task option");
+  EXPECT_THROW(r.check("data_hash", "abcd"), OptionError);
+  OptionReader ok({{"data_hash", "abcd"}}, "mri-regions task option");
+  ok.check("data_hash", "abcd");
+  ok.record("test_families", "a,b");
+  ok.finish();
+  EXPECT_EQ(ok.used().at("data_hash"), "abcd");
+  EXPECT_EQ(ok.used().at("test_families"), "a,b");
+}
+
+}  // namespace
+}  // namespace metalab
