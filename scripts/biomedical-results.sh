@@ -13,7 +13,7 @@
 #   SCALE=F                      multiply every training budget by F (e.g. 0.05 for a smoke run)
 #   TEST_EPISODES=N              test episodes per cell (default 1000)
 # One thread, seeded: the same command prints the same accuracies. About
-# 25 minutes on one core of the 2-core test machine.
+# 50 minutes on one core of the 2-core test machine.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHAT="${1:-all}"
