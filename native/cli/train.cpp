@@ -264,7 +264,10 @@ int run_train(CLI::App& app, TrainFlags& f) {
     const auto* cls_source = dynamic_cast<const ClassificationTaskSource*>(source.get());
     const LearnerInfo& info = learner_info(cfg.learner);
     check_accepts(info, *source, f.task.task, "--learner " + cfg.learner);
-    if (source->classification()) {
+    // Episodes of N-way classification (not the memory network's sequences,
+    // whose learners build their own networks).
+    const bool episodes = source->kind() == TaskKind::Classification;
+    if (episodes) {
       const int positions = residue_positions(*source);
       const std::string backbone =
           f.backbone != "auto" ? f.backbone : source->images() ? "conv4" : positions > 0 ? "conv1d" : "mlp";
@@ -290,7 +293,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
       // the meta-batch of 25 suits the MAML family on regression, not them.
       if (info.default_meta_batch > 0 && app.count("--meta-batch") == 0) cfg.meta_batch = info.default_meta_batch;
     }
-    if (!cls_source && source->classification()) {
+    if (!cls_source && episodes) {
       // One chain a task (protein-ss): its labels are the same 3 states in every task.
       cfg.pretrain_classes = source->output_dim();
       if (f.val_every > 0) {
@@ -321,7 +324,7 @@ int run_train(CLI::App& app, TrainFlags& f) {
     }
     if (app.count("--conv-channels") > 0 && cfg.model.backbone == "mlp")
       throw CliError("--conv-channels applies to the conv4 and conv1d backbones only");
-    if (!source->classification()) {
+    if (!episodes) {
       if (app.count("--backbone") > 0 && f.backbone != "mlp" && f.backbone != "auto")
         throw CliError("--backbone " + f.backbone + " applies to classification tasks only");
       if (app.count("--distance") > 0) throw CliError("--distance applies to classification tasks only");
