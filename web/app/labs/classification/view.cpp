@@ -631,7 +631,9 @@ void draw_classification_lab(AppState& st) {
   const float avail = ImGui::GetContentRegionAvail().x;
   const float left_w = narrow ? avail : std::max(fs * 20.0f, avail * 0.56f);
   if (!narrow) ImGui::BeginChild("cl_left", ImVec2(left_w, 0), false);
-  ImGui::TextWrapped("%s", format_tr("ui.classification.episode_line", {{"episode", std::to_string(s.episode)},
+  // Cells: the held-out split is embryos, and the stages are the same as in training.
+  const char* episode_line = s.dataset == "cells" ? "ui.classification.episode_line_cells" : "ui.classification.episode_line";
+  ImGui::TextWrapped("%s", format_tr(episode_line, {{"episode", std::to_string(s.episode)},
                                                                        {"ways", std::to_string(a.episode.task.num_classes)},
                                                                        {"shots", std::to_string(s.shots)},
                                                                        {"dataset", choice_text("dataset", s.dataset)},
