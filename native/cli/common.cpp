@@ -26,13 +26,16 @@ std::vector<std::string> tables_tasks() {
   return out;
 }
 
-// Where the data MetaLab ships for a file option is, for error messages.
+// Where the data MetaLab ships for a file option (or a family's --csv table)
+// is, for error messages; "" when it ships none.
 std::string shipped_file(const std::string& key) {
   if (key == "fasta") return "the shipped families: assets/data/protein_families.fasta";
   if (key == "t1") return "the shipped MRI: assets/data/colin27_t1_2mm.nii";
   if (key == "atlas") return "the shipped atlas: assets/data/colin27_aal_2mm.nii";
   if (key == "atlas_names") return "the shipped region names: assets/data/aal_regions.csv";
-  return "see metalab train --help";
+  if (key == "protein-ss") return "the shipped chains: assets/data/transducin_ss.csv";
+  if (key == "cell-stages") return "the shipped cells: assets/data/guo_cells.csv";
+  return "";
 }
 
 }  // namespace
@@ -264,9 +267,7 @@ std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::
       case TaskInput::Table:
         if (csv_path.empty())
           throw CliError(what + ": " + name + " tasks need a table: give --csv FILE" +
-                         (name == "protein-ss"    ? " (the shipped chains: assets/data/transducin_ss.csv)"
-                          : name == "cell-stages" ? " (the shipped cells: assets/data/guo_cells.csv)"
-                                                  : ""));
+                         (shipped_file(name).empty() ? "" : " (" + shipped_file(name) + ")"));
         table = read_csv(csv_path);
         data.table = &*table;
         break;
@@ -288,7 +289,8 @@ std::shared_ptr<TaskSource> build_source(const TaskOptions& options, const std::
           std::string flag = "--" + key;  // the flag of a file option: atlas_names -> --atlas-names
           std::replace(flag.begin(), flag.end(), '_', '-');
           if (option(key.c_str()).empty())
-            throw CliError("--task " + name + ": give " + flag + " FILE (" + shipped_file(key) + ")");
+            throw CliError("--task " + name + ": give " + flag + " FILE (" +
+                           (shipped_file(key).empty() ? "see metalab train --help" : shipped_file(key)) + ")");
           files[key] = read_maybe_gzipped_file(option(key.c_str()));
           data.files[key] = files[key];
         }
