@@ -52,7 +52,7 @@ Mat<T> expand_value(const Mat<T>& v, Index rows, Index cols) {
   if (v.rows() == rows && v.cols() == cols) return v;
   // Row, column and scalar broadcasts as plain copies: Eigen's generic
   // replicate() computes an index modulo per element (several times slower).
-  Mat<T> out(rows, cols);
+  Mat<T> out = new_value<T>(rows, cols);
   if (v.rows() == 1 && v.cols() == 1) out.setConstant(v(0, 0));
   else if (v.rows() == 1 && v.cols() == cols) out.rowwise() = v.row(0);
   else if (v.cols() == 1 && v.rows() == rows) out.colwise() = v.col(0);
@@ -66,7 +66,7 @@ Mat<T> broadcast_apply(const char* op, const Tensor<T>& a, const Tensor<T>& b, F
   const auto [rows, cols] = broadcast_shape(op, a, b);
   const Mat<T>& av = a.value();
   const Mat<T>& bv = b.value();
-  Mat<T> out(rows, cols);
+  Mat<T> out = new_value<T>(rows, cols);
   if (av.rows() == rows && av.cols() == cols && bv.rows() == rows && bv.cols() == cols) {
     out.array() = f(av.array(), bv.array());
   } else if (av.rows() == rows && av.cols() == cols && bv.rows() == 1 && bv.cols() == cols) {
@@ -161,7 +161,7 @@ Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
 template <typename T>
 Tensor<T> add_scalar(const Tensor<T>& a, T s) {
   require_defined("add_scalar", a);
-  Mat<T> v = a.value().array() + s;
+  Mat<T> v = new_value_of<T>(a.value().array() + s);
   return make_result<T>(std::move(v), "add_scalar", {a},
                         [](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) { gi.push_back(g); });
 }
@@ -169,7 +169,7 @@ Tensor<T> add_scalar(const Tensor<T>& a, T s) {
 template <typename T>
 Tensor<T> mul_scalar(const Tensor<T>& a, T s) {
   require_defined("mul_scalar", a);
-  Mat<T> v = a.value() * s;
+  Mat<T> v = new_value_of<T>(a.value() * s);
   return make_result<T>(std::move(v), "mul_scalar", {a},
                         [s](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(mul_scalar(g, s));
@@ -179,7 +179,7 @@ Tensor<T> mul_scalar(const Tensor<T>& a, T s) {
 template <typename T>
 Tensor<T> neg(const Tensor<T>& a) {
   require_defined("neg", a);
-  Mat<T> v = -a.value();
+  Mat<T> v = new_value_of<T>(-a.value());
   return make_result<T>(std::move(v), "neg", {a},
                         [](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) { gi.push_back(neg(g)); });
 }
@@ -196,7 +196,7 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb) {
     std::string why = std::string("inner dimensions differ") + (ta ? " (a transposed)" : "") + (tb ? " (b transposed)" : "");
     shape_fail("matmul", a, b, why.c_str());
   }
-  Mat<T> out(ta ? a.cols() : a.rows(), tb ? b.rows() : b.cols());
+  Mat<T> out = new_value<T>(ta ? a.cols() : a.rows(), tb ? b.rows() : b.cols());
   product_into(a.value(), ta, b.value(), tb, out.data());
   return make_result<T>(std::move(out), "matmul", {a, b},
                         [ta, tb](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
@@ -233,7 +233,7 @@ Tensor<T> batched_matmul(const Tensor<T>& a, const Tensor<T>& b, int batch, bool
     shape_fail("batched_matmul", a, b, why.c_str());
   }
   const Index out_r = ta ? ac : ar, out_c = tb ? br : bc;
-  Mat<T> out(batch * out_r, out_c);
+  Mat<T> out = new_value<T>(batch * out_r, out_c);
   const T* av = a.value().data();
   const T* bv = b.value().data();
   for (Index i = 0; i < batch; ++i)
@@ -262,7 +262,7 @@ Tensor<T> batched_matmul(const Tensor<T>& a, const Tensor<T>& b, int batch, bool
 template <typename T>
 Tensor<T> transpose(const Tensor<T>& a) {
   require_defined("transpose", a);
-  Mat<T> v = a.value().transpose();
+  Mat<T> v = new_value_of<T>(a.value().transpose());
   return make_result<T>(std::move(v), "transpose", {a},
                         [](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(transpose(g));
@@ -276,7 +276,7 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
   require_defined("linear", b);
   if (x.cols() != w.rows()) shape_fail("linear", x, w, "input columns differ from weight rows");
   if (b.rows() != 1 || b.cols() != w.cols()) shape_fail("linear", w, b, "bias must be 1 x (weight columns)");
-  Mat<T> out(x.rows(), w.cols());
+  Mat<T> out = new_value<T>(x.rows(), w.cols());
   kernels::matmul<T>(x.rows(), w.cols(), x.cols(), kernels::Operand<T>{x.value().data(), x.cols()},
                      kernels::Operand<T>{w.value().data(), w.cols()}, out.data(), w.cols(), false, b.value().data());
   return make_result<T>(std::move(out), "linear", {x, w, b},
@@ -292,7 +292,7 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
 template <typename T>
 Tensor<T> exp(const Tensor<T>& a) {
   require_defined("exp", a);
-  Mat<T> v = a.value().array().exp();
+  Mat<T> v = new_value_of<T>(a.value().array().exp());
   return make_result<T>(std::move(v), "exp", {a},
                         [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(mul(g, out));
@@ -302,7 +302,7 @@ Tensor<T> exp(const Tensor<T>& a) {
 template <typename T>
 Tensor<T> log(const Tensor<T>& a) {
   require_defined("log", a);
-  Mat<T> v = a.value().array().log();
+  Mat<T> v = new_value_of<T>(a.value().array().log());
   return make_result<T>(std::move(v), "log", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(div(g, in[0]));
@@ -312,7 +312,7 @@ Tensor<T> log(const Tensor<T>& a) {
 template <typename T>
 Tensor<T> sqrt(const Tensor<T>& a) {
   require_defined("sqrt", a);
-  Mat<T> v = a.value().array().sqrt();
+  Mat<T> v = new_value_of<T>(a.value().array().sqrt());
   return make_result<T>(std::move(v), "sqrt", {a},
                         [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(mul_scalar(div(g, out), T(0.5)));
@@ -322,7 +322,7 @@ Tensor<T> sqrt(const Tensor<T>& a) {
 template <typename T>
 Tensor<T> square(const Tensor<T>& a) {
   require_defined("square", a);
-  Mat<T> v = a.value().array().square();
+  Mat<T> v = new_value_of<T>(a.value().array().square());
   return make_result<T>(std::move(v), "square", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(mul_scalar(mul(g, in[0]), T(2)));
@@ -332,7 +332,7 @@ Tensor<T> square(const Tensor<T>& a) {
 template <typename T>
 Tensor<T> pow(const Tensor<T>& a, T p) {
   require_defined("pow", a);
-  Mat<T> v = a.value().array().pow(p);
+  Mat<T> v = new_value_of<T>(a.value().array().pow(p));
   return make_result<T>(std::move(v), "pow", {a},
                         [p](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(mul(g, mul_scalar(pow(in[0], p - T(1)), p)));
@@ -342,7 +342,7 @@ Tensor<T> pow(const Tensor<T>& a, T p) {
 template <typename T>
 Tensor<T> tanh(const Tensor<T>& a) {
   require_defined("tanh", a);
-  Mat<T> v = a.value().array().tanh();
+  Mat<T> v = new_value_of<T>(a.value().array().tanh());
   return make_result<T>(std::move(v), "tanh", {a},
                         [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(mul(g, add_scalar(neg(square(out)), T(1))));
@@ -353,11 +353,11 @@ template <typename T>
 Tensor<T> sigmoid(const Tensor<T>& a) {
   require_defined("sigmoid", a);
   // Stable in both tails: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise.
-  Mat<T> v = a.value().unaryExpr([](T x) {
+  Mat<T> v = new_value_of<T>(a.value().unaryExpr([](T x) {
     if (x >= 0) return T(1) / (T(1) + std::exp(-x));
     const T e = std::exp(x);
     return e / (T(1) + e);
-  });
+  }));
   return make_result<T>(std::move(v), "sigmoid", {a},
                         [](const Inputs<T>&, const Tensor<T>& out, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(mul(g, mul(out, add_scalar(neg(out), T(1)))));
@@ -367,11 +367,11 @@ Tensor<T> sigmoid(const Tensor<T>& a) {
 template <typename T>
 Tensor<T> relu(const Tensor<T>& a) {
   require_defined("relu", a);
-  Mat<T> v = a.value().cwiseMax(T(0));
+  Mat<T> v = new_value_of<T>(a.value().cwiseMax(T(0)));
   return make_result<T>(std::move(v), "relu", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           if (!GradMode::enabled()) {  // plain values: g where the input was positive
-                            Mat<T> d = (in[0].value().array() > T(0)).select(g.value(), T(0));
+                            Mat<T> d = new_value_of<T>((in[0].value().array() > T(0)).select(g.value(), T(0)));
                             gi.push_back(Tensor<T>(std::move(d)));
                             return;
                           }
@@ -404,7 +404,7 @@ Tensor<T> mul_constant_shared(const Tensor<T>& a, std::shared_ptr<const Mat<T>> 
   if (mask->rows() != a.rows() || mask->cols() != a.cols())
     throw ShapeError("mul_constant: tensor " + a.shape_string() + " and mask " + shape_of(mask->rows(), mask->cols()) +
                      " differ in shape");
-  Mat<T> v = a.value().cwiseProduct(*mask);
+  Mat<T> v = new_value_of<T>(a.value().cwiseProduct(*mask));
   return make_result<T>(std::move(v), "mul_constant", {a},
                         [mask](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(mul_constant_shared(g, mask));
@@ -417,7 +417,8 @@ Tensor<T> mul_constant_shared(const Tensor<T>& a, std::shared_ptr<const Mat<T>> 
 template <typename T>
 Tensor<T> sum(const Tensor<T>& a) {
   require_defined("sum", a);
-  Mat<T> v = Mat<T>::Constant(1, 1, a.value().sum());
+  Mat<T> v = new_value<T>(1, 1);
+  v(0, 0) = a.value().sum();
   return make_result<T>(std::move(v), "sum", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(expand(g, in[0].rows(), in[0].cols()));
@@ -435,7 +436,8 @@ template <typename T>
 Tensor<T> col_sum(const Tensor<T>& a) {
   require_defined("col_sum", a);
   // Row by row (contiguous in row-major storage), not column by column.
-  Mat<T> v = Mat<T>::Zero(1, a.cols());
+  Mat<T> v = new_value<T>(1, a.cols());
+  v.setZero();
   for (Index i = 0; i < a.rows(); ++i) v += a.value().row(i);
   return make_result<T>(std::move(v), "col_sum", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
@@ -453,7 +455,7 @@ Tensor<T> col_mean(const Tensor<T>& a) {
 template <typename T>
 Tensor<T> row_sum(const Tensor<T>& a) {
   require_defined("row_sum", a);
-  Mat<T> v = a.value().rowwise().sum();
+  Mat<T> v = new_value_of<T>(a.value().rowwise().sum());
   return make_result<T>(std::move(v), "row_sum", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(expand(g, in[0].rows(), in[0].cols()));
@@ -498,7 +500,7 @@ Tensor<T> reshape(const Tensor<T>& a, Index rows, Index cols) {
   if (rows < 0 || cols < 0 || rows * cols != a.size())
     throw ShapeError("reshape: cannot reshape " + a.shape_string() + " to " + shape_of(rows, cols));
   if (a.rows() == rows) return a;
-  Mat<T> v = Eigen::Map<const Mat<T>>(a.value().data(), rows, cols);
+  Mat<T> v = new_value_of<T>(Eigen::Map<const Mat<T>>(a.value().data(), rows, cols));
   return make_result<T>(std::move(v), "reshape", {a},
                         [](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
                           gi.push_back(reshape(g, in[0].rows(), in[0].cols()));
@@ -514,7 +516,7 @@ Tensor<T> concat_rows(const std::vector<Tensor<T>>& parts) {
     if (p.cols() != parts[0].cols()) shape_fail("concat_rows", parts[0], p, "column counts differ");
     rows += p.rows();
   }
-  Mat<T> v(rows, parts[0].cols());
+  Mat<T> v = new_value<T>(rows, parts[0].cols());
   Index r = 0;
   for (const auto& p : parts) {
     v.middleRows(r, p.rows()) = p.value();
@@ -540,7 +542,7 @@ Tensor<T> concat_cols(const std::vector<Tensor<T>>& parts) {
     if (p.rows() != parts[0].rows()) shape_fail("concat_cols", parts[0], p, "row counts differ");
     cols += p.cols();
   }
-  Mat<T> v(parts[0].rows(), cols);
+  Mat<T> v = new_value<T>(parts[0].rows(), cols);
   Index c = 0;
   for (const auto& p : parts) {
     v.middleCols(c, p.cols()) = p.value();
@@ -567,7 +569,7 @@ Tensor<T> slice(const Tensor<T>& a, Index row, Index col, Index rows, Index cols
     throw ShapeError(m.str());
   }
   if (rows == a.rows() && cols == a.cols()) return a;
-  Mat<T> v = a.value().block(row, col, rows, cols);
+  Mat<T> v = new_value_of<T>(a.value().block(row, col, rows, cols));
   const int r0 = static_cast<int>(row), c0 = static_cast<int>(col);
   return make_result<T>(std::move(v), "slice", {a},
                         [r0, c0](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
@@ -595,7 +597,8 @@ Tensor<T> pad(const Tensor<T>& a, Index row, Index col, Index rows, Index cols) 
     m << "pad: " << a.shape_string() << " at (" << row << ", " << col << ") does not fit in " << shape_of(rows, cols);
     throw ShapeError(m.str());
   }
-  Mat<T> v = Mat<T>::Zero(rows, cols);
+  Mat<T> v = new_value<T>(rows, cols);
+  v.setZero();
   v.block(row, col, a.rows(), a.cols()) = a.value();
   const int r0 = static_cast<int>(row), c0 = static_cast<int>(col);
   return make_result<T>(std::move(v), "pad", {a},
@@ -617,7 +620,7 @@ void check_indices(const char* op, const std::vector<int>& index, Index limit, c
 
 template <typename T>
 Tensor<T> gather_rows_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> index) {
-  Mat<T> v(static_cast<Index>(index->size()), a.cols());
+  Mat<T> v = new_value<T>(static_cast<Index>(index->size()), a.cols());
   for (std::size_t i = 0; i < index->size(); ++i) v.row(static_cast<Index>(i)) = a.value().row((*index)[i]);
   return make_result<T>(std::move(v), "gather_rows", {a},
                         [index](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
@@ -627,7 +630,8 @@ Tensor<T> gather_rows_shared(const Tensor<T>& a, std::shared_ptr<const std::vect
 
 template <typename T>
 Tensor<T> scatter_add_rows_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> index, Index rows) {
-  Mat<T> v = Mat<T>::Zero(rows, a.cols());
+  Mat<T> v = new_value<T>(rows, a.cols());
+  v.setZero();
   for (std::size_t i = 0; i < index->size(); ++i) v.row((*index)[i]) += a.value().row(static_cast<Index>(i));
   return make_result<T>(std::move(v), "scatter_add_rows", {a},
                         [index](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
@@ -637,7 +641,7 @@ Tensor<T> scatter_add_rows_shared(const Tensor<T>& a, std::shared_ptr<const std:
 
 template <typename T>
 Tensor<T> pick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> column) {
-  Mat<T> v(a.rows(), 1);
+  Mat<T> v = new_value<T>(a.rows(), 1);
   for (Index i = 0; i < a.rows(); ++i) v(i, 0) = a.value()(i, (*column)[i]);
   return make_result<T>(std::move(v), "pick", {a},
                         [column](const Inputs<T>& in, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
@@ -647,7 +651,8 @@ Tensor<T> pick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>
 
 template <typename T>
 Tensor<T> unpick_shared(const Tensor<T>& a, std::shared_ptr<const std::vector<int>> column, Index cols) {
-  Mat<T> v = Mat<T>::Zero(a.rows(), cols);
+  Mat<T> v = new_value<T>(a.rows(), cols);
+  v.setZero();
   for (Index i = 0; i < a.rows(); ++i) v(i, (*column)[i]) = a.value()(i, 0);
   return make_result<T>(std::move(v), "unpick", {a},
                         [column](const Inputs<T>&, const Tensor<T>&, const Tensor<T>& g, Grads<T>& gi) {
@@ -696,7 +701,7 @@ Tensor<T> gather_flat(const Tensor<T>& a, std::shared_ptr<const std::vector<int>
   require_defined("gather_flat", a);
   if (static_cast<Index>(index->size()) != rows * cols)
     throw ShapeError("gather_flat: " + std::to_string(index->size()) + " indices for output " + shape_of(rows, cols));
-  Mat<T> v(rows, cols);
+  Mat<T> v = new_value<T>(rows, cols);
   const T* src = a.value().data();
   T* dst = v.data();
   for (std::size_t i = 0; i < index->size(); ++i) dst[i] = src[(*index)[i]];
@@ -711,7 +716,8 @@ Tensor<T> scatter_flat(const Tensor<T>& a, std::shared_ptr<const std::vector<int
   require_defined("scatter_flat", a);
   if (static_cast<Index>(index->size()) != a.size())
     throw ShapeError("scatter_flat: " + std::to_string(index->size()) + " indices for " + a.shape_string());
-  Mat<T> v = Mat<T>::Zero(rows, cols);
+  Mat<T> v = new_value<T>(rows, cols);
+  v.setZero();
   const T* src = a.value().data();
   T* dst = v.data();
   for (std::size_t i = 0; i < index->size(); ++i) dst[(*index)[i]] += src[i];
@@ -728,7 +734,7 @@ Tensor<T> log_softmax(const Tensor<T>& logits) {
   require_defined("log_softmax", logits);
   if (logits.cols() == 0) throw ShapeError("log_softmax: " + logits.shape_string() + " has no classes");
   const Mat<T>& z = logits.value();
-  Mat<T> v(z.rows(), z.cols());
+  Mat<T> v = new_value<T>(z.rows(), z.cols());
   for (Index i = 0; i < z.rows(); ++i) {
     const T m = z.row(i).maxCoeff();
     const T lse = m + std::log((z.row(i).array() - m).exp().sum());
@@ -745,7 +751,7 @@ Tensor<T> softmax(const Tensor<T>& logits) {
   require_defined("softmax", logits);
   if (logits.cols() == 0) throw ShapeError("softmax: " + logits.shape_string() + " has no classes");
   const Mat<T>& z = logits.value();
-  Mat<T> v(z.rows(), z.cols());
+  Mat<T> v = new_value<T>(z.rows(), z.cols());
   for (Index i = 0; i < z.rows(); ++i) {
     v.row(i).array() = (z.row(i).array() - z.row(i).maxCoeff()).exp();
     v.row(i) /= v.row(i).sum();
@@ -866,7 +872,7 @@ Tensor<T> im2col(const Tensor<T>& x, const ConvGeometry& g) {
   if (x.rows() != g.input.rows() || x.cols() != g.input.channels)
     throw ShapeError("im2col: input " + x.shape_string() + " does not match geometry " +
                      shape_of(g.input.rows(), g.input.channels));
-  Mat<T> v(static_cast<Index>(g.input.batch) * g.out_height() * g.out_width(),
+  Mat<T> v = new_value<T>(static_cast<Index>(g.input.batch) * g.out_height() * g.out_width(),
            static_cast<Index>(g.kernel) * g.kernel * g.input.channels);
   im2col_kernel<T, true>(g, x.value().data(), v.data());
   auto geom = std::make_shared<const ConvGeometry>(g);
@@ -884,7 +890,8 @@ Tensor<T> col2im(const Tensor<T>& cols, const ConvGeometry& g) {
   const Index width = static_cast<Index>(g.kernel) * g.kernel * g.input.channels;
   if (cols.rows() != rows || cols.cols() != width)
     throw ShapeError("col2im: columns " + cols.shape_string() + " do not match geometry " + shape_of(rows, width));
-  Mat<T> v = Mat<T>::Zero(g.input.rows(), g.input.channels);
+  Mat<T> v = new_value<T>(g.input.rows(), g.input.channels);
+  v.setZero();
   im2col_kernel<T, false>(g, v.data(), const_cast<T*>(cols.value().data()));
   auto geom = std::make_shared<const ConvGeometry>(g);
   return make_result<T>(std::move(v), "col2im", {cols},
@@ -908,7 +915,7 @@ void check_conv_weight(const char* op, const Tensor<T>& weight, const ConvGeomet
 template <typename T>
 Tensor<T> convolve(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, const ConvGeometry& g) {
   const Index rows = static_cast<Index>(g.input.batch) * g.out_height() * g.out_width();
-  Mat<T> y(rows, weight.cols());
+  Mat<T> y = new_value<T>(rows, weight.cols());
   kernels::conv2d_forward<T>(g, x.value().data(), weight.value().data(), weight.cols(),
                              bias.defined() ? bias.value().data() : nullptr, y.data());
   auto geom = std::make_shared<const ConvGeometry>(g);
@@ -919,7 +926,7 @@ Tensor<T> convolve(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>&
                           gi.push_back(if_needed(in, 0, [&] { return conv2d_input_grad(gy, in[1], *geom); }));
                           if (!GradMode::enabled() && in.size() > 2 && in[1].requires_grad() && in[2].requires_grad()) {
                             // Plain values: the weight and bias gradients in one pass over gy.
-                            Mat<T> dw(in[1].rows(), in[1].cols()), db(1, in[1].cols());
+                            Mat<T> dw = new_value<T>(in[1].rows(), in[1].cols()), db = new_value<T>(1, in[1].cols());
                             kernels::conv2d_weight_grad<T>(*geom, in[0].value().data(), gy.value().data(), gy.cols(),
                                                            dw.data(), db.data());
                             gi.push_back(Tensor<T>(std::move(dw)));
@@ -961,7 +968,7 @@ Tensor<T> conv2d_input_grad(const Tensor<T>& grad_out, const Tensor<T>& weight, 
   if (grad_out.rows() != rows || grad_out.cols() != weight.cols())
     throw ShapeError("conv2d_input_grad: output gradient " + grad_out.shape_string() + " does not match " +
                      shape_of(rows, weight.cols()));
-  Mat<T> dx(g.input.rows(), g.input.channels);
+  Mat<T> dx = new_value<T>(g.input.rows(), g.input.channels);
   kernels::conv2d_input_grad<T>(g, grad_out.value().data(), weight.value().data(), weight.cols(), dx.data());
   auto geom = std::make_shared<const ConvGeometry>(g);
   return make_result<T>(std::move(dx), "conv2d_input_grad", {grad_out, weight},
@@ -984,7 +991,7 @@ Tensor<T> conv2d_weight_grad(const Tensor<T>& x, const Tensor<T>& grad_out, cons
   if (grad_out.rows() != rows)
     throw ShapeError("conv2d_weight_grad: output gradient " + grad_out.shape_string() + " needs " +
                      std::to_string(rows) + " rows");
-  Mat<T> dw(static_cast<Index>(g.kernel) * g.kernel * g.input.channels, grad_out.cols());
+  Mat<T> dw = new_value<T>(static_cast<Index>(g.kernel) * g.kernel * g.input.channels, grad_out.cols());
   kernels::conv2d_weight_grad<T>(g, x.value().data(), grad_out.value().data(), grad_out.cols(), dw.data());
   auto geom = std::make_shared<const ConvGeometry>(g);
   return make_result<T>(std::move(dw), "conv2d_weight_grad", {x, grad_out},
@@ -1092,7 +1099,7 @@ BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, 
   const Index n = xv.rows(), c = xv.cols();
   auto stats = std::make_shared<BatchStats<T>>(batch_stats(xv, eps));
   const Mat<T> scale = stats->inv_std.cwiseProduct(gamma.value());
-  Mat<T> y(n, c);
+  Mat<T> y = new_value<T>(n, c);
   for (Index i = 0; i < n; ++i)
     y.row(i).array() = (xv.row(i) - stats->mean).array() * scale.row(0).array() + beta.value().row(0).array();
   BatchNormResult<T> r;
@@ -1122,7 +1129,7 @@ BatchNormResult<T> batch_norm_train(const Tensor<T>& x, const Tensor<T>& gamma, 
           const Mat<T> a = in[1].value().cwiseProduct(inv_std);
           const Mat<T> mean_g = sum_g / count;
           const Mat<T> b = sum_gx.cwiseProduct(inv_std) / count;
-          Mat<T> dx(rows, cols);
+          Mat<T> dx = new_value<T>(rows, cols);
           for (Index i = 0; i < rows; ++i)
             dx.row(i).array() =
                 a.row(0).array() * (gv.row(i).array() - mean_g.row(0).array() - (xv.row(i) - mu).array() * b.row(0).array());
@@ -1235,7 +1242,7 @@ BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<
   const T* mu = state->stats.mean.data();
   const T* sc = scale.data();
   const T* be = beta.value().data();
-  Mat<T> out(pooled, c);
+  Mat<T> out = new_value<T>(pooled, c);
   for (Index p = 0; p < pooled; ++p) {
     const PoolWindow w(shape, p);
     const T* xd = xv.data();
@@ -1294,7 +1301,7 @@ BatchNormResult<T> batch_norm_relu_pool2_train(const Tensor<T>& x, const Tensor<
             mean_g(0, ch) = sum_gv(0, ch) / count;
             b(0, ch) = sum_gxv(0, ch) * inv_std[ch] / count;
           }
-          Mat<T> dx(xv.rows(), c);
+          Mat<T> dx = new_value<T>(xv.rows(), c);
           const T* av = a.data();
           const T* mg = mean_g.data();
           const T* bv = b.data();
@@ -1345,7 +1352,7 @@ Tensor<T> batch_norm_eval(const Tensor<T>& x, const Tensor<T>& gamma, const Tens
     // Nothing to record: one fused pass (evaluation episodes).
     const Mat<T> scale = (running_var.array() + eps).rsqrt().matrix().cwiseProduct(gamma.value());
     const Mat<T> shift = beta.value() - running_mean.cwiseProduct(scale);
-    Mat<T> y(x.rows(), x.cols());
+    Mat<T> y = new_value<T>(x.rows(), x.cols());
     for (Index i = 0; i < x.rows(); ++i)
       y.row(i).array() = x.value().row(i).array() * scale.row(0).array() + shift.row(0).array();
     return Tensor<T>(std::move(y));

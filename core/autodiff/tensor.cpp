@@ -146,7 +146,80 @@ template <typename T>
 std::shared_ptr<Node<T>> new_node() {
   return std::allocate_shared<Node<T>>(PoolAllocator<Node<T>>());
 }
+
+// The buffers behind new_value: per thread, freed values grouped by element
+// count (a step uses a few dozen sizes, so a linear search over them is
+// cheap), within a byte budget.
+template <typename T>
+class ValuePool {
+ public:
+  static constexpr std::size_t kMaxBytes = std::size_t{32} << 20;
+  static constexpr Eigen::Index kMaxElements = (Eigen::Index{4} << 20) / static_cast<Eigen::Index>(sizeof(T));
+  static constexpr std::size_t kMaxSizes = 64;
+
+  // This thread's pool, or null once it has been destroyed at thread exit
+  // (nodes can still die after it, e.g. in other thread-local objects).
+  static ValuePool* of_this_thread() {
+    thread_local bool gone = false;
+    struct Holder {
+      ValuePool pool;
+      bool* gone;
+      ~Holder() { *gone = true; }
+    };
+    if (gone) return nullptr;
+    thread_local Holder holder{ValuePool(), &gone};
+    return &holder.pool;
+  }
+
+  Mat<T> take(Eigen::Index rows, Eigen::Index cols) {
+    const Eigen::Index n = rows * cols;
+    if (std::vector<Mat<T>>* free = find(n); free && !free->empty()) {
+      Mat<T> m = std::move(free->back());
+      free->pop_back();
+      bytes_ -= static_cast<std::size_t>(n) * sizeof(T);
+      m.resize(rows, cols);  // the same number of elements: Eigen keeps the buffer
+      return m;
+    }
+    return Mat<T>(rows, cols);
+  }
+
+  void give(Mat<T>&& m) {
+    const Eigen::Index n = m.size();
+    const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(T);
+    if (n == 0 || n > kMaxElements || bytes_ + bytes > kMaxBytes) return;  // freed by the caller
+    std::vector<Mat<T>>* free = find(n);
+    if (!free) {
+      if (sizes_.size() == kMaxSizes) return;
+      sizes_.push_back(n);
+      free_.emplace_back();
+      free = &free_.back();
+    }
+    free->push_back(std::move(m));
+    bytes_ += bytes;
+  }
+
+ private:
+  std::vector<Mat<T>>* find(Eigen::Index n) {
+    for (std::size_t i = 0; i < sizes_.size(); ++i)
+      if (sizes_[i] == n) return &free_[i];
+    return nullptr;
+  }
+  std::vector<Eigen::Index> sizes_;
+  std::vector<std::vector<Mat<T>>> free_;  // free_[i]: buffers of sizes_[i] elements
+  std::size_t bytes_ = 0;
+};
 }  // namespace
+
+template <typename T>
+Mat<T> new_value(Eigen::Index rows, Eigen::Index cols) {
+  if (ValuePool<T>* pool = ValuePool<T>::of_this_thread()) return pool->take(rows, cols);
+  return Mat<T>(rows, cols);
+}
+
+template <typename T>
+void detail::recycle_value(Mat<T>&& value) {
+  if (ValuePool<T>* pool = ValuePool<T>::of_this_thread()) pool->give(std::move(value));
+}
 
 // Destroying a node drops its inputs, which may destroy them in turn: one
 // stack frame per node of a chain. Instead, the first node destroyed on a
@@ -154,6 +227,7 @@ std::shared_ptr<Node<T>> new_node() {
 // inputs to it.
 template <typename T>
 Node<T>::~Node() {
+  detail::recycle_value(std::move(value));
   thread_local std::vector<std::shared_ptr<Node<T>>> pending;
   thread_local bool draining = false;
   for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -293,6 +367,7 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
   }
 
   std::vector<Tensor<T>> grad_in;
+  grad_in.reserve(4);
   for (int i = static_cast<int>(order.size()) - 1; i >= 0; --i) {
     Node<T>* node = order[i];
     if (!needed[i] || !grads[i].defined() || !node->backward) continue;
@@ -345,7 +420,9 @@ std::vector<Tensor<T>> grad(const Tensor<T>& output, const std::vector<Tensor<T>
                                                         bool*);                                               \
   template std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>&, const std::vector<Tensor<T>>&,          \
                                        const std::vector<Tensor<T>>&, GradOptions);                           \
-  template std::vector<Tensor<T>> grad(const Tensor<T>&, const std::vector<Tensor<T>>&, GradOptions);
+  template std::vector<Tensor<T>> grad(const Tensor<T>&, const std::vector<Tensor<T>>&, GradOptions);         \
+  template Mat<T> new_value(Eigen::Index, Eigen::Index);                                                       \
+  template void detail::recycle_value(Mat<T>&&);
 
 METALAB_INSTANTIATE_TENSOR(float)
 METALAB_INSTANTIATE_TENSOR(double)

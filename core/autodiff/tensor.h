@@ -38,8 +38,11 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace metalab::ad {
@@ -144,13 +147,62 @@ class Inputs {
   std::size_t size_ = 0;
 };
 
+// A node's backward rule: a move-only callable stored in place when its
+// captures fit in kInline bytes (every rule in ops.cpp), on the heap
+// otherwise. std::function would allocate for any capture that is not
+// trivially copyable, such as the shared_ptr most index and mask rules keep,
+// on every node of every training step.
+template <typename T>
+class BackwardRule {
+ public:
+  BackwardRule() = default;
+  ~BackwardRule() { reset(); }
+  BackwardRule(const BackwardRule&) = delete;
+  BackwardRule& operator=(const BackwardRule&) = delete;
+
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, BackwardRule>>>
+  BackwardRule& operator=(F&& rule) {
+    reset();
+    using Fn = std::decay_t<F>;
+    if constexpr (sizeof(Fn) <= kInline && alignof(Fn) <= alignof(std::max_align_t)) {
+      ::new (static_cast<void*>(storage_)) Fn(std::forward<F>(rule));
+      call_ = [](const void* self, const Inputs<T>& in, const Tensor<T>& out, const Tensor<T>& g,
+                 std::vector<Tensor<T>>& gi) { (*static_cast<const Fn*>(self))(in, out, g, gi); };
+      destroy_ = [](void* self) { static_cast<Fn*>(self)->~Fn(); };
+    } else {
+      *reinterpret_cast<Fn**>(storage_) = new Fn(std::forward<F>(rule));
+      call_ = [](const void* self, const Inputs<T>& in, const Tensor<T>& out, const Tensor<T>& g,
+                 std::vector<Tensor<T>>& gi) { (**static_cast<Fn* const*>(self))(in, out, g, gi); };
+      destroy_ = [](void* self) { delete *static_cast<Fn**>(self); };
+    }
+    return *this;
+  }
+
+  explicit operator bool() const { return call_ != nullptr; }
+  void operator()(const Inputs<T>& inputs, const Tensor<T>& output, const Tensor<T>& grad_out,
+                  std::vector<Tensor<T>>& grad_in) const {
+    call_(storage_, inputs, output, grad_out, grad_in);
+  }
+  void reset() {
+    if (destroy_) destroy_(storage_);
+    call_ = nullptr;
+    destroy_ = nullptr;
+  }
+
+ private:
+  static constexpr std::size_t kInline = 48;
+  using Call = void (*)(const void*, const Inputs<T>&, const Tensor<T>&, const Tensor<T>&, std::vector<Tensor<T>>&);
+  alignas(std::max_align_t) unsigned char storage_[kInline];
+  Call call_ = nullptr;
+  void (*destroy_)(void*) = nullptr;
+};
+
 template <typename T>
 struct Node {
   // Gradient rule: given the node's inputs, its output and d(loss)/d(output) as
   // grad_out, append d(loss)/d(input_i) for every input to grad_in, in order
   // (an undefined Tensor means "no contribution", e.g. for a constant input).
-  using Backward = std::function<void(const Inputs<T>& inputs, const Tensor<T>& output, const Tensor<T>& grad_out,
-                                      std::vector<Tensor<T>>& grad_in)>;
+  using Backward = BackwardRule<T>;
   Mat<T> value;
   Inputs<T> inputs;  // recorded only when the result requires grad
   Backward backward;
@@ -217,7 +269,29 @@ template <typename T>
 std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::vector<Tensor<T>>& grad_outputs,
                             const std::vector<Tensor<T>>& inputs, GradOptions options = {});
 
+// A rows x cols matrix for an operation's result, its contents unspecified.
+// Its buffer is that of a value of the same size freed on this thread when
+// there is one: a training step frees and rebuilds thousands of small
+// matrices of a few sizes, and taking one back is many times cheaper than
+// malloc. A thread keeps at most 32 MB of such buffers, none over 4 MB.
+//   Mat<float> v = new_value<float>(10, 40);
+//   v.setZero();
+template <typename T>
+Mat<T> new_value(Eigen::Index rows, Eigen::Index cols);
+
+// The value of an Eigen expression, in a buffer from new_value.
+template <typename T, typename Expr>
+Mat<T> new_value_of(const Eigen::DenseBase<Expr>& e) {
+  Mat<T> v = new_value<T>(e.rows(), e.cols());
+  v.array() = e.derived().array();
+  return v;
+}
+
 namespace detail {
+// Gives a value's buffer to this thread's pool for new_value (or frees it).
+template <typename T>
+void recycle_value(Mat<T>&& value);
+
 // A node holding value; it records the inputs (and *record is set) only if
 // grad mode is on and one of them requires grad.
 template <typename T>

@@ -99,29 +99,130 @@ GradientMetaLearner::TaskGradientOf<T> GradientMetaLearner::compute_task_gradien
   return out;
 }
 
+namespace {
+// Each task's copy of a parameter, stacked vertically (the layout of
+// Model::forward_per_task); the gradient of the copies sums back into p.
+template <typename T>
+ad::Tensor<T> per_task_copies(const ad::Tensor<T>& p, int tasks) {
+  std::vector<int> rows(static_cast<std::size_t>(p.rows()) * static_cast<std::size_t>(tasks));
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int>(static_cast<Eigen::Index>(i) % p.rows());
+  return ad::gather_rows(p, rows);
+}
+
+// The tasks' support (or query) inputs or targets, stacked vertically.
+Matrix stack_tasks(const std::vector<Task>& batch, const Matrix Task::*part) {
+  const Eigen::Index rows = (batch[0].*part).rows();
+  Matrix all(rows * static_cast<Eigen::Index>(batch.size()), (batch[0].*part).cols());
+  for (std::size_t t = 0; t < batch.size(); ++t) all.middleRows(static_cast<Eigen::Index>(t) * rows, rows) = batch[t].*part;
+  return all;
+}
+}  // namespace
+
+bool GradientMetaLearner::per_task_batch(const std::vector<Task>& batch) const {
+  if (batch.size() < 2 || !model_.has_per_task_forward() || info().head_only()) return false;
+  for (const Task& t : batch)
+    if (t.support_x.rows() != batch[0].support_x.rows() || t.query_x.rows() != batch[0].query_x.rows() ||
+        t.support_y.cols() != batch[0].support_y.cols() || t.query_y.cols() != batch[0].query_y.cols())
+      return false;
+  return true;
+}
+
+GradientMetaLearner::BatchGradientOf<double> GradientMetaLearner::batch_gradient_double(const std::vector<Task>& batch,
+                                                                                       bool first_order_only) const {
+  if (!per_task_batch(batch)) throw std::invalid_argument(config_.learner + ": this batch cannot go through one graph");
+  return compute_batch_gradient(batch, first_order_only, params_.cast<double>(true), step_sizes_.cast<double>(true));
+}
+
+template <typename T>
+GradientMetaLearner::BatchGradientOf<T> GradientMetaLearner::compute_batch_gradient(
+    const std::vector<Task>& batch, bool first_order_only, const nn::Params<T>& params,
+    const nn::Params<T>& step_sizes) const {
+  using Tens = ad::Tensor<T>;
+  for (const Task& task : batch) {
+    validate_task(model_, task, config_.learner.c_str());
+    if (task.query_x.rows() == 0) throw std::invalid_argument(config_.learner + ": a meta-training task needs query points");
+  }
+  ad::EnableGradGuard differentiate;
+  const int tasks = static_cast<int>(batch.size());
+  const Matrix ys = stack_tasks(batch, &Task::support_y), yq = stack_tasks(batch, &Task::query_y);
+  const Tens xs(stack_tasks(batch, &Task::support_x).template cast<T>());
+  const Tens xq(stack_tasks(batch, &Task::query_x).template cast<T>());
+
+  // Task t's loss, metric of the output's row block t (values only).
+  BatchGradientOf<T> out;
+  auto per_task = [&](const Tens& output, const Matrix& y, std::vector<double>* loss, std::vector<double>* metric) {
+    ad::NoGradGuard values;
+    const Eigen::Index rows = output.rows() / tasks;
+    for (int t = 0; t < tasks; ++t) {
+      const Mat<T> block = output.value().middleRows(t * rows, rows);
+      const Matrix y_t = y.middleRows(t * rows, rows);
+      loss->push_back(static_cast<double>(model_.loss(Tens(block), y_t).item()));
+      if (metric) metric->push_back(model_.metric(block.template cast<float>(), y_t));
+    }
+  };
+
+  nn::Params<T> fast;
+  for (std::size_t i = 0; i < params.size(); ++i) fast.add(params.name(i), per_task_copies(params[i], tasks));
+  std::vector<Tens> step_copies;
+  if (meta_sgd())
+    for (std::size_t i = 0; i < step_sizes.size(); ++i) step_copies.push_back(per_task_copies(step_sizes[i], tasks));
+  for (int s = 0; s < config_.inner_steps; ++s) {
+    const Tens output = model_.forward_per_task(fast, xs, tasks);
+    if (s == 0) per_task(output, ys, &out.support_loss, nullptr);
+    // The sum of the tasks' losses: the gradient of each task's copy is its own task's.
+    const Tens loss = ad::mul_scalar(model_.loss(output, ys), static_cast<T>(tasks));
+    const std::vector<Tens> g = ad::grad(loss, fast.tensors(), ad::GradOptions{!first_order_only});
+    nn::Params<T> next;
+    for (std::size_t i = 0; i < fast.size(); ++i) {
+      const Tens step = meta_sgd() ? ad::mul(step_copies[i], g[i]) : ad::mul_scalar(g[i], static_cast<T>(config_.inner_lr));
+      next.add(fast.name(i), ad::sub(fast[i], step));
+    }
+    fast = std::move(next);
+  }
+  const Tens output = model_.forward_per_task(fast, xq, tasks);
+  if (config_.inner_steps == 0) per_task(model_.forward_per_task(fast, xs, tasks), ys, &out.support_loss, nullptr);
+  per_task(output, yq, &out.query_loss, &out.metric);
+  // The mean of the tasks' query losses (tasks of equal size): its gradient is the mean meta-gradient.
+  const Tens query_loss = model_.loss(output, yq);
+  std::vector<Tens> trainable = params.tensors();
+  for (std::size_t i = 0; i < step_sizes.size(); ++i) trainable.push_back(step_sizes[i]);
+  out.grads = ad::grad(query_loss, trainable);
+  return out;
+}
+
 StepStats GradientMetaLearner::meta_step(const std::vector<Task>& batch) {
   if (batch.empty()) throw std::invalid_argument(config_.learner + ": meta_step needs at least one task");
-  std::vector<TaskGradient> results(batch.size());
   const bool fo = first_order();
-  parallel_(static_cast<int>(batch.size()),
-            [&](int i) { results[static_cast<std::size_t>(i)] = task_gradient(batch[static_cast<std::size_t>(i)], fo); });
-
   StepStats stats;
-  std::vector<std::vector<Tensorf>> grads;
-  grads.reserve(results.size());
-  for (auto& r : results) {
-    stats.loss += r.query_loss;
-    stats.pre_loss += r.support_loss;
-    stats.metric += r.metric;
-    grads.push_back(std::move(r.grads));
-  }
+  std::vector<Tensorf> meta_grad;
   const double n = static_cast<double>(batch.size());
+  if (per_task_batch(batch)) {
+    // One graph for the batch: the same for every thread count.
+    BatchGradientOf<float> r = compute_batch_gradient(batch, fo, params_, step_sizes_);
+    for (std::size_t t = 0; t < batch.size(); ++t) {
+      stats.loss += r.query_loss[t];
+      stats.pre_loss += r.support_loss[t];
+      stats.metric += r.metric[t];
+    }
+    meta_grad = std::move(r.grads);
+  } else {
+    std::vector<TaskGradient> results(batch.size());
+    parallel_(static_cast<int>(batch.size()),
+              [&](int i) { results[static_cast<std::size_t>(i)] = task_gradient(batch[static_cast<std::size_t>(i)], fo); });
+    std::vector<std::vector<Tensorf>> grads;
+    grads.reserve(results.size());
+    for (auto& r : results) {
+      stats.loss += r.query_loss;
+      stats.pre_loss += r.support_loss;
+      stats.metric += r.metric;
+      grads.push_back(std::move(r.grads));
+    }
+    meta_grad = average_gradients(grads);
+  }
   stats.loss /= n;
   stats.pre_loss /= n;
   stats.metric /= n;
   check_finite(stats.loss, "the query loss");
-
-  std::vector<Tensorf> meta_grad = average_gradients(grads);
   if (step_sizes_frozen_)
     for (std::size_t i = params_.size(); i < meta_grad.size(); ++i)
       meta_grad[i] = Tensorf::zeros(meta_grad[i].rows(), meta_grad[i].cols());

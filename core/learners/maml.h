@@ -59,6 +59,21 @@ class GradientMetaLearner : public Learner {
   TaskGradientOf<double> task_gradient_double(const Task& task, bool first_order, const ParamsD* params = nullptr,
                                               const ParamsD* step_sizes = nullptr) const;
 
+  // The meta-gradient of a whole meta-batch in one graph, each task with its
+  // own copy of the weights (Model::forward_per_task): what meta_step uses
+  // when per_task_batch() allows, equal to averaging task_gradient over the
+  // tasks up to rounding (tests/learners/maml_batch_test.cpp), and many times
+  // faster for small models, whose per-task graphs are mostly bookkeeping.
+  template <typename T>
+  struct BatchGradientOf {
+    std::vector<double> query_loss, support_loss, metric;  // per task, as in TaskGradientOf
+    std::vector<ad::Tensor<T>> grads;                      // the tasks' mean, for params() then step_sizes()
+  };
+  // Whether the batch can go through one graph: an MLP adapting every layer
+  // (not ANIL), and tasks of equal support and query sizes.
+  bool per_task_batch(const std::vector<Task>& batch) const;
+  BatchGradientOf<double> batch_gradient_double(const std::vector<Task>& batch, bool first_order) const;
+
   // Replaces the step sizes (tests: Meta-SGD with frozen step sizes = MAML).
   void set_step_sizes(float value);
   // Freezes the step sizes (they are then not meta-learned).
@@ -72,6 +87,9 @@ class GradientMetaLearner : public Learner {
  private:
   bool meta_sgd() const;
   bool first_order() const;
+  template <typename T>
+  BatchGradientOf<T> compute_batch_gradient(const std::vector<Task>& batch, bool first_order,
+                                            const nn::Params<T>& params, const nn::Params<T>& step_sizes) const;
   template <typename T>
   TaskGradientOf<T> compute_task_gradient(const Task& task, bool first_order, const nn::Params<T>& params,
                                           const nn::Params<T>& step_sizes) const;

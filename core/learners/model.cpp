@@ -138,6 +138,13 @@ ad::Tensor<T> Model::forward(const nn::Params<T>& params, const ad::Tensor<T>& x
 }
 
 template <typename T>
+ad::Tensor<T> Model::forward_per_task(const nn::Params<T>& params, const ad::Tensor<T>& x, int tasks) const {
+  if (!has_per_task_forward())
+    throw std::logic_error("Model::forward_per_task: the " + config_.backbone + " backbone has no per-task forward");
+  return mlp_.forward_per_task(params, x, tasks);
+}
+
+template <typename T>
 ad::Tensor<T> Model::embed(const nn::Params<T>& params, const ad::Tensor<T>& x) const {
   if (config_.backbone == "mlp") return mlp_.forward_body(params, x);
   // MAML-style batch norm: batch statistics at training and test time (transductive).
@@ -219,6 +226,7 @@ double Model::metric(const Matrix& output, const Matrix& y) const {
 #define METALAB_INSTANTIATE_MODEL(T)                                                                  \
   template ad::Tensor<T> Model::forward<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;         \
   template ad::Tensor<T> Model::embed<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;           \
+  template ad::Tensor<T> Model::forward_per_task<T>(const nn::Params<T>&, const ad::Tensor<T>&, int) const; \
   template ad::Tensor<T> Model::head<T>(const nn::Params<T>&, const ad::Tensor<T>&) const;            \
   template ad::Tensor<T> Model::loss<T>(const ad::Tensor<T>&, const Matrix&) const;
 

@@ -61,6 +61,12 @@ class Model {
   // Raw outputs: predictions (regression) or logits (classification).
   template <typename T>
   ad::Tensor<T> forward(const nn::Params<T>& params, const ad::Tensor<T>& x) const;
+  // forward() of several tasks at once, each with its own parameters, in one
+  // graph (nn::MLP::forward_per_task has the layout). MLP only: see
+  // has_per_task_forward().
+  template <typename T>
+  ad::Tensor<T> forward_per_task(const nn::Params<T>& params, const ad::Tensor<T>& x, int tasks) const;
+  bool has_per_task_forward() const { return config_.backbone == "mlp"; }
   // Features before the head (the embedding of metric learners and ANIL's body).
   template <typename T>
   ad::Tensor<T> embed(const nn::Params<T>& params, const ad::Tensor<T>& x) const;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,28 @@ struct MLP {
     Tensor<T> h = x;
     for (int i = 0; i < num_layers(); ++i) {
       h = layer(i).forward(params, layer_name(i), h);
+      if (i + 1 < num_layers()) h = activate(activation, h);
+    }
+    return h;
+  }
+  // forward() for several tasks at once, each with its own copy of the
+  // weights, in one graph (MAML's meta-batch: one graph of a few hundred
+  // nodes instead of one per task). x stacks the tasks' rows, x.rows() / tasks
+  // each; every parameter stacks the tasks' copies vertically (a weight of
+  // in x out as tasks * in x out, a bias as tasks x out). Row block t of the
+  // result is forward() with copy t on task t's rows.
+  template <typename T>
+  Tensor<T> forward_per_task(const Params<T>& params, const Tensor<T>& x, int tasks) const {
+    if (tasks < 1 || x.rows() % tasks != 0)
+      throw std::invalid_argument("MLP::forward_per_task: " + std::to_string(x.rows()) + " rows are not " +
+                                  std::to_string(tasks) + " equal blocks");
+    std::vector<int> task_of_row(static_cast<std::size_t>(x.rows()));
+    const Eigen::Index per_task = x.rows() / tasks;
+    for (std::size_t r = 0; r < task_of_row.size(); ++r) task_of_row[r] = static_cast<int>(static_cast<Eigen::Index>(r) / per_task);
+    Tensor<T> h = x;
+    for (int i = 0; i < num_layers(); ++i) {
+      const std::string name = layer_name(i);
+      h = ad::add(ad::batched_matmul(h, params.at(name + ".weight"), tasks), ad::gather_rows(params.at(name + ".bias"), task_of_row));
       if (i + 1 < num_layers()) h = activate(activation, h);
     }
     return h;

@@ -3,6 +3,8 @@
 // instantiation.
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include <pthread.h>
 
 #include <cmath>
@@ -113,6 +115,57 @@ TEST(Graph, VectorJacobianProduct) {
   const std::vector<TD> g = grad(std::vector<TD>{y, z}, std::vector<TD>{TD(gy), TD(gz)}, std::vector<TD>{x});
   const MD expected = gy * w.transpose() + MD(2 * x.value().cwiseProduct(gz));
   EXPECT_TRUE(g[0].value().isApprox(expected, kExactTolerance));
+}
+
+TEST(Graph, NewValueTakesBackTheBuffersOfFreedValues) {
+  const double* freed = nullptr;
+  {
+    const TD a(MD::Constant(7, 3, 2.0));
+    {
+      const TD b = mul_scalar(a, 3.0);
+      EXPECT_TRUE(b.value().isApprox(MD::Constant(7, 3, 6.0)));
+      freed = b.value().data();
+    }
+    // The same size, on the same thread: b's buffer, whatever it held.
+    MD m = new_value<double>(3, 7);
+    EXPECT_EQ(m.data(), freed);
+    EXPECT_EQ(m.rows(), 3);
+    EXPECT_EQ(m.cols(), 7);
+  }
+  MD m = new_value<double>(3, 7);
+  EXPECT_EQ(m.rows(), 3);
+  EXPECT_EQ(m.cols(), 7);
+  // Another size: a buffer of its own.
+  const MD other = new_value<double>(4, 4);
+  EXPECT_NE(other.data(), freed);
+  EXPECT_EQ(other.size(), 16);
+  // A result computed in a recycled buffer is the result.
+  m.setConstant(-1.0);
+  const TD c = add(TD(MD::Ones(3, 7)), TD(MD::Ones(3, 7)));
+  EXPECT_TRUE(c.value().isApprox(MD::Constant(3, 7, 2.0)));
+  // Matrices over the pool's size limit are not kept, but still work.
+  const MD big = new_value<double>(1024, 1024);
+  EXPECT_EQ(big.size(), 1024 * 1024);
+}
+
+TEST(Graph, BackwardRulesWithLargeCapturesStillRun) {
+  // Rules whose captures do not fit in place live on the heap; both kinds are called and freed.
+  std::array<double, 16> weights{};
+  weights.fill(0.5);
+  TD x(MD::Constant(1, 1, 3.0));
+  x.set_requires_grad();
+  const TD y = make_result<double>(MD(x.value() * 2.0), "test_large", {x},
+                                   [weights](const Inputs<double>&, const TD&, const TD& g, std::vector<TD>& gi) {
+                                     gi.push_back(mul_scalar(g, 4.0 * weights[15]));
+                                   });
+  EXPECT_DOUBLE_EQ(grad(y, {x})[0].item(), 2.0);
+  auto shared = std::make_shared<double>(3.0);
+  const TD z = make_result<double>(MD(x.value()), "test_shared", {x},
+                                   [shared](const Inputs<double>&, const TD&, const TD& g, std::vector<TD>& gi) {
+                                     gi.push_back(mul_scalar(g, *shared));
+                                   });
+  EXPECT_EQ(shared.use_count(), 2);
+  EXPECT_DOUBLE_EQ(grad(z, {x})[0].item(), 3.0);
 }
 
 TEST(Graph, NoGradGuardRecordsNothing) {

@@ -75,6 +75,29 @@ TEST(MLP, ForwardBodyAndHead) {
   EXPECT_THROW(parse_activation("gelu"), std::invalid_argument);
 }
 
+TEST(MLP, ForwardPerTaskIsForwardWithEachTasksCopy) {
+  const MLP mlp{{3, 5, 2}, Activation::Tanh};
+  Rng rng(4);
+  const int tasks = 3, rows = 4;
+  std::vector<Params<double>> copies;
+  for (int t = 0; t < tasks; ++t) copies.push_back(mlp.init<double>(rng));
+  Params<double> stacked;  // copy t of every parameter at row block t
+  for (std::size_t i = 0; i < copies[0].size(); ++i) {
+    Mat<double> all(tasks * copies[0][i].rows(), copies[0][i].cols());
+    for (int t = 0; t < tasks; ++t) all.middleRows(t * copies[0][i].rows(), copies[0][i].rows()) = copies[t][i].value();
+    stacked.add(copies[0].name(i), Tensor<double>(all, true));
+  }
+  Mat<double> x(tasks * rows, 3);
+  for (Eigen::Index k = 0; k < x.size(); ++k) x.data()[k] = rng.uniform(-1, 1);
+  const Tensor<double> y = mlp.forward_per_task(stacked, Tensor<double>(x), tasks);
+  ASSERT_EQ(y.rows(), tasks * rows);
+  for (int t = 0; t < tasks; ++t) {
+    const Tensor<double> alone = mlp.forward(copies[t], Tensor<double>(Mat<double>(x.middleRows(t * rows, rows))));
+    EXPECT_TRUE(y.value().middleRows(t * rows, rows).isApprox(alone.value(), 1e-14)) << "task " << t;
+  }
+  EXPECT_THROW(mlp.forward_per_task(stacked, Tensor<double>(Mat<double>(x.topRows(5))), tasks), std::invalid_argument);
+}
+
 TEST(Conv4, ShapesNamesAndValidation) {
   // 28 -> 14 -> 7 -> 3 -> 1: the standard backbone gives 64 features.
   EXPECT_EQ((Conv4{28, 28, 1, 64, 4}.output_dim()), 64);
