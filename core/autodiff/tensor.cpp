@@ -28,7 +28,9 @@ class GradModeScope {
 // allocates for every entry.
 class NodeMap {
  public:
-  explicit NodeMap(std::size_t expected) { reset(std::max<std::size_t>(16, 2 * expected)); }
+  explicit NodeMap(std::size_t expected) { clear(expected); }
+  // Empty, with room for about `expected` keys (reusing the table's memory).
+  void clear(std::size_t expected) { reset(std::max<std::size_t>(16, 2 * expected)); }
   // The value of key, or null.
   int* find(const void* key) {
     for (std::size_t i = slot(key);; i = (i + 1) & mask_) {
@@ -295,6 +297,60 @@ std::shared_ptr<Node<T>> result_node(Mat<T>&& value, const char* op, const Tenso
 }
 }  // namespace detail
 
+namespace {
+// grad()'s scratch, kept per thread between calls (a training step calls
+// grad() a few times on graphs of thousands of nodes). Nodes get ids in the
+// order they are found; edges[first_edge[id] ...] are the ids of a node's
+// inputs (-1: an input that does not require grad).
+template <typename T>
+struct GradWalk {
+  NodeMap ids{256};
+  std::vector<Node<T>*> nodes;
+  std::vector<const Tensor<T>*> handles;  // the output or the parent's input that points to the node
+  std::vector<int> first_edge, edges, order;
+  std::vector<char> state, needed;  // state: 0 found, 1 on the stack, 2 done
+  std::vector<Tensor<T>> grads;
+  void clear(std::size_t expected) {
+    ids.clear(expected);
+    nodes.clear();
+    handles.clear();
+    first_edge.clear();
+    edges.clear();
+    order.clear();
+    state.clear();
+    needed.clear();
+    grads.clear();
+  }
+};
+
+// Lends this thread's GradWalk to one grad() call (a nested call gets its own).
+template <typename T>
+class BorrowedWalk {
+ public:
+  BorrowedWalk() : walk_(std::move(spare())) {
+    if (!walk_) walk_ = std::make_unique<GradWalk<T>>();
+    walk_->clear(expected());
+  }
+  ~BorrowedWalk() {
+    expected() = walk_->nodes.size();
+    walk_->grads.clear();  // the gradients' references; the rest is cleared on the next call
+    if (!spare()) spare() = std::move(walk_);
+  }
+  GradWalk<T>& operator*() { return *walk_; }
+
+ private:
+  static std::unique_ptr<GradWalk<T>>& spare() {
+    thread_local std::unique_ptr<GradWalk<T>> walk;
+    return walk;
+  }
+  static std::size_t& expected() {  // the last graph's size: the id table starts that large
+    thread_local std::size_t n = 256;
+    return n;
+  }
+  std::unique_ptr<GradWalk<T>> walk_;
+};
+}  // namespace
+
 template <typename T>
 std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::vector<Tensor<T>>& grad_outputs,
                             const std::vector<Tensor<T>>& inputs, GradOptions options) {
@@ -308,95 +364,133 @@ std::vector<Tensor<T>> grad(const std::vector<Tensor<T>>& outputs, const std::ve
                        grad_outputs[k].shape_string() + " differ in shape");
   }
 
-  // Which nodes are wanted, and where their gradients go.
+  // Which nodes are wanted.
   NodeMap wanted(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined()) throw ShapeError("grad: input " + std::to_string(i) + " is undefined");
     wanted.get(inputs[i].node(), static_cast<int>(i));
   }
 
+  BorrowedWalk<T> borrowed;
+  GradWalk<T>& w = *borrowed;
+  // The id of a node that requires grad, found now if it is new: its inputs'
+  // ids are resolved at once, so that every edge is looked up only here.
+  auto id_of = [&](Node<T>* node, const Tensor<T>* handle) -> int {
+    const int fresh = static_cast<int>(w.nodes.size());
+    const int id = w.ids.get(node, fresh);
+    if (id != fresh) return id;
+    w.nodes.push_back(node);
+    w.handles.push_back(handle);
+    w.state.push_back(0);
+    w.needed.push_back(0);
+    w.first_edge.push_back(-1);
+    return id;
+  };
+  auto expand = [&](int id) {
+    Node<T>* node = w.nodes[static_cast<std::size_t>(id)];
+    const int first = static_cast<int>(w.edges.size());
+    w.first_edge[static_cast<std::size_t>(id)] = first;
+    for (std::size_t j = 0; j < node->inputs.size(); ++j) w.edges.push_back(-1);
+    for (std::size_t j = 0; j < node->inputs.size(); ++j) {
+      const Tensor<T>& input = node->inputs[j];
+      if (input.node()->requires_grad) {
+        const int child = id_of(input.node(), &input);  // may grow edges' neighbours, not edges
+        w.edges[static_cast<std::size_t>(first) + j] = child;
+      }
+    }
+  };
+
   // Post-order DFS over nodes that require grad; a node is "needed" if it is
   // wanted or leads to a wanted node. Iterative to survive long graphs (BPTT).
-  std::vector<Node<T>*> order;
-  std::vector<Tensor<T>> handles;  // owning handles to the nodes in order (see self below)
-  NodeMap index(256);              // node -> position in order, or -1 while visiting
-  std::vector<char> needed;
   struct Frame {
-    Node<T>* node;
-    const Tensor<T>* handle;  // the output or the parent's input that points to node
+    int id;
     std::size_t next_input;
   };
   std::vector<Frame> stack;
   for (const auto& out : outputs) {
-    if (!out.requires_grad() || index.contains(out.node())) continue;
-    stack.push_back({out.node(), &out, 0});
-    index.get(out.node(), -1);
+    if (!out.requires_grad()) continue;
+    const int root = id_of(out.node(), &out);
+    if (w.state[static_cast<std::size_t>(root)] != 0) continue;
+    w.state[static_cast<std::size_t>(root)] = 1;
+    expand(root);
+    stack.push_back({root, 0});
     while (!stack.empty()) {
       Frame& f = stack.back();
-      if (f.next_input < f.node->inputs.size()) {
-        const Tensor<T>& input = f.node->inputs[f.next_input++];
-        Node<T>* child = input.node();
-        if (child->requires_grad && !index.contains(child)) {
-          index.get(child, -1);
-          stack.push_back({child, &input, 0});
+      const std::size_t id = static_cast<std::size_t>(f.id);
+      const std::size_t n_inputs = w.nodes[id]->inputs.size();
+      if (f.next_input < n_inputs) {
+        const int child = w.edges[static_cast<std::size_t>(w.first_edge[id]) + f.next_input++];
+        if (child >= 0 && w.state[static_cast<std::size_t>(child)] == 0) {
+          w.state[static_cast<std::size_t>(child)] = 1;
+          expand(child);
+          stack.push_back({child, 0});
         }
         continue;
       }
-      bool is_needed = wanted.contains(f.node);
-      for (const auto& in : f.node->inputs) {
-        const int* at = index.find(in.node());
-        if (at && *at >= 0 && needed[static_cast<std::size_t>(*at)]) is_needed = true;
+      bool is_needed = wanted.contains(w.nodes[id]);
+      for (std::size_t j = 0; j < n_inputs && !is_needed; ++j) {
+        const int child = w.edges[static_cast<std::size_t>(w.first_edge[id]) + j];
+        if (child >= 0 && w.needed[static_cast<std::size_t>(child)]) is_needed = true;
       }
-      index.get(f.node, -1) = static_cast<int>(order.size());
-      order.push_back(f.node);
-      handles.push_back(*f.handle);
-      needed.push_back(is_needed ? 1 : 0);
+      w.needed[id] = is_needed ? 1 : 0;
+      w.state[id] = 2;
+      w.order.push_back(f.id);
       stack.pop_back();
     }
   }
 
   GradModeScope mode(options.create_graph);
-  std::vector<Tensor<T>> grads(order.size());
+  w.grads.resize(w.nodes.size());
   auto accumulate = [&](int slot, const Tensor<T>& g) {
     if (!g.defined()) return;
-    grads[slot] = grads[slot].defined() ? add(grads[slot], g) : g;
+    Tensor<T>& sum = w.grads[static_cast<std::size_t>(slot)];
+    if (!sum.defined()) {
+      sum = g;
+    } else if (!options.create_graph && sum.node_ptr().use_count() == 1) {
+      // A sum only this walk holds (no rule's result, input or output aliases it) grows
+      // in place: a recurrent net's weight gradient gathers one term per time step.
+      sum.mutable_value() += g.value();
+    } else {
+      sum = add(sum, g);
+    }
   };
   for (std::size_t k = 0; k < outputs.size(); ++k) {
-    const int* at = index.find(outputs[k].node());
+    const int* at = w.ids.find(outputs[k].node());
     if (at) accumulate(*at, grad_outputs[k]);
   }
 
   std::vector<Tensor<T>> grad_in;
   grad_in.reserve(4);
-  for (int i = static_cast<int>(order.size()) - 1; i >= 0; --i) {
-    Node<T>* node = order[i];
-    if (!needed[i] || !grads[i].defined() || !node->backward) continue;
+  for (auto it = w.order.rbegin(); it != w.order.rend(); ++it) {
+    const std::size_t id = static_cast<std::size_t>(*it);
+    Node<T>* node = w.nodes[id];
+    if (!w.needed[id] || !w.grads[id].defined() || !node->backward) continue;
     grad_in.clear();
-    // An owning handle: with create_graph, rules that use their output (exp, tanh,
-    // div, softmax, ...) record it in the gradient graph, which may outlive every
-    // other handle to the forward graph (MAML drops the support loss).
-    const Tensor<T>& self = handles[i];
-    node->backward(node->inputs, self, grads[i], grad_in);
+    // The handle that points to the node: with create_graph, rules that use their output
+    // (exp, tanh, div, softmax, ...) record it in the gradient graph, which copies it and so
+    // keeps the node alive beyond every other handle to the forward graph (MAML drops the
+    // support loss).
+    node->backward(node->inputs, *w.handles[id], w.grads[id], grad_in);
     if (grad_in.size() != node->inputs.size())
       throw std::logic_error(std::string("grad: backward of ") + node->op + " returned the wrong number of gradients");
     for (std::size_t j = 0; j < grad_in.size(); ++j) {
-      const int* at = index.find(node->inputs[j].node());
-      if (!at || *at < 0 || !needed[static_cast<std::size_t>(*at)]) continue;
+      const int child = w.edges[static_cast<std::size_t>(w.first_edge[id]) + j];
+      if (child < 0 || !w.needed[static_cast<std::size_t>(child)]) continue;
       const Tensor<T>& g = grad_in[j];
       if (g.defined() && (g.rows() != node->inputs[j].rows() || g.cols() != node->inputs[j].cols()))
         throw std::logic_error(std::string("grad: backward of ") + node->op + " gave gradient " + g.shape_string() +
                                " for input " + node->inputs[j].shape_string());
-      accumulate(*at, g);
+      accumulate(child, g);
     }
-    if (!wanted.contains(node)) grads[i] = Tensor<T>();  // free intermediate gradients early
+    if (!wanted.contains(node)) w.grads[id] = Tensor<T>();  // free intermediate gradients early
   }
 
   std::vector<Tensor<T>> result;
   result.reserve(inputs.size());
   for (const auto& in : inputs) {
-    const int* at = index.find(in.node());
-    if (at && *at >= 0 && grads[static_cast<std::size_t>(*at)].defined()) {
-      result.push_back(grads[static_cast<std::size_t>(*at)]);
+    const int* at = w.ids.find(in.node());
+    if (at && w.state[static_cast<std::size_t>(*at)] == 2 && w.grads[static_cast<std::size_t>(*at)].defined()) {
+      result.push_back(w.grads[static_cast<std::size_t>(*at)]);
     } else {
       result.push_back(Tensor<T>::zeros(in.rows(), in.cols()));
     }

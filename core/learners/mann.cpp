@@ -197,15 +197,35 @@ Tensor<T> SequenceNet<T>::step(const P& params, SequenceState<T>& s, const Mat<T
                          std::to_string(input.rows()) + "x" + std::to_string(input.cols()) + "], expected [" +
                          std::to_string(s.batch) + "x" + std::to_string(step_input_dim()) + "] (x_t and one-hot y_{t-1})");
   const Tensor<T> in(input);
-  ++s.steps;
-  if (config_.arch == SequenceArch::FeedForward) return mlp_.forward(params, in);
+  if (config_.arch == SequenceArch::FeedForward) {
+    ++s.steps;
+    return mlp_.forward(params, in);
+  }
+  return recurrent_step(params, s, ad::linear(in, params.at("controller.weight_x"), params.at("controller.bias")),
+                        record);
+}
 
+template <typename T>
+Tensor<T> SequenceNet<T>::recurrent_step(const P& params, SequenceState<T>& s, const Tensor<T>& input_gates,
+                                         StepRecord<T>* record, RecurrentTerms* recurrent) const {
+  ++s.steps;
   const int B = s.batch, H = config_.hidden[0];
   const bool use_memory = config_.arch == SequenceArch::Mann;
   // LSTM controller.
-  Tensor<T> z = ad::add(ad::linear(in, params.at("controller.weight_x"), params.at("controller.bias")),
-                        ad::matmul(s.h, params.at("controller.weight_h")));
-  if (use_memory) z = ad::add(z, ad::matmul(s.reads, params.at("controller.weight_r")));
+  const Tensor<T> from_h = ad::matmul(s.h, params.at("controller.weight_h"));
+  Tensor<T> z = ad::add(input_gates, from_h);
+  if (recurrent) {
+    recurrent->h_products.push_back(from_h);
+    recurrent->h_prev.push_back(s.h.value());
+  }
+  if (use_memory) {
+    const Tensor<T> from_r = ad::matmul(s.reads, params.at("controller.weight_r"));
+    z = ad::add(z, from_r);
+    if (recurrent) {
+      recurrent->r_products.push_back(from_r);
+      recurrent->r_prev.push_back(s.reads.value());
+    }
+  }
   const Tensor<T> gi = ad::sigmoid(ad::slice_cols(z, 0, H));
   const Tensor<T> gf = ad::sigmoid(ad::slice_cols(z, H, H));
   const Tensor<T> gg = ad::tanh(ad::slice_cols(z, 2 * H, H));
@@ -255,8 +275,89 @@ Tensor<T> SequenceNet<T>::forward(const P& params, const std::vector<Mat<T>>& in
   SequenceState<T> state = initial_state(batch);
   std::vector<Tensor<T>> logits;
   logits.reserve(inputs.size());
-  for (const Mat<T>& x : inputs) logits.push_back(step(params, state, x));
+  if (config_.arch == SequenceArch::FeedForward) {
+    for (const Mat<T>& x : inputs) logits.push_back(step(params, state, x));
+    return ad::concat_rows(logits);
+  }
+  const Tensor<T> gates = input_gates(params, inputs, batch);
+  for (std::size_t t = 0; t < inputs.size(); ++t)
+    logits.push_back(recurrent_step(params, state, ad::slice_rows(gates, static_cast<Eigen::Index>(t) * batch, batch),
+                                    nullptr));
   return ad::concat_rows(logits);
+}
+
+// One weight gradient for W_x instead of one per step, summed (the bulk of a
+// one-episode update's memory traffic).
+template <typename T>
+Tensor<T> SequenceNet<T>::input_gates(const P& params, const std::vector<Mat<T>>& inputs, int batch) const {
+  Mat<T> all(static_cast<Eigen::Index>(batch) * static_cast<Eigen::Index>(inputs.size()), step_input_dim());
+  for (std::size_t t = 0; t < inputs.size(); ++t) {
+    if (inputs[t].rows() != batch || inputs[t].cols() != step_input_dim())
+      throw ad::ShapeError(std::string(sequence_arch_name(config_.arch)) + ": step " + std::to_string(t) +
+                           " input is [" + std::to_string(inputs[t].rows()) + "x" + std::to_string(inputs[t].cols()) +
+                           "], expected [" + std::to_string(batch) + "x" + std::to_string(step_input_dim()) +
+                           "] (x_t and one-hot y_{t-1})");
+    all.middleRows(static_cast<Eigen::Index>(t) * batch, batch) = inputs[t];
+  }
+  return ad::linear(Tensor<T>(std::move(all)), params.at("controller.weight_x"), params.at("controller.bias"));
+}
+
+template <typename T>
+typename SequenceNet<T>::Trained SequenceNet<T>::forward_and_grad(
+    const P& params, const std::vector<Mat<T>>& inputs, int batch,
+    const std::function<Tensor<T>(const Tensor<T>&)>& loss_of) const {
+  Trained out;
+  if (config_.arch == SequenceArch::FeedForward) {
+    out.logits = forward(params, inputs, batch);
+    out.loss = loss_of(out.logits);
+    out.grads = ad::grad(out.loss, params.tensors());
+    return out;
+  }
+  if (inputs.empty()) throw std::invalid_argument("SequenceNet::forward_and_grad: no steps");
+  const bool use_memory = config_.arch == SequenceArch::Mann;
+  // The recurrent weights as constants: the walk back then computes no weight
+  // gradient per step, only the gradients of the products h_{t-1} W_h and
+  // r_{t-1} W_r (= dz_t), from which the weight gradients are one product each.
+  P constant_recurrent;
+  std::size_t weight_h = params.size(), weight_r = params.size();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const std::string& name = params.name(i);
+    if (name == "controller.weight_h") weight_h = i;
+    if (name == "controller.weight_r") weight_r = i;
+    constant_recurrent.add(name, i == weight_h || i == weight_r ? params[i].detach() : params[i]);
+  }
+  SequenceState<T> state = initial_state(batch);
+  RecurrentTerms terms;
+  std::vector<Tensor<T>> logits;
+  logits.reserve(inputs.size());
+  const Tensor<T> gates = input_gates(params, inputs, batch);
+  for (std::size_t t = 0; t < inputs.size(); ++t)
+    logits.push_back(recurrent_step(constant_recurrent, state,
+                                    ad::slice_rows(gates, static_cast<Eigen::Index>(t) * batch, batch), nullptr, &terms));
+  out.logits = ad::concat_rows(logits);
+  out.loss = loss_of(out.logits);
+
+  std::vector<Tensor<T>> wanted = params.tensors();
+  wanted.insert(wanted.end(), terms.h_products.begin(), terms.h_products.end());
+  wanted.insert(wanted.end(), terms.r_products.begin(), terms.r_products.end());
+  std::vector<Tensor<T>> g = ad::grad(out.loss, wanted);
+  const std::size_t n = params.size(), steps = inputs.size();
+  // sum_t left_t^T dproduct_t, as one product of the stacked factors.
+  auto weight_gradient = [&](const std::vector<Mat<T>>& left, std::size_t first_product) {
+    const Eigen::Index rows = left[0].rows();
+    Mat<T> a(rows * static_cast<Eigen::Index>(steps), left[0].cols());
+    Mat<T> d(rows * static_cast<Eigen::Index>(steps), g[first_product].cols());
+    for (std::size_t t = 0; t < steps; ++t) {
+      a.middleRows(static_cast<Eigen::Index>(t) * rows, rows) = left[t];
+      d.middleRows(static_cast<Eigen::Index>(t) * rows, rows) = g[first_product + t].value();
+    }
+    ad::NoGradGuard values;
+    return ad::matmul(Tensor<T>(std::move(a)), Tensor<T>(std::move(d)), true, false);
+  };
+  out.grads.assign(g.begin(), g.begin() + static_cast<std::ptrdiff_t>(n));
+  out.grads.at(weight_h) = weight_gradient(terms.h_prev, n);
+  if (use_memory) out.grads.at(weight_r) = weight_gradient(terms.r_prev, n + steps);
+  return out;
 }
 
 template <typename T>
@@ -432,10 +533,11 @@ StepStats MannLearner::train_sequences(const std::vector<Matrix>& xs, const std:
   for (std::size_t t = 0; t < steps; ++t)
     for (int b = 0; b < B; ++b) flat[t * B + static_cast<std::size_t>(b)] = labels[static_cast<std::size_t>(b)][t];
 
-  const Tensorf logits = net_.forward(params_, inputs, B);
-  const Tensorf loss = ad::cross_entropy(logits, flat);
+  SequenceNet<float>::Trained trained =
+      net_.forward_and_grad(params_, inputs, B, [&](const Tensorf& logits) { return ad::cross_entropy(logits, flat); });
+  const Tensorf& logits = trained.logits;
   StepStats stats;
-  stats.loss = loss.item();
+  stats.loss = trained.loss.item();
   stats.pre_loss = std::nan("");
   check_finite(stats.loss, "the sequence loss");
   int correct = 0;
@@ -446,7 +548,7 @@ StepStats MannLearner::train_sequences(const std::vector<Matrix>& xs, const std:
   }
   stats.metric = static_cast<double>(correct) / static_cast<double>(flat.size());
 
-  std::vector<Tensorf> grads = ad::grad(loss, params_.tensors());
+  std::vector<Tensorf> grads = std::move(trained.grads);
   stats.grad_norm = config_.grad_clip > 0 ? optim::clip_grad_norm(grads, config_.grad_clip) : optim::global_norm(grads);
   check_finite(stats.grad_norm, "the gradient norm");
   optimizer_->step(params_, grads);

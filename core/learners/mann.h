@@ -44,6 +44,7 @@
 #pragma once
 
 #include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -126,7 +127,32 @@ class SequenceNet {
   // logits of every step, [steps * B, C] with row t * B + b for episode b.
   ad::Tensor<T> forward(const P& params, const std::vector<ad::Mat<T>>& inputs, int batch) const;
 
+  // forward(), a loss of its logits, and the loss's gradient for every
+  // parameter: the same as ad::grad(loss_of(forward(...)), params.tensors()),
+  // but the recurrent weights' gradients (W_h, W_r: a term for every step)
+  // come from one product over all steps, h_{t-1}^T dz_t stacked, instead of
+  // a weight-sized outer product per step added up (tests/learners/mann_test.cpp
+  // checks that the two agree).
+  struct Trained {
+    ad::Tensor<T> logits, loss;
+    std::vector<ad::Tensor<T>> grads;  // for params.tensors()
+  };
+  Trained forward_and_grad(const P& params, const std::vector<ad::Mat<T>>& inputs, int batch,
+                           const std::function<ad::Tensor<T>(const ad::Tensor<T>&)>& loss_of) const;
+
  private:
+  // step() after the input's share of the controller's gates, x W_x + b, is
+  // computed (forward() computes it for all steps in one product). With
+  // recurrent set, the step's products h_{t-1} W_h and r_{t-1} W_r are
+  // appended to it, with their left factors.
+  struct RecurrentTerms {
+    std::vector<ad::Tensor<T>> h_products, r_products;
+    std::vector<ad::Mat<T>> h_prev, r_prev;
+  };
+  ad::Tensor<T> recurrent_step(const P& params, SequenceState<T>& state, const ad::Tensor<T>& input_gates,
+                               StepRecord<T>* record, RecurrentTerms* recurrent = nullptr) const;
+  // The inputs' share of the gates for every step, [steps * B, 4H], in one product.
+  ad::Tensor<T> input_gates(const P& params, const std::vector<ad::Mat<T>>& inputs, int batch) const;
   SequenceNetConfig config_;
   nn::MLP mlp_;  // feedforward
 };

@@ -236,9 +236,18 @@ TEST_P(MannGradients, WholeEpisodeGradientsMatchCentralDifferences) {
   for (int t = 0; t < T; ++t)
     for (int b = 0; b < B; ++b) flat.push_back(e.labels[b][t]);
 
-  const TD loss = ad::cross_entropy(net.forward(params, inputs, B), flat);
-  const std::vector<TD> g = ad::grad(loss, params.tensors());
+  // What training computes (the recurrent weights' gradients in one product
+  // over the steps), checked here against central differences, and the plain
+  // walk back through forward(), which must agree with it.
+  const auto trained = net.forward_and_grad(params, inputs, B, [&](const TD& logits) { return ad::cross_entropy(logits, flat); });
+  const std::vector<TD>& g = trained.grads;
   ASSERT_EQ(g.size(), params.size());
+  const TD loss = ad::cross_entropy(net.forward(params, inputs, B), flat);
+  EXPECT_NEAR(trained.loss.item(), loss.item(), 1e-14);
+  const std::vector<TD> plain = ad::grad(loss, params.tensors());
+  for (std::size_t i = 0; i < params.size(); ++i)
+    EXPECT_LE((plain[i].value() - g[i].value()).cwiseAbs().maxCoeff(), 1e-12 * std::max(1.0, plain[i].value().cwiseAbs().maxCoeff()))
+        << params.name(i);
   int checked = 0;
   double worst = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
