@@ -154,10 +154,13 @@ class PromoterDistribution {
   std::vector<MotifSite> find_motifs(const std::string& sequence) const;
   // p(d) for an occurrence of `motif` starting at `position`.
   double position_effect(int motif, int position) const;
-  // s_m for every motif.
+  // s_m for every motif, of a sequence or of its sites (find_motifs).
   std::vector<double> motif_scores(const std::string& sequence) const;
+  std::vector<double> motif_scores(const std::vector<MotifSite>& sites) const;
   // The noise-free expression and its terms; with rng, noise is drawn and added.
   ExpressionBreakdown explain(const CellType& type, const std::string& sequence, Rng* noise = nullptr) const;
+  // The same from the motif scores (a sampled sequence's sites are known).
+  ExpressionBreakdown explain_scores(const CellType& type, const std::vector<double>& scores, Rng* noise = nullptr) const;
   double expression(const CellType& type, const std::string& sequence, Rng* noise = nullptr) const {
     return explain(type, sequence, noise).total;
   }

@@ -16,16 +16,19 @@
 // work cannot be optimised away (it differs between targets in the last
 // digits: Eigen's AVX2 kernels use fused multiply-adds, wasm SIMD has none).
 //
-// Adding a case: one entry in cases() below. The labs' per-frame work (phase 2
-// of issue 13, "one frame of each lab's work while training, UI excluded") goes
-// there as cases named lab_<lab>_frame whose step is one scheduler tick of that
-// lab's Job; see the marked place in cases().
+// Adding a case: one entry in cases() below. The lab_<lab>_frame cases time
+// one frame of a lab's work while it trains (lab_frame()).
 #include <Eigen/Core>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,10 @@
 #include "native/cli/thread_pool.h"
 #include "native/bench/portable/timing.h"
 #include "native/data/malloc_tuning.h"
+#include "web/app/page/app_state.h"
+#include "web/app/page/assets.h"
+#include "web/app/page/checkpoints.h"
+#include "web/app/page/url_state.h"
 
 #ifndef METALAB_ASSETS_DIR
 #error "METALAB_ASSETS_DIR must name the assets/ folder (native/bench/portable/CMakeLists.txt sets it)"
@@ -173,6 +180,58 @@ Step mann_glyphs14_update(const ParallelFor&) {
   };
 }
 
+// One frame of a lab's work while it trains, UI excluded: the page's logic
+// (web/app/page/app_state.h) with the files it fetches at start-up, the lab
+// open at its default settings and its training job playing. A repetition
+// runs one step of every job that wants time then: the lab's training job
+// and the evaluation its view waits for (the scheduler fits more steps of
+// short jobs into a frame, and spreads a long one over frames, within its
+// budget; this is the work of a frame in which each runs once). The check is
+// the training job's iteration.
+Step lab_frame(const char* view) {
+  auto st = std::make_shared<web::AppState>();
+  web::load_page_content(*st);
+  const std::string dir = METALAB_ASSETS_DIR;
+  std::vector<std::string> names{web::kGenesCsv};  // and every shipped checkpoint, as assets.json lists them
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/checkpoints"))
+    if (e.path().extension() == ".safetensors") names.push_back("checkpoints/" + e.path().filename().string());
+  std::sort(names.begin() + 1, names.end());
+  for (const std::string& n : names) {
+    std::ifstream in(dir + "/" + n, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (!in) throw std::runtime_error(dir + "/" + n + ": cannot read it (a file the page fetches at start-up)");
+    web::receive_asset(*st, n, bytes.str());
+  }
+  web::apply_url_hash(*st, std::string("view=") + view);
+  for (int i = 0; i < 3; ++i) web::update_page(*st, 1.0 / 60);  // builds the lab's jobs
+  web::TrainingJob* training = nullptr;
+  const std::string v = view;
+  if (v == "regression") training = st->regression.shown();
+  if (v == "gene") {
+    const std::string task = st->gene.settings.data == "promoter" ? "promoter" : "genes";  // as update_page
+    if (!st->gene.job_error.empty()) throw std::runtime_error("the gene lab: " + st->gene.job_error);
+    if (st->regression.jobs.count(task)) training = st->regression.jobs.at(task).get();
+  }
+  if (v == "classification") training = st->classification.job();
+  if (v == "memory") training = st->memory.job();
+  if (v == "landscape") training = st->landscape.walkers();
+  if (!training) throw std::runtime_error(std::string("the ") + view + " lab built no training job");
+  training->playing = true;
+  std::vector<web::Job*> jobs{training};
+  if (v == "classification") jobs.push_back(&st->classification.curve);
+  if (v == "memory") jobs.push_back(&st->memory.accuracy);
+  if (v == "landscape") jobs.push_back(&st->landscape.grid);
+  return [st, jobs, training] {
+    for (web::Job* j : jobs) {
+      if (!j->wants_time()) continue;
+      j->step();
+      j->stepped();
+    }
+    return static_cast<double>(training->iteration());
+  };
+}
+
 const std::vector<Case>& cases() {
   static const std::vector<Case> all{
       {"maml_sinusoid", "exact second-order MAML meta-iteration, sinusoid, 25 tasks, 10+10 points, 1 step, Adam",
@@ -183,11 +242,16 @@ const std::vector<Case>& cases() {
        protonet_conv4_28},
       {"mann_glyphs14_update", "one BPTT update of the memory lab's shipped MANN on one episode",
        mann_glyphs14_update},
-      // Phase 2 (issue 13): one frame of each lab's work while training, UI
-      // excluded, as {"lab_<name>_frame", "...", setup} entries whose setup
-      // builds the lab's Job from its default Settings and returns one
-      // scheduler tick of it (the labs' Job objects live in web/app; link the
-      // library that holds them in CMakeLists.txt beside this file).
+      {"lab_regression_frame", "a frame of the regression lab training (shipped sinusoid MAML), UI excluded",
+       [](const ParallelFor&) { return lab_frame("regression"); }},
+      {"lab_gene_frame", "a frame of the gene lab training (shipped tissue-expression MAML), UI excluded",
+       [](const ParallelFor&) { return lab_frame("gene"); }},
+      {"lab_classification_frame", "a frame of the classification lab training (shipped ProtoNet), with its shots curve",
+       [](const ParallelFor&) { return lab_frame("classification"); }},
+      {"lab_memory_frame", "a frame of the memory lab training (shipped MANN, LSTM, feed-forward in turn), with its accuracy",
+       [](const ParallelFor&) { return lab_frame("memory"); }},
+      {"lab_landscape_frame", "a frame of the landscape lab's walkers, with its loss grid",
+       [](const ParallelFor&) { return lab_frame("landscape"); }},
   };
   return all;
 }
