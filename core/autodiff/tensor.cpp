@@ -212,15 +212,29 @@ class ValuePool {
 };
 }  // namespace
 
+// Under AddressSanitizer values are not recycled, so that a use after free stays visible.
+#if defined(__SANITIZE_ADDRESS__)
+#define METALAB_RECYCLE_VALUES 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define METALAB_RECYCLE_VALUES 0
+#endif
+#endif
+#ifndef METALAB_RECYCLE_VALUES
+#define METALAB_RECYCLE_VALUES 1
+#endif
+
 template <typename T>
 Mat<T> new_value(Eigen::Index rows, Eigen::Index cols) {
-  if (ValuePool<T>* pool = ValuePool<T>::of_this_thread()) return pool->take(rows, cols);
+  if (METALAB_RECYCLE_VALUES)
+    if (ValuePool<T>* pool = ValuePool<T>::of_this_thread()) return pool->take(rows, cols);
   return Mat<T>(rows, cols);
 }
 
 template <typename T>
 void detail::recycle_value(Mat<T>&& value) {
-  if (ValuePool<T>* pool = ValuePool<T>::of_this_thread()) pool->give(std::move(value));
+  if (METALAB_RECYCLE_VALUES)
+    if (ValuePool<T>* pool = ValuePool<T>::of_this_thread()) pool->give(std::move(value));
 }
 
 // Destroying a node drops its inputs, which may destroy them in turn: one
