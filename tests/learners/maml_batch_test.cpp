@@ -14,6 +14,7 @@
 #include "core/learners/registry.h"
 #include "core/tasks/episodes.h"
 #include "core/tasks/sinusoid.h"
+#include "tests/support/small_episodes.h"
 
 namespace metalab {
 namespace {
@@ -102,24 +103,8 @@ TEST(MetaBatchInOneGraph, MetaSgdWithItsStepSizes) {
 }
 
 TEST(MetaBatchInOneGraph, MamlOnClassificationEpisodes) {
-  GlyphSourceConfig g;
-  g.glyph.size = 8;
-  g.num_classes = 12;
-  g.instances = 6;
-  EpisodeConfig e;
-  e.ways = 3;
-  e.shots = 2;
-  e.queries = 2;
-  const auto src = make_glyph_source(g, e);
-  LearnerConfig c;
-  c.learner = "maml";
-  c.model.input_dim = src->input_dim();
-  c.model.output_dim = 3;
-  c.model.classification = true;
-  c.model.hidden = {10};
-  c.inner_lr = 0.5f;
-  c.inner_steps = 2;
-  c.seed = 3;
+  const auto src = small_glyph_episodes();
+  const LearnerConfig c = small_classification_maml(*src, /*hidden=*/10);
   Rng rng(5);
   std::vector<Task> batch;
   for (int i = 0; i < 4; ++i) batch.push_back(src->sample(Split::MetaTrain, rng));

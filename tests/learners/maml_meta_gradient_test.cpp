@@ -26,6 +26,7 @@
 #include "core/tasks/episodes.h"
 #include "core/tasks/sinusoid.h"
 #include "tests/autodiff/gradcheck.h"
+#include "tests/support/small_episodes.h"
 
 namespace metalab {
 namespace {
@@ -154,25 +155,9 @@ TEST(GradientMetaLearnerMetaGradient, AnilAdaptsTheHeadOnly) {
 }
 
 TEST(GradientMetaLearnerMetaGradient, MamlOnAClassificationEpisode) {
-  GlyphSourceConfig g;
-  g.glyph.size = 8;
-  g.num_classes = 12;
-  g.instances = 6;
-  EpisodeConfig e;
-  e.ways = 3;
-  e.shots = 2;
-  e.queries = 2;
-  const auto src = make_glyph_source(g, e);
-  LearnerConfig c;
-  c.learner = "maml";
-  c.model.input_dim = src->input_dim();
-  c.model.output_dim = 3;
-  c.model.classification = true;
-  c.model.hidden = {6};
+  const auto src = small_glyph_episodes();
+  LearnerConfig c = small_classification_maml(*src, /*hidden=*/6);
   c.model.activation = "tanh";
-  c.inner_lr = 0.5f;
-  c.inner_steps = 2;
-  c.seed = 3;
   Rng rng(5);
   check_meta_gradient(*gradient_learner(c), src->sample(Split::MetaTrain, rng), "maml, 3-way 2-shot");
 }
