@@ -1,7 +1,6 @@
 #include "core/tasks/promoter.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
 #include <numeric>
 #include <sstream>
@@ -225,34 +224,10 @@ PromoterSequence PromoterDistribution::sample_sequence(Rng& rng) const {
 
 std::vector<MotifSite> PromoterDistribution::find_motifs(const std::string& sequence) const {
   std::vector<MotifSite> sites;
-  // Every occurrence, overlapping ones too, by the 2-bit codes of a window
-  // rolled along the sequence (a task samples hundreds of 100-bp sequences,
-  // each searched twice, and comparing characters at every position
-  // mispredicts a branch at a quarter of them). Motifs are ACGT (validated);
-  // a window over any other character matches nothing.
-  const std::size_t n = sequence.size();
-  std::vector<signed char> base(n);
-  for (std::size_t i = 0; i < n; ++i) base[i] = static_cast<signed char>(base_index(sequence[i]));
   for (int m = 0; m < static_cast<int>(config_.motifs.size()); ++m) {
     const std::string& motif = config_.motifs[m].consensus;
-    const std::size_t k = motif.size();
-    if (k == 0 || k > n) continue;
-    if (k > 32) {  // longer than a 64-bit code: compare in place
-      for (std::size_t pos = 0; pos + k <= n; ++pos)
-        if (sequence.compare(pos, k, motif) == 0) sites.push_back({m, static_cast<int>(pos), false});
-      continue;
-    }
-    std::uint64_t want = 0;
-    for (char c : motif) want = (want << 2) | static_cast<std::uint64_t>(base_index(c));
-    const std::uint64_t mask = k == 32 ? ~std::uint64_t{0} : (std::uint64_t{1} << (2 * k)) - 1;
-    std::uint64_t code = 0;
-    std::size_t clean = 0;  // ACGT bases in a row up to here
-    for (std::size_t i = 0; i < n; ++i) {
-      const int b = base[i];
-      clean = b < 0 ? 0 : clean + 1;
-      code = ((code << 2) | static_cast<std::uint64_t>(b < 0 ? 0 : b)) & mask;
-      if (clean >= k && code == want) sites.push_back({m, static_cast<int>(i + 1 - k), false});
-    }
+    for (std::size_t pos = sequence.find(motif); pos != std::string::npos; pos = sequence.find(motif, pos + 1))
+      sites.push_back({m, static_cast<int>(pos), false});
   }
   std::sort(sites.begin(), sites.end(), [](const MotifSite& a, const MotifSite& b) {
     return a.position != b.position ? a.position < b.position : a.motif < b.motif;
