@@ -44,14 +44,18 @@ GradientMetaLearner::TaskGradientOf<double> GradientMetaLearner::task_gradient_d
   return compute_task_gradient(task, first_order_only, p, lr);
 }
 
+void GradientMetaLearner::check_meta_training_task(const Task& task) const {
+  validate_task(model_, task, config_.learner.c_str());
+  if (task.query_x.rows() == 0) throw std::invalid_argument(config_.learner + ": a meta-training task needs query points");
+}
+
 template <typename T>
 GradientMetaLearner::TaskGradientOf<T> GradientMetaLearner::compute_task_gradient(const Task& task,
                                                                                 bool first_order_only,
                                                                                 const nn::Params<T>& params,
                                                                                 const nn::Params<T>& step_sizes) const {
   using Tens = ad::Tensor<T>;
-  validate_task(model_, task, config_.learner.c_str());
-  if (task.query_x.rows() == 0) throw std::invalid_argument(config_.learner + ": a meta-training task needs query points");
+  check_meta_training_task(task);
   ad::EnableGradGuard differentiate;
   const bool anil = info().head_only();
   const Tens xs(task.support_x.cast<T>()), xq(task.query_x.cast<T>());
@@ -138,10 +142,7 @@ GradientMetaLearner::BatchGradientOf<T> GradientMetaLearner::compute_batch_gradi
     const std::vector<Task>& batch, bool first_order_only, const nn::Params<T>& params,
     const nn::Params<T>& step_sizes) const {
   using Tens = ad::Tensor<T>;
-  for (const Task& task : batch) {
-    validate_task(model_, task, config_.learner.c_str());
-    if (task.query_x.rows() == 0) throw std::invalid_argument(config_.learner + ": a meta-training task needs query points");
-  }
+  for (const Task& task : batch) check_meta_training_task(task);
   ad::EnableGradGuard differentiate;
   const int tasks = static_cast<int>(batch.size());
   const Matrix ys = stack_tasks(batch, &Task::support_y), yq = stack_tasks(batch, &Task::query_y);
@@ -193,32 +194,31 @@ GradientMetaLearner::BatchGradientOf<T> GradientMetaLearner::compute_batch_gradi
 StepStats GradientMetaLearner::meta_step(const std::vector<Task>& batch) {
   if (batch.empty()) throw std::invalid_argument(config_.learner + ": meta_step needs at least one task");
   const bool fo = first_order();
-  StepStats stats;
-  std::vector<Tensorf> meta_grad;
-  const double n = static_cast<double>(batch.size());
+  BatchGradientOf<float> r;
   if (per_task_batch(batch)) {
-    // One graph for the batch: the same for every thread count.
-    BatchGradientOf<float> r = compute_batch_gradient(batch, fo, params_, step_sizes_);
-    for (std::size_t t = 0; t < batch.size(); ++t) {
-      stats.loss += r.query_loss[t];
-      stats.pre_loss += r.support_loss[t];
-      stats.metric += r.metric[t];
-    }
-    meta_grad = std::move(r.grads);
+    r = compute_batch_gradient(batch, fo, params_, step_sizes_);  // one graph: the same for every thread count
   } else {
     std::vector<TaskGradient> results(batch.size());
     parallel_(static_cast<int>(batch.size()),
               [&](int i) { results[static_cast<std::size_t>(i)] = task_gradient(batch[static_cast<std::size_t>(i)], fo); });
     std::vector<std::vector<Tensorf>> grads;
     grads.reserve(results.size());
-    for (auto& r : results) {
-      stats.loss += r.query_loss;
-      stats.pre_loss += r.support_loss;
-      stats.metric += r.metric;
-      grads.push_back(std::move(r.grads));
+    for (auto& t : results) {
+      r.query_loss.push_back(t.query_loss);
+      r.support_loss.push_back(t.support_loss);
+      r.metric.push_back(t.metric);
+      grads.push_back(std::move(t.grads));
     }
-    meta_grad = average_gradients(grads);
+    r.grads = average_gradients(grads);
   }
+  StepStats stats;
+  for (std::size_t t = 0; t < batch.size(); ++t) {
+    stats.loss += r.query_loss[t];
+    stats.pre_loss += r.support_loss[t];
+    stats.metric += r.metric[t];
+  }
+  std::vector<Tensorf> meta_grad = std::move(r.grads);
+  const double n = static_cast<double>(batch.size());
   stats.loss /= n;
   stats.pre_loss /= n;
   stats.metric /= n;

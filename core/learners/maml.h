@@ -87,6 +87,8 @@ class GradientMetaLearner : public Learner {
  private:
   bool meta_sgd() const;
   bool first_order() const;
+  // A task meta-training can use (fits the model, has query points); std::invalid_argument otherwise.
+  void check_meta_training_task(const Task& task) const;
   template <typename T>
   BatchGradientOf<T> compute_batch_gradient(const std::vector<Task>& batch, bool first_order,
                                             const nn::Params<T>& params, const nn::Params<T>& step_sizes) const;

@@ -191,11 +191,16 @@ SequenceState<T> SequenceNet<T>::initial_state(int batch) const {
 }
 
 template <typename T>
-Tensor<T> SequenceNet<T>::step(const P& params, SequenceState<T>& s, const Mat<T>& input, StepRecord<T>* record) const {
-  if (input.rows() != s.batch || input.cols() != step_input_dim())
-    throw ad::ShapeError(std::string(sequence_arch_name(config_.arch)) + ": step input is [" +
+void SequenceNet<T>::check_step_input(const Mat<T>& input, int batch, const std::string& which) const {
+  if (input.rows() != batch || input.cols() != step_input_dim())
+    throw ad::ShapeError(std::string(sequence_arch_name(config_.arch)) + ": " + which + " is [" +
                          std::to_string(input.rows()) + "x" + std::to_string(input.cols()) + "], expected [" +
-                         std::to_string(s.batch) + "x" + std::to_string(step_input_dim()) + "] (x_t and one-hot y_{t-1})");
+                         std::to_string(batch) + "x" + std::to_string(step_input_dim()) + "] (x_t and one-hot y_{t-1})");
+}
+
+template <typename T>
+Tensor<T> SequenceNet<T>::step(const P& params, SequenceState<T>& s, const Mat<T>& input, StepRecord<T>* record) const {
+  check_step_input(input, s.batch, "step input");
   const Tensor<T> in(input);
   if (config_.arch == SequenceArch::FeedForward) {
     ++s.steps;
@@ -272,17 +277,24 @@ Tensor<T> SequenceNet<T>::recurrent_step(const P& params, SequenceState<T>& s, c
 template <typename T>
 Tensor<T> SequenceNet<T>::forward(const P& params, const std::vector<Mat<T>>& inputs, int batch) const {
   if (inputs.empty()) throw std::invalid_argument("SequenceNet::forward: no steps");
+  if (config_.arch != SequenceArch::FeedForward) return unroll(params, inputs, batch, nullptr);
   SequenceState<T> state = initial_state(batch);
   std::vector<Tensor<T>> logits;
   logits.reserve(inputs.size());
-  if (config_.arch == SequenceArch::FeedForward) {
-    for (const Mat<T>& x : inputs) logits.push_back(step(params, state, x));
-    return ad::concat_rows(logits);
-  }
+  for (const Mat<T>& x : inputs) logits.push_back(step(params, state, x));
+  return ad::concat_rows(logits);
+}
+
+template <typename T>
+Tensor<T> SequenceNet<T>::unroll(const P& params, const std::vector<Mat<T>>& inputs, int batch,
+                                 RecurrentTerms* recurrent) const {
+  SequenceState<T> state = initial_state(batch);
+  std::vector<Tensor<T>> logits;
+  logits.reserve(inputs.size());
   const Tensor<T> gates = input_gates(params, inputs, batch);
   for (std::size_t t = 0; t < inputs.size(); ++t)
     logits.push_back(recurrent_step(params, state, ad::slice_rows(gates, static_cast<Eigen::Index>(t) * batch, batch),
-                                    nullptr));
+                                    nullptr, recurrent));
   return ad::concat_rows(logits);
 }
 
@@ -292,11 +304,7 @@ template <typename T>
 Tensor<T> SequenceNet<T>::input_gates(const P& params, const std::vector<Mat<T>>& inputs, int batch) const {
   Mat<T> all(static_cast<Eigen::Index>(batch) * static_cast<Eigen::Index>(inputs.size()), step_input_dim());
   for (std::size_t t = 0; t < inputs.size(); ++t) {
-    if (inputs[t].rows() != batch || inputs[t].cols() != step_input_dim())
-      throw ad::ShapeError(std::string(sequence_arch_name(config_.arch)) + ": step " + std::to_string(t) +
-                           " input is [" + std::to_string(inputs[t].rows()) + "x" + std::to_string(inputs[t].cols()) +
-                           "], expected [" + std::to_string(batch) + "x" + std::to_string(step_input_dim()) +
-                           "] (x_t and one-hot y_{t-1})");
+    check_step_input(inputs[t], batch, "step " + std::to_string(t) + " input");
     all.middleRows(static_cast<Eigen::Index>(t) * batch, batch) = inputs[t];
   }
   return ad::linear(Tensor<T>(std::move(all)), params.at("controller.weight_x"), params.at("controller.bias"));
@@ -326,15 +334,8 @@ typename SequenceNet<T>::Trained SequenceNet<T>::forward_and_grad(
     if (name == "controller.weight_r") weight_r = i;
     constant_recurrent.add(name, i == weight_h || i == weight_r ? params[i].detach() : params[i]);
   }
-  SequenceState<T> state = initial_state(batch);
   RecurrentTerms terms;
-  std::vector<Tensor<T>> logits;
-  logits.reserve(inputs.size());
-  const Tensor<T> gates = input_gates(params, inputs, batch);
-  for (std::size_t t = 0; t < inputs.size(); ++t)
-    logits.push_back(recurrent_step(constant_recurrent, state,
-                                    ad::slice_rows(gates, static_cast<Eigen::Index>(t) * batch, batch), nullptr, &terms));
-  out.logits = ad::concat_rows(logits);
+  out.logits = unroll(constant_recurrent, inputs, batch, &terms);
   out.loss = loss_of(out.logits);
 
   std::vector<Tensor<T>> wanted = params.tensors();

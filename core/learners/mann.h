@@ -151,6 +151,11 @@ class SequenceNet {
   };
   ad::Tensor<T> recurrent_step(const P& params, SequenceState<T>& state, const ad::Tensor<T>& input_gates,
                                StepRecord<T>* record, RecurrentTerms* recurrent = nullptr) const;
+  // forward() of the recurrent nets (recurrent: as in recurrent_step).
+  ad::Tensor<T> unroll(const P& params, const std::vector<ad::Mat<T>>& inputs, int batch,
+                       RecurrentTerms* recurrent) const;
+  // A step's input must be [batch, D + C]; ad::ShapeError naming `which` otherwise.
+  void check_step_input(const ad::Mat<T>& input, int batch, const std::string& which) const;
   // The inputs' share of the gates for every step, [steps * B, 4H], in one product.
   ad::Tensor<T> input_gates(const P& params, const std::vector<ad::Mat<T>>& inputs, int batch) const;
   SequenceNetConfig config_;

@@ -14,21 +14,13 @@
 #include "core/learners/registry.h"
 #include "core/tasks/episodes.h"
 #include "core/tasks/sinusoid.h"
-#include "tests/support/small_episodes.h"
+#include "tests/support/meta_gradient_setups.h"
 
 namespace metalab {
 namespace {
 
 // Two summation orders of the same double computation.
 constexpr double kSameUpToRounding = 1e-11;
-
-std::unique_ptr<GradientMetaLearner> gradient_learner(const LearnerConfig& c) {
-  std::unique_ptr<Learner> l = make_learner(c);
-  auto* g = dynamic_cast<GradientMetaLearner*>(l.get());
-  EXPECT_NE(g, nullptr) << c.learner;
-  l.release();
-  return std::unique_ptr<GradientMetaLearner>(g);
-}
 
 LearnerConfig regression_config(const char* learner, int inner_steps) {
   LearnerConfig c;

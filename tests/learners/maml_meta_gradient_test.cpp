@@ -26,7 +26,7 @@
 #include "core/tasks/episodes.h"
 #include "core/tasks/sinusoid.h"
 #include "tests/autodiff/gradcheck.h"
-#include "tests/support/small_episodes.h"
+#include "tests/support/meta_gradient_setups.h"
 
 namespace metalab {
 namespace {
@@ -41,14 +41,6 @@ using ParamsD = GradientMetaLearner::ParamsD;
 constexpr double kMinSecondOrderEffect = 1e-3;
 // Float (training) against double (this test): the same computation, float rounding apart.
 constexpr double kFloatTolerance = 1e-4;
-
-std::unique_ptr<GradientMetaLearner> gradient_learner(LearnerConfig c) {
-  std::unique_ptr<Learner> l = make_learner(c);
-  auto* g = dynamic_cast<GradientMetaLearner*>(l.get());
-  EXPECT_NE(g, nullptr) << c.learner;
-  l.release();
-  return std::unique_ptr<GradientMetaLearner>(g);
-}
 
 LearnerConfig regression_config(const char* learner, int inner_steps) {
   LearnerConfig c;

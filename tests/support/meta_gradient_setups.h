@@ -1,16 +1,30 @@
-// Small classification episodes and a MAML learner for them, shared by the
-// meta-gradient tests (tests/learners): 8 x 8 glyphs of 12 classes, 3-way
-// 2-shot with 2 queries per class, an MLP with one hidden layer.
+// What the meta-gradient tests (tests/learners) share: a MAML-family learner
+// as the GradientMetaLearner it is, and small classification episodes with a
+// MAML for them (8 x 8 glyphs of 12 classes, 3-way 2-shot with 2 queries per
+// class, an MLP with one hidden layer).
 //   const auto src = small_glyph_episodes();
-//   LearnerConfig c = small_classification_maml(*src, /*hidden=*/6);
+//   auto learner = gradient_learner(small_classification_maml(*src, /*hidden=*/6));
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <memory>
 
 #include "core/learners/learner.h"
+#include "core/learners/maml.h"
+#include "core/learners/registry.h"
 #include "core/tasks/episodes.h"
 
 namespace metalab {
+
+// make_learner(c) as a GradientMetaLearner (a test failure if it is another kind).
+inline std::unique_ptr<GradientMetaLearner> gradient_learner(const LearnerConfig& c) {
+  std::unique_ptr<Learner> l = make_learner(c);
+  auto* g = dynamic_cast<GradientMetaLearner*>(l.get());
+  EXPECT_NE(g, nullptr) << c.learner;
+  l.release();
+  return std::unique_ptr<GradientMetaLearner>(g);
+}
 
 inline std::unique_ptr<ClassificationSource> small_glyph_episodes() {
   GlyphSourceConfig g;
